@@ -1,0 +1,46 @@
+import { Footer } from '@codegouvfr/react-dsfr/Footer'
+import { Header } from '@codegouvfr/react-dsfr/Header'
+import { SkipLinks } from '@codegouvfr/react-dsfr/SkipLinks'
+import { type ReactNode } from 'react'
+
+const brandTop = (
+  <>
+    République
+    <br />
+    Française
+  </>
+)
+
+export function SiteLayout({ children }: { children: ReactNode }) {
+  return (
+    <>
+      <SkipLinks
+        links={[
+          { label: 'Contenu', anchor: '#contenu' },
+          { label: 'Pied de page', anchor: '#pied-de-page' },
+        ]}
+      />
+      <Header
+        brandTop={brandTop}
+        serviceTitle="Cellule"
+        serviceTagline="Prévention de la maltraitance des adultes, en secret partagé"
+        homeLinkProps={{ to: '/', title: 'Accueil — Cellule' }}
+        quickAccessItems={[
+          { iconId: 'fr-icon-question-line', text: 'Accessibilité', linkProps: { to: '/accessibilite' } },
+        ]}
+      />
+      <main id="contenu" tabIndex={-1} className="fr-container fr-py-6w">
+        {children}
+      </main>
+      <Footer
+        id="pied-de-page"
+        brandTop={brandTop}
+        homeLinkProps={{ to: '/', title: 'Accueil — Cellule' }}
+        accessibility="non compliant"
+        accessibilityLinkProps={{ to: '/accessibilite' }}
+        termsLinkProps={{ to: '/mentions-legales' }}
+        contentDescription="Cellule héberge les cellules de prévention de la maltraitance des adultes. Le contenu des situations est chiffré de bout en bout : le serveur ne peut pas le lire."
+      />
+    </>
+  )
+}

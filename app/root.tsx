@@ -1,0 +1,49 @@
+import dsfrStyles from '@codegouvfr/react-dsfr/main.css'
+import { type LinksFunction, type MetaFunction } from '@remix-run/node'
+import { Links, Meta, Outlet, Scripts, ScrollRestoration } from '@remix-run/react'
+import { type ReactNode } from 'react'
+import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
+import { SiteLayout } from '#app/components/site-layout.tsx'
+import { useNonce } from '#app/utils/nonce-provider.ts'
+
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: dsfrStyles },
+  { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
+]
+
+export const meta: MetaFunction = () => [
+  { title: 'Cellule — prévention de la maltraitance des adultes' },
+  {
+    name: 'description',
+    content: 'Plateforme des cellules de prévention de la maltraitance des adultes : secret partagé, chiffrement de bout en bout, journal des accès.',
+  },
+]
+
+export function Layout({ children }: { children: ReactNode }) {
+  const nonce = useNonce()
+  return (
+    // Browser extensions may touch <html>; the warning would be theirs, not ours.
+    <html lang="fr" data-fr-scheme="light" suppressHydrationWarning>
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="format-detection" content="telephone=no" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        <SiteLayout>{children}</SiteLayout>
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
+      </body>
+    </html>
+  )
+}
+
+export default function App() {
+  return <Outlet />
+}
+
+export function ErrorBoundary() {
+  return <GeneralErrorBoundary />
+}

@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto'
+import path from 'node:path'
+import { createRequestHandler } from '@remix-run/express'
+import { type ServerBuild } from '@remix-run/node'
+import express from 'express'
+import { pinoHttp } from 'pino-http'
+import { type Config } from './config.ts'
+import { type Logger } from './logger.ts'
+import { assignNonce, cspNonce, permissionsPolicy, refuseCrossSiteMutations, securityHeaders } from './security.ts'
+
+export type AppLoadContext = { cspNonce: string; requestId: string; logger: Logger }
+
+declare module '@remix-run/node' {
+  interface AppLoadContext {
+    cspNonce: string
+    requestId: string
+    logger: Logger
+  }
+}
+
+type CreateAppOptions = {
+  build: ServerBuild | (() => Promise<ServerBuild>)
+  config: Config
+  logger: Logger
+  projectRoot: string
+}
+
+export function createApp({ build, config, logger, projectRoot }: CreateAppOptions) {
+  const app = express()
+  app.disable('x-powered-by')
+  // Behind a reverse proxy the client address and scheme come from X-Forwarded-*; only the first hop is trusted.
+  app.set('trust proxy', 'loopback')
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (_request, response) => {
+        const id = randomUUID()
+        response.setHeader('X-Request-Id', id)
+        return id
+      },
+      serializers: {
+        req: (request: { id: string; method: string; url: string }) => ({
+          id: request.id,
+          method: request.method,
+          path: request.url.split('?')[0],
+        }),
+        res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
+      },
+      customLogLevel: (_request, response, error) =>
+        error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
+    }),
+  )
+  app.use(assignNonce)
+  app.use(securityHeaders({ https: (config.PUBLIC_ORIGIN ?? '').startsWith('https:') }))
+  app.use(permissionsPolicy)
+  app.use(refuseCrossSiteMutations({ publicOrigin: config.PUBLIC_ORIGIN }))
+
+  const publicDirectory = path.join(projectRoot, 'public')
+  // Fingerprinted build assets never change; everything else in public/ may.
+  app.use('/build', express.static(path.join(publicDirectory, 'build'), { immutable: true, maxAge: '1y', index: false }))
+  app.use(express.static(publicDirectory, { maxAge: '1h', index: false }))
+
+  app.all(
+    '*',
+    createRequestHandler({
+      build,
+      mode: config.NODE_ENV,
+      getLoadContext: (request, response): AppLoadContext => ({
+        cspNonce: cspNonce(response),
+        requestId: String(request.id),
+        logger: request.log,
+      }),
+    }),
+  )
+  return app
+}

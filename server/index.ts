@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs'
+import { type Server } from 'node:http'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { broadcastDevReady, type ServerBuild } from '@remix-run/node'
+import { registerDatabase, type DatabaseHandle } from '#db/database.ts'
+import { DataDirLockedError } from '#db/lock.ts'
+import { runMigrations } from '#db/migrate.ts'
+import { openDatabase } from '#db/open.ts'
+import { databaseIsEmpty, seedDemo } from '#db/seed.ts'
+import { createApp } from './app.ts'
+import { loadConfigOrExit } from './config.ts'
+import { createLogger } from './logger.ts'
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const buildPath = path.join(projectRoot, 'build', 'index.js')
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`)
+  process.exit(1)
+}
+
+const config = loadConfigOrExit()
+const logger = createLogger({ level: config.LOG_LEVEL })
+
+if (!existsSync(buildPath)) {
+  fail("L'application n'est pas construite : lancez « npm run build ». / The app is not built: run `npm run build`.")
+}
+
+let database: DatabaseHandle
+try {
+  database =
+    config.databaseKind === 'postgres'
+      ? await openDatabase({ kind: 'postgres', databaseUrl: config.DATABASE_URL as string })
+      : await openDatabase({ kind: 'pglite', dataDir: path.resolve(config.DATA_DIR) })
+  await runMigrations(database)
+  if (config.seedDemo && (await databaseIsEmpty(database.db))) {
+    const report = await seedDemo(database.db)
+    logger.info({ created: report.created }, 'demo data seeded')
+  }
+} catch (error) {
+  if (error instanceof DataDirLockedError) fail(error.message)
+  const detail = error instanceof Error ? error.message.split('\n')[0] : String(error)
+  fail(`Base de données indisponible / database unavailable (${config.databaseKind}): ${detail}`)
+}
+registerDatabase(database)
+
+async function importBuild(): Promise<ServerBuild> {
+  // A query string defeats Node's module cache so `npm run dev` picks up each rebuild.
+  return (await import(`${pathToFileURL(buildPath).href}?t=${Date.now()}`)) as ServerBuild
+}
+
+const initialBuild = await importBuild()
+const app = createApp({
+  build: config.NODE_ENV === 'development' ? importBuild : initialBuild,
+  config,
+  logger,
+  projectRoot,
+})
+
+const server: Server = app.listen(config.PORT, config.HOST, () => {
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : config.PORT
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST
+  const url = `http://${host}:${port}`
+  logger.info({ url, database: database.kind }, 'listening')
+  process.stdout.write(`Cellule est prête sur ${url} (base : ${database.kind}) / Cellule is listening on ${url}\n`)
+  if (config.NODE_ENV === 'development') void broadcastDevReady(initialBuild)
+})
+
+let shuttingDown = false
+async function shutdown(signal: string) {
+  if (shuttingDown) return
+  shuttingDown = true
+  logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight')
+  const forceTimer = setTimeout(() => {
+    logger.warn('shutdown timeout reached: closing remaining connections')
+    server.closeAllConnections()
+  }, config.SHUTDOWN_TIMEOUT_MS)
+  forceTimer.unref()
+  await new Promise<void>(resolve => server.close(() => resolve()))
+  clearTimeout(forceTimer)
+  // PGlite flushes its files on close; skipping this can lose the last writes.
+  await database.close()
+  registerDatabase(undefined)
+  logger.info('stopped cleanly')
+  process.exit(0)
+}
+
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+process.on('SIGINT', () => void shutdown('SIGINT'))
