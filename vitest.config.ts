@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    // The console.error guard and per-file databases live in the setup files.
+    pool: 'forks',
+    // Two cores: PGlite instances, app processes and Chromium are heavy.
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     projects: [
       {
         extends: true,
@@ -23,9 +25,6 @@ export default defineConfig({
           setupFiles: ['tests/support/setup-fail-on-console-error.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
-          // PGlite instances and app processes are heavy on 2 cores.
-          maxConcurrency: 1,
-          poolOptions: { forks: { maxForks: 2, minForks: 1 } },
         },
       },
       {
@@ -36,7 +35,8 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          fileParallelism: false,
+          // One browser at a time on two cores.
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

@@ -16,7 +16,7 @@ function processIsAlive(pid: number): boolean {
 
 /**
  * Two processes on one PGlite data directory corrupt it (pglite#323), so the first one takes a pid
- * lock file. A lock left by a dead process is taken over.
+ * lock file, which also stops a second open in the same process. A lock left by a dead process is taken over.
  */
 export function acquireDataDirLock(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true })
@@ -30,7 +30,7 @@ export function acquireDataDirLock(dataDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
       const holder = Number.parseInt(readFileSync(lockPath, 'utf8'), 10)
-      if (Number.isInteger(holder) && holder !== process.pid && processIsAlive(holder)) {
+      if (Number.isInteger(holder) && processIsAlive(holder)) {
         throw new DataDirLockedError(
           `La base embarquée « ${dataDir} » est déjà ouverte par le processus ${holder} ; arrêtez-le d'abord. / ` +
             `The embedded database "${dataDir}" is already open in process ${holder}; stop it first.`,

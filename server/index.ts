@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, statSync, watch } from 'node:fs'
 import { type Server } from 'node:http'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -47,7 +47,8 @@ registerDatabase(database)
 
 async function importBuild(): Promise<ServerBuild> {
   // A query string defeats Node's module cache so `npm run dev` picks up each rebuild.
-  return (await import(`${pathToFileURL(buildPath).href}?t=${Date.now()}`)) as ServerBuild
+  const version = statSync(buildPath).mtimeMs
+  return (await import(`${pathToFileURL(buildPath).href}?v=${version}`)) as ServerBuild
 }
 
 const initialBuild = await importBuild()
@@ -65,7 +66,15 @@ const server: Server = app.listen(config.PORT, config.HOST, () => {
   const url = `http://${host}:${port}`
   logger.info({ url, database: database.kind }, 'listening')
   process.stdout.write(`Cellule est prête sur ${url} (base : ${database.kind}) / Cellule is listening on ${url}\n`)
-  if (config.NODE_ENV === 'development') void broadcastDevReady(initialBuild)
+  if (config.NODE_ENV === 'development') {
+    void broadcastDevReady(initialBuild)
+    // `remix dev --manual` waits to hear that each rebuild is being served.
+    let debounce: NodeJS.Timeout | undefined
+    watch(path.dirname(buildPath), () => {
+      clearTimeout(debounce)
+      debounce = setTimeout(() => void importBuild().then(broadcastDevReady), 200)
+    })
+  }
 })
 
 let shuttingDown = false

@@ -1,7 +1,12 @@
 import { Footer } from '@codegouvfr/react-dsfr/Footer'
 import { Header } from '@codegouvfr/react-dsfr/Header'
+import { setLink } from '@codegouvfr/react-dsfr/link'
 import { SkipLinks } from '@codegouvfr/react-dsfr/SkipLinks'
+import { Link } from '@remix-run/react'
 import { type ReactNode } from 'react'
+
+// The server render needs Remix's Link too (startReactDsfr only registers it in the browser).
+setLink({ Link: Link as Parameters<typeof setLink>[0]['Link'] })
 
 const brandTop = (
   <>

@@ -1,0 +1,9 @@
+import path from 'node:path'
+import { type Config } from '#server/config.ts'
+import { openDatabase } from '../open.ts'
+
+export function openConfiguredDatabase(config: Config) {
+  return config.DATABASE_URL
+    ? openDatabase({ kind: 'postgres', databaseUrl: config.DATABASE_URL })
+    : openDatabase({ kind: 'pglite', dataDir: path.resolve(config.DATA_DIR) })
+}

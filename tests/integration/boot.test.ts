@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runServerProcess, startApp, type RunningApp } from '#tests/support/app-process.ts'
+import { serverUrl, testDatabaseKind } from '#tests/support/test-database.ts'
+
+const apps: RunningApp[] = []
+afterAll(async () => {
+  await Promise.all(apps.map(app => app.dispose()))
+})
+
+describe(`the app on ${testDatabaseKind}`, () => {
+  it('boots, migrates, seeds the demo cell and answers /healthz', async () => {
+    const app = await startApp()
+    apps.push(app)
+    const response = await fetch(`${app.url}/healthz`)
+    expect(response.status).toBe(200)
+    expect(response.headers.get('content-type')).toMatch(/application\/json/)
+    expect(await response.json()).toEqual({ status: 'ok', database: testDatabaseKind })
+
+    const home = await (await fetch(app.url)).text()
+    expect(home).toContain('Cellule de prévention de la maltraitance des adultes — Sevran')
+  })
+
+  it('writes JSON request logs with a request id', async () => {
+    const app = apps[0] as RunningApp
+    const response = await fetch(`${app.url}/healthz?token=secret-query-value`)
+    const requestId = response.headers.get('x-request-id')
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/)
+    await new Promise(resolve => setTimeout(resolve, 100))
+    const line = app
+      .output()
+      .split('\n')
+      .find(text => text.includes(requestId as string))
+    expect(line).toBeDefined()
+    const entry = JSON.parse(line as string)
+    expect(entry).toMatchObject({ req: { id: requestId, method: 'GET', path: '/healthz' }, res: { statusCode: 200 } })
+    expect(app.output()).not.toContain('secret-query-value')
+  })
+
+  it('stops cleanly on SIGTERM and keeps its data across a restart', async () => {
+    const app = apps[0] as RunningApp
+    expect(await app.stop()).toBe(0)
+    expect(app.output()).toContain('stopped cleanly')
+    // No seeding on restart: the demo cell can only come from the data written before the stop.
+    const env = { SEED_DEMO: 'false', ...(app.databaseUrl ? { DATABASE_URL: app.databaseUrl } : {}) }
+    const again = await startApp({ dataDir: app.dataDir, env })
+    apps.push(again)
+    const home = await (await fetch(again.url)).text()
+    expect(home).toContain('Cellule de prévention de la maltraitance des adultes — Sevran')
+  })
+})
+
+describe.skipIf(serverUrl !== undefined)('the embedded database lock', () => {
+  it('refuses a second process on the same data directory with a clear message', async () => {
+    const first = await startApp()
+    apps.push(first)
+    const second = runServerProcess({ env: { DATA_DIR: first.dataDir } })
+    const result = await second.exited
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/déjà ouverte par le processus \d+.*already open in process/)
+    expect((await fetch(`${first.url}/healthz`)).status).toBe(200)
+  })
+})
+
+describe('bad configuration', () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'cellule-config-'))
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ DATABASE_URL: 'pas-une-url' }, 'DATABASE_URL'],
+  ])('refuses to start with %o: one line, exit code 1', async (env, variable) => {
+    const result = await runServerProcess({ env: { DATA_DIR: dataDir, ...env } }).exited
+    expect(result.code).toBe(1)
+    expect(result.stderr.trim().split('\n')).toHaveLength(1)
+    expect(result.stderr).toContain(`invalid configuration: ${variable}`)
+    expect(result.stdout).not.toContain('Cellule est prête')
+  })
+})

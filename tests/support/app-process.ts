@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createServerDatabase, serverUrl } from './test-database.ts'
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+
+export type RunningApp = {
+  url: string
+  dataDir: string
+  databaseUrl?: string
+  output: () => string
+  /** Sends SIGTERM and resolves with the exit code once the process is gone. */
+  stop: () => Promise<number | null>
+  /** Stops the process and removes its database. */
+  dispose: () => Promise<void>
+}
+
+type ProcessResult = { code: number | null; stdout: string; stderr: string }
+
+export function runServerProcess({ env, timeoutMs = 60_000 }: { env: NodeJS.ProcessEnv; timeoutMs?: number }) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+    cwd: projectRoot,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout?.on('data', chunk => (stdout += String(chunk)))
+  child.stderr?.on('data', chunk => (stderr += String(chunk)))
+  const exited = new Promise<ProcessResult>(resolve => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('exit', code => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+  return { child, exited, output: () => stdout + stderr }
+}
+
+function waitForUrl(child: ChildProcess, output: () => string, exited: Promise<ProcessResult>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const match = /Cellule est prête sur (http:\/\/\S+)/.exec(output())
+      if (match?.[1]) {
+        child.stdout?.off('data', check)
+        resolve(match[1])
+      }
+    }
+    child.stdout?.on('data', check)
+    void exited.then(result => reject(new Error(`app exited with ${result.code} before listening:\n${output()}`)))
+  })
+}
+
+/** Starts the built app on a free port with its own database (PGlite data dir, or a fresh server database). */
+export async function startApp({ env = {}, dataDir }: { env?: NodeJS.ProcessEnv; dataDir?: string } = {}): Promise<RunningApp> {
+  const ownDataDir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'cellule-app-'))
+  const serverDatabase = serverUrl && !env.DATABASE_URL ? await createServerDatabase() : undefined
+  const databaseEnv = serverDatabase ? { DATABASE_URL: serverDatabase.url, SEED_DEMO: 'true' } : {}
+  const { child, exited, output } = runServerProcess({ env: { DATA_DIR: ownDataDir, ...databaseEnv, ...env } })
+  const url = await waitForUrl(child, output, exited)
+  let stopped: Promise<number | null> | undefined
+  const stop = () => {
+    stopped ??= (child.kill('SIGTERM'), exited.then(result => result.code))
+    return stopped
+  }
+  return {
+    url,
+    dataDir: ownDataDir,
+    databaseUrl: serverDatabase?.url ?? env.DATABASE_URL,
+    output,
+    stop,
+    dispose: async () => {
+      await stop()
+      await serverDatabase?.drop()
+      if (!dataDir) rmSync(ownDataDir, { recursive: true, force: true })
+    },
+  }
+}
