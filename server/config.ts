@@ -42,7 +42,7 @@ export class ConfigError extends Error {
 }
 
 /** Parse the environment; empty strings count as unset so `PORT= npm start` means the default. */
-export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''))
   const result = ConfigSchema.safeParse(cleaned)
   if (result.success) return result.data
@@ -52,7 +52,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
 }
 
 /** For command-line entry points: print one line and exit 1 instead of a stack trace. */
-export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
   try {
     return parseConfig(env)
   } catch (error) {

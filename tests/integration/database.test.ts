@@ -9,6 +9,9 @@ import { createTestDatabase, testDatabaseKind, type TestDatabase } from '#tests/
 
 let database: TestDatabase
 
+/** PGlite and node-postgres both answer raw queries with `{ rows }`. */
+const rowsOf = (result: unknown) => (result as { rows: Record<string, unknown>[] }).rows
+
 beforeAll(async () => {
   database = await createTestDatabase({ migrate: false })
 })
@@ -22,7 +25,7 @@ async function schemaSnapshot() {
     from information_schema.columns where table_schema = 'public'
     order by table_name, column_name`)
   const applied = await database.handle.db.execute(sql`select hash from drizzle.__drizzle_migrations order by id`)
-  return { columns: result.rows, applied: applied.rows }
+  return { columns: rowsOf(result), applied: rowsOf(applied) }
 }
 
 describe(`database on ${testDatabaseKind}`, () => {
@@ -40,7 +43,7 @@ describe(`database on ${testDatabaseKind}`, () => {
     const result = await database.handle.db.execute(sql`
       select table_name from information_schema.columns
       where table_schema = 'public' and column_name = 'cell_id' order by table_name`)
-    expect(result.rows.map(row => row.table_name)).toEqual(['memberships'])
+    expect(rowsOf(result).map(row => row.table_name)).toEqual(['memberships'])
   })
 
   it('seeds the demo cell once, however often the seed runs', async () => {

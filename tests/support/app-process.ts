@@ -7,6 +7,8 @@ import { createServerDatabase, serverUrl } from './test-database.ts'
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
+export type Env = Record<string, string | undefined>
+
 export type RunningApp = {
   url: string
   dataDir: string
@@ -20,10 +22,10 @@ export type RunningApp = {
 
 type ProcessResult = { code: number | null; stdout: string; stderr: string }
 
-export function runServerProcess({ env, timeoutMs = 60_000 }: { env: NodeJS.ProcessEnv; timeoutMs?: number }) {
+export function runServerProcess({ env, timeoutMs = 60_000 }: { env: Env; timeoutMs?: number }) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', HOST: '127.0.0.1', PORT: '0', ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'production', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let stdout = ''
@@ -55,7 +57,7 @@ function waitForUrl(child: ChildProcess, output: () => string, exited: Promise<P
 }
 
 /** Starts the built app on a free port with its own database (PGlite data dir, or a fresh server database). */
-export async function startApp({ env = {}, dataDir }: { env?: NodeJS.ProcessEnv; dataDir?: string } = {}): Promise<RunningApp> {
+export async function startApp({ env = {}, dataDir }: { env?: Env; dataDir?: string } = {}): Promise<RunningApp> {
   const ownDataDir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'cellule-app-'))
   const serverDatabase = serverUrl && !env.DATABASE_URL ? await createServerDatabase() : undefined
   const databaseEnv = serverDatabase ? { DATABASE_URL: serverDatabase.url, SEED_DEMO: 'true' } : {}
