@@ -1,0 +1,105 @@
+import { z } from 'zod'
+import { toBytes } from './encoding.ts'
+import { CryptoFormatError, type CryptoFormatErrorCode } from './errors.ts'
+
+/** Every blob starts with this byte; there is no legacy path (DESIGN §6). */
+export const FORMAT_VERSION = 1
+
+export const KEY_BYTES = 32
+export const KEY_ID_BYTES = 16
+export const COMMITMENT_BYTES = 32
+export const SIGNATURE_BYTES = 64
+export const SIGN_PUBLIC_KEY_BYTES = 32
+export const SIGN_SECRET_KEY_BYTES = 64
+export const BOX_PUBLIC_KEY_BYTES = 32
+export const BOX_SECRET_KEY_BYTES = 32
+export const NONCE_BYTES = 24
+export const AEAD_TAG_BYTES = 16
+export const SEAL_OVERHEAD_BYTES = 48
+export const HASH_BYTES = 32
+
+export const bytesSchema = z.instanceof(Uint8Array)
+
+export function fixedBytes(length: number) {
+  return bytesSchema.refine((value) => value.length === length, {
+    message: `expected ${length} bytes`,
+    params: { code: 'bad_length' },
+  })
+}
+
+/** Ids are opaque app ids (uuid, cuid, slugs): a narrow alphabet keeps the encoding canonical. */
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/)
+
+export const memberRoleSchema = z.enum(['coordinator', 'member', 'associate', 'dpo'])
+export type MemberRole = z.infer<typeof memberRoleSchema>
+
+export const layerSchema = z.enum(['pseudonymised', 'nominative'])
+export type Layer = z.infer<typeof layerSchema>
+
+export const u32Schema = z.number().int().min(0).max(0xffffffff)
+
+export const roleCodes = { coordinator: 1, member: 2, associate: 3, dpo: 4 } as const satisfies Record<MemberRole, number>
+export const layerCodes = { pseudonymised: 1, nominative: 2 } as const satisfies Record<Layer, number>
+
+export function roleFromCode(code: number): MemberRole {
+  const entry = Object.entries(roleCodes).find(([, value]) => value === code)
+  if (!entry) throw new CryptoFormatError({ code: 'malformed', message: `Rôle ${code} inconnu.` })
+  return entry[0] as MemberRole
+}
+
+export function layerFromCode(code: number): Layer {
+  const entry = Object.entries(layerCodes).find(([, value]) => value === code)
+  if (!entry) throw new CryptoFormatError({ code: 'malformed', message: `Couche ${code} inconnue.` })
+  return entry[0] as Layer
+}
+
+/**
+ * Runs a zod schema over bytes (or their base64url form) and turns any failure into a
+ * CryptoFormatError, so callers only ever see typed errors before anything is opened.
+ */
+export function parseFormat<Schema extends z.ZodTypeAny>({
+  schema,
+  input,
+  name,
+}: {
+  schema: Schema
+  input: Uint8Array | string
+  name: string
+}): z.output<Schema> {
+  const bytes = toBytes(input)
+  const result = schema.safeParse(bytes)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]
+  const code =
+    issue && 'params' in issue && issue.params && typeof issue.params.code === 'string'
+      ? (issue.params.code as CryptoFormatErrorCode)
+      : 'malformed'
+  throw new CryptoFormatError({ code, message: `${name} : ${issue?.message ?? 'format invalide'}` })
+}
+
+/** Validates a plain-object argument; wrong shapes are format errors too. */
+export function parseInput<Schema extends z.ZodTypeAny>({
+  schema,
+  input,
+  name,
+}: {
+  schema: Schema
+  input: unknown
+  name: string
+}): z.output<Schema> {
+  const result = schema.safeParse(input)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]
+  const code =
+    issue && 'params' in issue && issue.params && typeof issue.params.code === 'string'
+      ? (issue.params.code as CryptoFormatErrorCode)
+      : 'malformed'
+  throw new CryptoFormatError({
+    code,
+    message: `${name} : ${issue ? `${issue.path.join('.')} ${issue.message}` : 'format invalide'}`,
+  })
+}

@@ -1,0 +1,173 @@
+import { ByteWriter, concatBytes, utf8 } from './encoding.ts'
+import { CryptoVerificationError } from './errors.ts'
+import { COMMITMENT_BYTES, HASH_BYTES, KEY_BYTES, KEY_ID_BYTES, NONCE_BYTES } from './formats.ts'
+import { sodium } from './sodium.ts'
+
+export type SigningKeyPair = { publicKey: Uint8Array; secretKey: Uint8Array }
+export type BoxKeyPair = { publicKey: Uint8Array; secretKey: Uint8Array }
+
+export function randomBytes(length: number): Uint8Array {
+  return sodium.randombytes_buf(length)
+}
+
+export function randomKey(): Uint8Array {
+  return sodium.randombytes_buf(KEY_BYTES)
+}
+
+export function randomNonce(): Uint8Array {
+  return sodium.randombytes_buf(NONCE_BYTES)
+}
+
+/** BLAKE2b over a domain label and canonical parts, so no two uses can collide. */
+export function domainHash({
+  domain,
+  parts,
+  length = HASH_BYTES,
+  key,
+}: {
+  domain: string
+  parts: readonly Uint8Array[]
+  length?: number
+  key?: Uint8Array
+}): Uint8Array {
+  const message = concatBytes([new ByteWriter().string(domain).finish(), ...parts])
+  return sodium.crypto_generichash(length, message, key ?? null)
+}
+
+/** Public key id: reveals nothing about a 256-bit key, names it in AD and lookups. */
+export function keyId(key: Uint8Array): Uint8Array {
+  return sodium.crypto_generichash(KEY_ID_BYTES, utf8('cellule/key-id/v1'), key)
+}
+
+/** Key commitment published in the roster so every member is served the same key. */
+export function keyCommitment(key: Uint8Array): Uint8Array {
+  return sodium.crypto_generichash(COMMITMENT_BYTES, utf8('cellule/key-commitment/v1'), key)
+}
+
+export function aeadEncrypt({
+  plaintext,
+  associatedData,
+  nonce,
+  key,
+}: {
+  plaintext: Uint8Array
+  associatedData: Uint8Array
+  nonce: Uint8Array
+  key: Uint8Array
+}): Uint8Array {
+  return sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, associatedData, null, nonce, key)
+}
+
+export function aeadDecrypt({
+  ciphertext,
+  associatedData,
+  nonce,
+  key,
+  what,
+}: {
+  ciphertext: Uint8Array
+  associatedData: Uint8Array
+  nonce: Uint8Array
+  key: Uint8Array
+  what: string
+}): Uint8Array {
+  try {
+    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ciphertext, associatedData, nonce, key)
+  } catch {
+    throw new CryptoVerificationError({ code: 'decryption_failed', message: `${what} : déchiffrement impossible.` })
+  }
+}
+
+export function sign({ message, secretKey }: { message: Uint8Array; secretKey: Uint8Array }): Uint8Array {
+  return sodium.crypto_sign_detached(message, secretKey)
+}
+
+export function verifySignature({
+  signature,
+  message,
+  publicKey,
+}: {
+  signature: Uint8Array
+  message: Uint8Array
+  publicKey: Uint8Array
+}): boolean {
+  try {
+    return sodium.crypto_sign_verify_detached(signature, message, publicKey)
+  } catch {
+    return false
+  }
+}
+
+export function assertSignature({
+  signature,
+  message,
+  publicKey,
+  what,
+}: {
+  signature: Uint8Array
+  message: Uint8Array
+  publicKey: Uint8Array
+  what: string
+}): void {
+  if (!verifySignature({ signature, message, publicKey })) {
+    throw new CryptoVerificationError({ code: 'bad_signature', message: `${what} : signature invalide.` })
+  }
+}
+
+export function generateSigningKeyPair(): SigningKeyPair {
+  const pair = sodium.crypto_sign_keypair()
+  return { publicKey: pair.publicKey, secretKey: pair.privateKey }
+}
+
+export function generateBoxKeyPair(): BoxKeyPair {
+  const pair = sodium.crypto_box_keypair()
+  return { publicKey: pair.publicKey, secretKey: pair.privateKey }
+}
+
+export function signingKeyPairFromSeed(seed: Uint8Array): SigningKeyPair {
+  const pair = sodium.crypto_sign_seed_keypair(seed)
+  return { publicKey: pair.publicKey, secretKey: pair.privateKey }
+}
+
+export function boxKeyPairFromSeed(seed: Uint8Array): BoxKeyPair {
+  const pair = sodium.crypto_box_seed_keypair(seed)
+  return { publicKey: pair.publicKey, secretKey: pair.privateKey }
+}
+
+/**
+ * crypto_box_seal, byte-compatible with libsodium's, but with the ephemeral pair as an
+ * explicit input so golden vectors can pin the exact bytes.
+ */
+export function sealToPublicKey({
+  message,
+  recipientPublicKey,
+  ephemeral = generateBoxKeyPair(),
+}: {
+  message: Uint8Array
+  recipientPublicKey: Uint8Array
+  ephemeral?: BoxKeyPair
+}): Uint8Array {
+  const nonce = sodium.crypto_generichash(NONCE_BYTES, concatBytes([ephemeral.publicKey, recipientPublicKey]), null)
+  const boxed = sodium.crypto_box_easy(message, nonce, recipientPublicKey, ephemeral.secretKey)
+  return concatBytes([ephemeral.publicKey, boxed])
+}
+
+export function openSealed({
+  sealed,
+  recipient,
+  what,
+}: {
+  sealed: Uint8Array
+  recipient: BoxKeyPair
+  what: string
+}): Uint8Array {
+  try {
+    return sodium.crypto_box_seal_open(sealed, recipient.publicKey, recipient.secretKey)
+  } catch {
+    throw new CryptoVerificationError({ code: 'decryption_failed', message: `${what} : ouverture impossible.` })
+  }
+}
+
+export function wipe(bytes: Uint8Array): void {
+  sodium.memzero(bytes)
+}

@@ -1,0 +1,231 @@
+import { z } from 'zod'
+import { ByteReader, ByteWriter, utf8 } from './encoding.ts'
+import { CryptoFormatError } from './errors.ts'
+import {
+  BOX_PUBLIC_KEY_BYTES,
+  COMMITMENT_BYTES,
+  FORMAT_VERSION,
+  HASH_BYTES,
+  SIGNATURE_BYTES,
+  SIGN_PUBLIC_KEY_BYTES,
+  bytesSchema,
+  fixedBytes,
+  idSchema,
+  memberRoleSchema,
+  parseFormat,
+  roleCodes,
+  roleFromCode,
+  type MemberRole,
+} from './formats.ts'
+import { domainHash, sign } from './primitives.ts'
+
+export const rosterLinkTypes = {
+  genesis: 1,
+  add_member: 2,
+  remove_member: 3,
+  set_role: 4,
+  rotate_epoch: 5,
+  publish_intake_key: 6,
+  key_change: 7,
+  verification_attestation: 8,
+  charter_version: 9,
+} as const
+export type RosterLinkType = keyof typeof rosterLinkTypes
+
+export type MemberKeys = { memberId: string; signPublicKey: Uint8Array; boxPublicKey: Uint8Array }
+
+export type RosterPayload =
+  | { type: 'genesis'; founder: MemberKeys }
+  | ({ type: 'add_member'; role: MemberRole } & MemberKeys)
+  | { type: 'remove_member'; memberId: string }
+  | { type: 'set_role'; memberId: string; role: MemberRole }
+  | { type: 'rotate_epoch'; epoch: number; keyCommitment: Uint8Array; recipientIds: string[] }
+  | { type: 'publish_intake_key'; index: number; boxPublicKey: Uint8Array; signPublicKey: Uint8Array }
+  | ({ type: 'key_change' } & MemberKeys)
+  | { type: 'verification_attestation'; attestedSeq: number; attestedHash: Uint8Array }
+  | { type: 'charter_version'; version: number; charterHash: Uint8Array }
+
+export type RosterLink = {
+  seq: number
+  prevHash: Uint8Array
+  cellId: string
+  authorId: string
+  createdAtMs: number
+  payload: RosterPayload
+}
+
+export type ParsedRosterLink = RosterLink & { signedBytes: Uint8Array; signature: Uint8Array; hash: Uint8Array }
+
+function writeMemberKeys(writer: ByteWriter, keys: MemberKeys): ByteWriter {
+  return writer.string(keys.memberId).bytes(keys.signPublicKey).bytes(keys.boxPublicKey)
+}
+
+function readMemberKeys(reader: ByteReader): MemberKeys {
+  return { memberId: reader.string(), signPublicKey: reader.bytes(SIGN_PUBLIC_KEY_BYTES), boxPublicKey: reader.bytes(BOX_PUBLIC_KEY_BYTES) }
+}
+
+function encodePayload(payload: RosterPayload): Uint8Array {
+  const writer = new ByteWriter()
+  switch (payload.type) {
+    case 'genesis':
+      return writeMemberKeys(writer, payload.founder).finish()
+    case 'add_member':
+      return writeMemberKeys(writer, payload).u8(roleCodes[payload.role]).finish()
+    case 'remove_member':
+      return writer.string(payload.memberId).finish()
+    case 'set_role':
+      return writer.string(payload.memberId).u8(roleCodes[payload.role]).finish()
+    case 'rotate_epoch': {
+      writer.u32(payload.epoch).bytes(payload.keyCommitment).u32(payload.recipientIds.length)
+      for (const id of payload.recipientIds) writer.string(id)
+      return writer.finish()
+    }
+    case 'publish_intake_key':
+      return writer.u32(payload.index).bytes(payload.boxPublicKey).bytes(payload.signPublicKey).finish()
+    case 'key_change':
+      return writeMemberKeys(writer, payload).finish()
+    case 'verification_attestation':
+      return writer.u32(payload.attestedSeq).bytes(payload.attestedHash).finish()
+    case 'charter_version':
+      return writer.u32(payload.version).bytes(payload.charterHash).finish()
+    default: {
+      const unreachable: never = payload
+      throw new Error(`unknown payload ${JSON.stringify(unreachable)}`)
+    }
+  }
+}
+
+function decodePayload(type: RosterLinkType, bytes: Uint8Array): RosterPayload {
+  const reader = new ByteReader(bytes)
+  const payload = ((): RosterPayload => {
+    switch (type) {
+      case 'genesis':
+        return { type, founder: readMemberKeys(reader) }
+      case 'add_member':
+        return { type, ...readMemberKeys(reader), role: roleFromCode(reader.u8()) }
+      case 'remove_member':
+        return { type, memberId: reader.string() }
+      case 'set_role':
+        return { type, memberId: reader.string(), role: roleFromCode(reader.u8()) }
+      case 'rotate_epoch': {
+        const epoch = reader.u32()
+        const keyCommitment = reader.bytes(COMMITMENT_BYTES)
+        const count = reader.u32()
+        if (count > 10_000) throw new CryptoFormatError({ code: 'malformed', message: 'Trop de destinataires.' })
+        const recipientIds = Array.from({ length: count }, () => reader.string())
+        return { type, epoch, keyCommitment, recipientIds }
+      }
+      case 'publish_intake_key':
+        return { type, index: reader.u32(), boxPublicKey: reader.bytes(BOX_PUBLIC_KEY_BYTES), signPublicKey: reader.bytes(SIGN_PUBLIC_KEY_BYTES) }
+      case 'key_change':
+        return { type, ...readMemberKeys(reader) }
+      case 'verification_attestation':
+        return { type, attestedSeq: reader.u32(), attestedHash: reader.bytes(HASH_BYTES) }
+      case 'charter_version':
+        return { type, version: reader.u32(), charterHash: reader.bytes(HASH_BYTES) }
+      default: {
+        const unreachable: never = type
+        throw new Error(`unknown link type ${String(unreachable)}`)
+      }
+    }
+  })()
+  reader.end()
+  return payload
+}
+
+function typeFromCode(code: number): RosterLinkType {
+  for (const [name, value] of Object.entries(rosterLinkTypes)) if (value === code) return name as RosterLinkType
+  throw new CryptoFormatError({ code: 'malformed', message: `Type de maillon ${code} inconnu.` })
+}
+
+const SIGNATURE_DOMAIN = 'cellule/roster-signature/v1'
+
+export function rosterLinkHash(linkBytes: Uint8Array): Uint8Array {
+  return domainHash({ domain: 'cellule/roster-link/v1', parts: [linkBytes] })
+}
+
+/** prevHash of the genesis link: binds the whole chain to one cell id. */
+export function genesisAnchor(cellId: string): Uint8Array {
+  return domainHash({ domain: 'cellule/roster-genesis/v1', parts: [utf8(cellId)] })
+}
+
+/**
+ * Link v1: `0x01 | type u8 | seq u32 | prevHash(32) | cellId | authorId | createdAt u64
+ * | u32-prefixed payload | Ed25519(author, H(all before))(64)`; link hash = H(whole link).
+ */
+export function encodeRosterLink({ link, authorSignSecretKey }: { link: RosterLink; authorSignSecretKey: Uint8Array }): Uint8Array {
+  const signedBytes = new ByteWriter()
+    .u8(FORMAT_VERSION)
+    .u8(rosterLinkTypes[link.payload.type])
+    .u32(link.seq)
+    .bytes(link.prevHash)
+    .string(link.cellId)
+    .string(link.authorId)
+    .u64(link.createdAtMs)
+    .longBytes(encodePayload(link.payload))
+    .finish()
+  const signature = sign({ message: domainHash({ domain: SIGNATURE_DOMAIN, parts: [signedBytes] }), secretKey: authorSignSecretKey })
+  return new ByteWriter().bytes(signedBytes).bytes(signature).finish()
+}
+
+export function rosterSignatureMessage(signedBytes: Uint8Array): Uint8Array {
+  return domainHash({ domain: SIGNATURE_DOMAIN, parts: [signedBytes] })
+}
+
+const keysSchema = { memberId: idSchema, signPublicKey: fixedBytes(SIGN_PUBLIC_KEY_BYTES), boxPublicKey: fixedBytes(BOX_PUBLIC_KEY_BYTES) }
+
+const payloadSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('genesis'), founder: z.object(keysSchema) }),
+  z.object({ type: z.literal('add_member'), role: memberRoleSchema, ...keysSchema }),
+  z.object({ type: z.literal('remove_member'), memberId: idSchema }),
+  z.object({ type: z.literal('set_role'), memberId: idSchema, role: memberRoleSchema }),
+  z.object({ type: z.literal('rotate_epoch'), epoch: z.number(), keyCommitment: fixedBytes(COMMITMENT_BYTES), recipientIds: z.array(idSchema) }),
+  z.object({ type: z.literal('publish_intake_key'), index: z.number(), boxPublicKey: fixedBytes(32), signPublicKey: fixedBytes(32) }),
+  z.object({ type: z.literal('key_change'), ...keysSchema }),
+  z.object({ type: z.literal('verification_attestation'), attestedSeq: z.number(), attestedHash: fixedBytes(HASH_BYTES) }),
+  z.object({ type: z.literal('charter_version'), version: z.number(), charterHash: fixedBytes(HASH_BYTES) }),
+])
+
+export const rosterLinkSchema = bytesSchema
+  .transform((bytes) => {
+    const reader = new ByteReader(bytes)
+    reader.version(FORMAT_VERSION)
+    const type = typeFromCode(reader.u8())
+    const seq = reader.u32()
+    const prevHash = reader.bytes(HASH_BYTES)
+    const cellId = reader.string()
+    const authorId = reader.string()
+    const createdAtMs = reader.u64()
+    const payload = decodePayload(type, reader.longBytes())
+    const signedEnd = reader.position
+    const signature = reader.bytes(SIGNATURE_BYTES)
+    reader.end()
+    return {
+      seq,
+      prevHash,
+      cellId,
+      authorId,
+      createdAtMs,
+      payload,
+      signedBytes: bytes.subarray(0, signedEnd),
+      signature,
+      hash: rosterLinkHash(bytes),
+    }
+  })
+  .pipe(
+    z.object({
+      seq: z.number(),
+      prevHash: fixedBytes(HASH_BYTES),
+      cellId: idSchema,
+      authorId: idSchema,
+      createdAtMs: z.number(),
+      payload: payloadSchema,
+      signedBytes: bytesSchema,
+      signature: fixedBytes(SIGNATURE_BYTES),
+      hash: fixedBytes(HASH_BYTES),
+    }),
+  )
+
+export function parseRosterLink(input: Uint8Array | string): ParsedRosterLink {
+  return parseFormat({ schema: rosterLinkSchema, input, name: 'Maillon du registre' }) as ParsedRosterLink
+}

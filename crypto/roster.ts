@@ -1,0 +1,358 @@
+import { ByteWriter, bytesEqual, fromBase64Url, toBase64Url } from './encoding.ts'
+import { CryptoPolicyError, CryptoVerificationError } from './errors.ts'
+import type { MemberRole } from './formats.ts'
+import { digitsFromHash } from './human-code.ts'
+import { domainHash, verifySignature } from './primitives.ts'
+import {
+  encodeRosterLink,
+  genesisAnchor,
+  parseRosterLink,
+  rosterSignatureMessage,
+  type ParsedRosterLink,
+  type RosterLinkType,
+  type RosterPayload,
+} from './roster-links.ts'
+
+export type RosterMember = {
+  memberId: string
+  role: MemberRole
+  signPublicKey: Uint8Array
+  boxPublicKey: Uint8Array
+  /** Every signing key the member has had, oldest first, to verify what they signed before a key change. */
+  signKeyHistory: Uint8Array[]
+  active: boolean
+  addedAtSeq: number
+  removedAtSeq: number | undefined
+}
+
+export type RosterEpoch = {
+  epoch: number
+  keyCommitment: Uint8Array
+  recipientIds: string[]
+  seq: number
+  authorId: string
+  authorSignPublicKey: Uint8Array
+}
+
+export type RosterIntakeKey = { index: number; boxPublicKey: Uint8Array; signPublicKey: Uint8Array; seq: number }
+
+export type RosterState = {
+  cellId: string
+  headSeq: number
+  headHash: Uint8Array
+  linkHashes: Uint8Array[]
+  members: Map<string, RosterMember>
+  epochs: Map<number, RosterEpoch>
+  currentEpoch: number | undefined
+  /** Set by a removal or downgrade, cleared by the next rotate_epoch: nobody writes meanwhile. */
+  rotationRequired: boolean
+  intakeKeys: Map<number, RosterIntakeKey>
+  charter: { version: number; charterHash: Uint8Array } | undefined
+}
+
+export type RosterPin = { seq: number; hash: string }
+
+/** Links only a coordinator may sign (DESIGN §7). */
+const COORDINATOR_ONLY: ReadonlySet<RosterLinkType> = new Set([
+  'add_member',
+  'remove_member',
+  'set_role',
+  'rotate_epoch',
+  'publish_intake_key',
+  'key_change',
+  'charter_version',
+])
+
+function invalid(seq: number, message: string): CryptoVerificationError {
+  return new CryptoVerificationError({ code: 'roster_invalid', message: `Registre invalide au maillon ${seq} : ${message}` })
+}
+
+function activeCoordinators(state: RosterState): number {
+  let count = 0
+  for (const member of state.members.values()) if (member.active && member.role === 'coordinator') count++
+  return count
+}
+
+/** Recipients of an epoch key: every active member except the DPO, sorted. */
+export function epochRecipients(state: RosterState): string[] {
+  return [...state.members.values()]
+    .filter((member) => member.active && member.role !== 'dpo')
+    .map((member) => member.memberId)
+    .sort()
+}
+
+function cloneState(state: RosterState): RosterState {
+  return structuredClone(state)
+}
+
+function applyGenesis(state: RosterState, link: ParsedRosterLink): void {
+  if (link.payload.type !== 'genesis') throw invalid(link.seq, 'le premier maillon doit être la genèse')
+  if (link.seq !== 0 || !bytesEqual(link.prevHash, genesisAnchor(state.cellId))) {
+    throw invalid(link.seq, 'genèse non liée à cette cellule')
+  }
+  const { founder } = link.payload
+  if (link.authorId !== founder.memberId) throw invalid(link.seq, 'genèse signée par un autre que le fondateur')
+  if (!verifySignature({ signature: link.signature, message: rosterSignatureMessage(link.signedBytes), publicKey: founder.signPublicKey })) {
+    throw invalid(link.seq, 'signature de la genèse')
+  }
+  state.members.set(founder.memberId, {
+    memberId: founder.memberId,
+    role: 'coordinator',
+    signPublicKey: founder.signPublicKey,
+    boxPublicKey: founder.boxPublicKey,
+    signKeyHistory: [founder.signPublicKey],
+    active: true,
+    addedAtSeq: 0,
+    removedAtSeq: undefined,
+  })
+}
+
+function activeTarget(state: RosterState, seq: number, memberId: string): RosterMember {
+  const target = state.members.get(memberId)
+  if (!target?.active) throw invalid(seq, `membre ${memberId} absent ou retiré`)
+  return target
+}
+
+function applyPayload(state: RosterState, link: ParsedRosterLink, author: RosterMember): void {
+  const { payload, seq } = link
+  switch (payload.type) {
+    case 'genesis':
+      throw invalid(seq, 'seconde genèse')
+    case 'add_member': {
+      if (state.members.get(payload.memberId)?.active) throw invalid(seq, 'membre déjà présent')
+      const previous = state.members.get(payload.memberId)
+      state.members.set(payload.memberId, {
+        memberId: payload.memberId,
+        role: payload.role,
+        signPublicKey: payload.signPublicKey,
+        boxPublicKey: payload.boxPublicKey,
+        signKeyHistory: [...(previous?.signKeyHistory ?? []), payload.signPublicKey],
+        active: true,
+        addedAtSeq: seq,
+        removedAtSeq: undefined,
+      })
+      return
+    }
+    case 'remove_member': {
+      const target = activeTarget(state, seq, payload.memberId)
+      target.active = false
+      target.removedAtSeq = seq
+      if (activeCoordinators(state) === 0) throw invalid(seq, 'plus aucun coordinateur')
+      state.rotationRequired = true
+      return
+    }
+    case 'set_role': {
+      const target = activeTarget(state, seq, payload.memberId)
+      // An associate keeps the cell key (pseudonymised layer); only losing it forces a new epoch.
+      const downgrade = payload.role === 'dpo' && target.role !== 'dpo'
+      target.role = payload.role
+      if (activeCoordinators(state) === 0) throw invalid(seq, 'plus aucun coordinateur')
+      if (downgrade) state.rotationRequired = true
+      return
+    }
+    case 'rotate_epoch': {
+      const expectedEpoch = state.currentEpoch === undefined ? 0 : state.currentEpoch + 1
+      if (payload.epoch !== expectedEpoch) throw invalid(seq, `époque ${payload.epoch}, attendu ${expectedEpoch}`)
+      const expectedRecipients = epochRecipients(state)
+      if (payload.recipientIds.join('\n') !== expectedRecipients.join('\n')) {
+        throw invalid(seq, 'destinataires de la clé différents des membres actifs')
+      }
+      state.epochs.set(payload.epoch, {
+        epoch: payload.epoch,
+        keyCommitment: payload.keyCommitment,
+        recipientIds: payload.recipientIds,
+        seq,
+        authorId: author.memberId,
+        authorSignPublicKey: author.signPublicKey,
+      })
+      state.currentEpoch = payload.epoch
+      state.rotationRequired = false
+      return
+    }
+    case 'publish_intake_key': {
+      const expectedIndex = state.intakeKeys.size
+      if (payload.index !== expectedIndex) throw invalid(seq, `clé de saisine ${payload.index}, attendu ${expectedIndex}`)
+      state.intakeKeys.set(payload.index, { index: payload.index, boxPublicKey: payload.boxPublicKey, signPublicKey: payload.signPublicKey, seq })
+      return
+    }
+    case 'key_change': {
+      const target = activeTarget(state, seq, payload.memberId)
+      target.signPublicKey = payload.signPublicKey
+      target.boxPublicKey = payload.boxPublicKey
+      target.signKeyHistory.push(payload.signPublicKey)
+      return
+    }
+    case 'verification_attestation': {
+      const attested = state.linkHashes[payload.attestedSeq]
+      if (!attested || !bytesEqual(attested, payload.attestedHash)) throw invalid(seq, 'attestation d’un état inconnu')
+      return
+    }
+    case 'charter_version': {
+      if (state.charter && payload.version <= state.charter.version) throw invalid(seq, 'version de charte non croissante')
+      state.charter = { version: payload.version, charterHash: payload.charterHash }
+      return
+    }
+    default: {
+      const unreachable: never = payload
+      throw invalid(seq, `type inconnu ${JSON.stringify(unreachable)}`)
+    }
+  }
+}
+
+function applyLink(state: RosterState, link: ParsedRosterLink): void {
+  if (link.cellId !== state.cellId) throw invalid(link.seq, 'autre cellule')
+  if (state.headSeq < 0) {
+    applyGenesis(state, link)
+  } else {
+    if (link.seq !== state.headSeq + 1) throw invalid(link.seq, `numéro ${link.seq}, attendu ${state.headSeq + 1}`)
+    if (!bytesEqual(link.prevHash, state.headHash)) throw invalid(link.seq, 'chaînage rompu')
+    const author = state.members.get(link.authorId)
+    if (!author?.active) throw invalid(link.seq, `auteur ${link.authorId} inconnu ou retiré`)
+    if (!verifySignature({ signature: link.signature, message: rosterSignatureMessage(link.signedBytes), publicKey: author.signPublicKey })) {
+      throw invalid(link.seq, 'signature')
+    }
+    if (COORDINATOR_ONLY.has(link.payload.type) && author.role !== 'coordinator') {
+      throw invalid(link.seq, `${link.payload.type} réservé aux coordinateurs`)
+    }
+    if (author.role === 'dpo' && link.payload.type !== 'verification_attestation') {
+      throw invalid(link.seq, 'le DPO ne peut qu’attester')
+    }
+    applyPayload(state, link, author)
+  }
+  state.headSeq = link.seq
+  state.headHash = link.hash
+  state.linkHashes.push(link.hash)
+}
+
+function emptyState(cellId: string): RosterState {
+  return {
+    cellId,
+    headSeq: -1,
+    headHash: new Uint8Array(32),
+    linkHashes: [],
+    members: new Map(),
+    epochs: new Map(),
+    currentEpoch: undefined,
+    rotationRequired: false,
+    intakeKeys: new Map(),
+    charter: undefined,
+  }
+}
+
+/** Appends links to an already validated state (which is not modified). */
+export function extendRoster({ state, links }: { state: RosterState; links: readonly (Uint8Array | string)[] }): RosterState {
+  const next = cloneState(state)
+  for (const link of links) applyLink(next, parseRosterLink(link))
+  return next
+}
+
+/**
+ * Replays the whole chain from genesis; with a pin, also refuses a shorter chain
+ * (rollback) or one that disagrees with what this client saw before (fork).
+ */
+export function validateRoster({
+  cellId,
+  links,
+  pin,
+}: {
+  cellId: string
+  links: readonly (Uint8Array | string)[]
+  pin?: RosterPin
+}): RosterState {
+  if (links.length === 0) throw invalid(0, 'registre vide')
+  const state = extendRoster({ state: emptyState(cellId), links })
+  if (pin) checkRosterPin({ state, pin })
+  return state
+}
+
+export function rosterPin(state: RosterState): RosterPin {
+  return { seq: state.headSeq, hash: toBase64Url(state.headHash) }
+}
+
+export function checkRosterPin({ state, pin }: { state: RosterState; pin: RosterPin }): RosterPin {
+  if (pin.seq > state.headSeq) {
+    throw new CryptoVerificationError({
+      code: 'roster_rollback',
+      message: `Le serveur présente un registre plus ancien (${state.headSeq}) que celui déjà vu (${pin.seq}).`,
+    })
+  }
+  const seen = state.linkHashes[pin.seq]
+  if (!seen || !bytesEqual(seen, fromBase64Url(pin.hash))) {
+    throw new CryptoVerificationError({ code: 'roster_fork', message: 'Le registre présenté diverge de celui déjà vu.' })
+  }
+  return rosterPin(state)
+}
+
+/** 12 digits the chair reads aloud: one comparison authenticates every key in the roster. */
+export function rosterCode(state: RosterState): string {
+  const hash = domainHash({
+    domain: 'cellule/roster-code/v1',
+    parts: [new ByteWriter().string(state.cellId).u32(state.headSeq).bytes(state.headHash).finish()],
+  })
+  return digitsFromHash({ hash, digits: 12 })
+}
+
+export function createGenesisLink({
+  cellId,
+  founder,
+  createdAtMs,
+}: {
+  cellId: string
+  founder: { memberId: string; signPublicKey: Uint8Array; signSecretKey: Uint8Array; boxPublicKey: Uint8Array }
+  createdAtMs: number
+}): Uint8Array {
+  return encodeRosterLink({
+    link: {
+      seq: 0,
+      prevHash: genesisAnchor(cellId),
+      cellId,
+      authorId: founder.memberId,
+      createdAtMs,
+      payload: {
+        type: 'genesis',
+        founder: { memberId: founder.memberId, signPublicKey: founder.signPublicKey, boxPublicKey: founder.boxPublicKey },
+      },
+    },
+    authorSignSecretKey: founder.signSecretKey,
+  })
+}
+
+/** Signs the next link on top of `state`; the caller then validates it like any other. */
+export function createRosterLink({
+  state,
+  author,
+  payload,
+  createdAtMs,
+}: {
+  state: RosterState
+  author: { memberId: string; signSecretKey: Uint8Array }
+  payload: RosterPayload
+  createdAtMs: number
+}): Uint8Array {
+  return encodeRosterLink({
+    link: { seq: state.headSeq + 1, prevHash: state.headHash, cellId: state.cellId, authorId: author.memberId, createdAtMs, payload },
+    authorSignSecretKey: author.signSecretKey,
+  })
+}
+
+/** Clients refuse to write under a stale epoch or while a removal awaits its rotation. */
+export function assertWritableEpoch({ state, epoch }: { state: RosterState; epoch: number }): void {
+  if (state.rotationRequired || state.currentEpoch !== epoch) {
+    throw new CryptoPolicyError({ code: 'stale_epoch', message: 'Clé de cellule périmée : rechargez avant d’écrire.' })
+  }
+}
+
+/** Keys a member may have signed with (all of them, through key changes), for note verification. */
+export function rosterAuthorKeys(state: RosterState): (authorId: string) => readonly Uint8Array[] | undefined {
+  return (authorId) => state.members.get(authorId)?.signKeyHistory
+}
+
+/** Recipient data for sealing, taken from the validated roster only (never from a server list). */
+export function rosterRecipient({ state, memberId }: { state: RosterState; memberId: string }) {
+  const member = state.members.get(memberId)
+  if (!member?.active) {
+    throw new CryptoPolicyError({ code: 'recipient_not_allowed', message: `${memberId} n’est pas membre actif du registre.` })
+  }
+  return { memberId, role: member.role, boxPublicKey: member.boxPublicKey }
+}
+

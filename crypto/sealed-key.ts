@@ -1,0 +1,190 @@
+import { z } from 'zod'
+import { ByteReader, ByteWriter, bytesEqual } from './encoding.ts'
+import { CryptoFormatError, CryptoPolicyError, CryptoVerificationError } from './errors.ts'
+import {
+  BOX_PUBLIC_KEY_BYTES,
+  COMMITMENT_BYTES,
+  FORMAT_VERSION,
+  KEY_BYTES,
+  SEAL_OVERHEAD_BYTES,
+  SIGNATURE_BYTES,
+  bytesSchema,
+  fixedBytes,
+  parseFormat,
+  type MemberRole,
+} from './formats.ts'
+import {
+  assertSignature,
+  domainHash,
+  keyCommitment,
+  openSealed,
+  sealToPublicKey,
+  sign,
+  type BoxKeyPair,
+} from './primitives.ts'
+
+/** Keys delivered to one member by sealed box, then signed by whoever distributed them. */
+export const sealedKeyKinds = { cell_epoch: 1, nominative: 2 } as const
+export type SealedKeyKind = keyof typeof sealedKeyKinds
+
+export type SealedKeyRecipient = { memberId: string; role: MemberRole; boxPublicKey: Uint8Array }
+export type SealedKeySigner = { memberId: string; signSecretKey: Uint8Array }
+
+const SIGNATURE_DOMAIN = 'cellule/sealed-key/v1'
+
+/** Who may hold which key: the DPO never holds content keys; associates never nominative ones (§7). */
+export function assertRecipientAllowed({ kind, role }: { kind: SealedKeyKind; role: MemberRole }): void {
+  switch (kind) {
+    case 'cell_epoch':
+      if (role === 'dpo') {
+        throw new CryptoPolicyError({ code: 'recipient_not_allowed', message: 'Le DPO ne reçoit aucune clé de contenu.' })
+      }
+      return
+    case 'nominative':
+      if (role === 'dpo' || role === 'associate') {
+        throw new CryptoPolicyError({
+          code: 'recipient_not_allowed',
+          message: 'Une clé nominative ne peut être remise ni au DPO ni à un membre associé.',
+        })
+      }
+      return
+    default: {
+      const unreachable: never = kind
+      throw new Error(`unknown kind ${String(unreachable)}`)
+    }
+  }
+}
+
+function kindFromCode(code: number): SealedKeyKind {
+  for (const [name, value] of Object.entries(sealedKeyKinds)) if (value === code) return name as SealedKeyKind
+  throw new CryptoFormatError({ code: 'malformed', message: `Type de clé scellée ${code} inconnu.` })
+}
+
+export const sealedKeySchema = bytesSchema
+  .transform((bytes) => {
+    const reader = new ByteReader(bytes)
+    reader.version(FORMAT_VERSION)
+    const kind = kindFromCode(reader.u8())
+    const keyEpoch = reader.u32()
+    const cellId = reader.string()
+    const situationId = reader.string()
+    const recipientId = reader.string()
+    const signerId = reader.string()
+    const recipientBoxPublicKey = reader.bytes(BOX_PUBLIC_KEY_BYTES)
+    const commitment = reader.bytes(COMMITMENT_BYTES)
+    const sealed = reader.bytes(SEAL_OVERHEAD_BYTES + KEY_BYTES)
+    const signedLength = reader.position
+    const signature = reader.bytes(SIGNATURE_BYTES)
+    reader.end()
+    return {
+      kind,
+      keyEpoch,
+      cellId,
+      situationId,
+      recipientId,
+      signerId,
+      recipientBoxPublicKey,
+      commitment,
+      sealed,
+      signedBytes: bytes.subarray(0, signedLength),
+      signature,
+    }
+  })
+  .pipe(
+    z.object({
+      kind: z.enum(['cell_epoch', 'nominative']),
+      keyEpoch: z.number(),
+      cellId: z.string().min(1),
+      situationId: z.string(),
+      recipientId: z.string().min(1),
+      signerId: z.string().min(1),
+      recipientBoxPublicKey: fixedBytes(BOX_PUBLIC_KEY_BYTES),
+      commitment: fixedBytes(COMMITMENT_BYTES),
+      sealed: fixedBytes(SEAL_OVERHEAD_BYTES + KEY_BYTES),
+      signedBytes: bytesSchema,
+      signature: fixedBytes(SIGNATURE_BYTES),
+    }),
+  )
+
+export type SealedKeyContext = { kind: SealedKeyKind; keyEpoch: number; cellId: string; situationId: string }
+
+/**
+ * `0x01 | kind | epoch u32 | cellId | situationId | recipientId | signerId | recipientBoxPk(32)
+ *  | commitment(32) | sealed(80) | Ed25519(signer, H(all before))(64)`.
+ */
+export function sealKeyToMember({
+  context,
+  key,
+  recipient,
+  signer,
+  ephemeral,
+}: {
+  context: SealedKeyContext
+  key: Uint8Array
+  recipient: SealedKeyRecipient
+  signer: SealedKeySigner
+  ephemeral?: BoxKeyPair
+}): Uint8Array {
+  assertRecipientAllowed({ kind: context.kind, role: recipient.role })
+  const signedBytes = new ByteWriter()
+    .u8(FORMAT_VERSION)
+    .u8(sealedKeyKinds[context.kind])
+    .u32(context.keyEpoch)
+    .string(context.cellId)
+    .string(context.situationId)
+    .string(recipient.memberId)
+    .string(signer.memberId)
+    .bytes(recipient.boxPublicKey)
+    .bytes(keyCommitment(key))
+    .bytes(sealToPublicKey({ message: key, recipientPublicKey: recipient.boxPublicKey, ephemeral }))
+    .finish()
+  const signature = sign({
+    message: domainHash({ domain: SIGNATURE_DOMAIN, parts: [signedBytes] }),
+    secretKey: signer.signSecretKey,
+  })
+  return new ByteWriter().bytes(signedBytes).bytes(signature).finish()
+}
+
+export type OpenSealedKeyResult = { key: Uint8Array; commitment: Uint8Array; signerId: string }
+
+/** Signature first (who distributed it), then the seal, then the commitment (same key as everyone). */
+export function openKeySealedToMember({
+  wrap,
+  context,
+  recipient,
+  signerId,
+  signerPublicKey,
+  expectedCommitment,
+}: {
+  wrap: Uint8Array | string
+  context: SealedKeyContext
+  recipient: { memberId: string; box: BoxKeyPair }
+  signerId: string
+  signerPublicKey: Uint8Array
+  expectedCommitment?: Uint8Array
+}): OpenSealedKeyResult {
+  const parsed = parseFormat({ schema: sealedKeySchema, input: wrap, name: 'Clé scellée' })
+  if (
+    parsed.kind !== context.kind ||
+    parsed.keyEpoch !== context.keyEpoch ||
+    parsed.cellId !== context.cellId ||
+    parsed.situationId !== context.situationId ||
+    parsed.recipientId !== recipient.memberId ||
+    parsed.signerId !== signerId ||
+    !bytesEqual(parsed.recipientBoxPublicKey, recipient.box.publicKey)
+  ) {
+    throw new CryptoVerificationError({ code: 'context_mismatch', message: 'Clé scellée : contexte inattendu.' })
+  }
+  assertSignature({
+    signature: parsed.signature,
+    message: domainHash({ domain: SIGNATURE_DOMAIN, parts: [parsed.signedBytes] }),
+    publicKey: signerPublicKey,
+    what: 'Clé scellée',
+  })
+  const key = openSealed({ sealed: parsed.sealed, recipient: recipient.box, what: 'Clé scellée' })
+  const commitment = keyCommitment(key)
+  if (!bytesEqual(commitment, parsed.commitment) || (expectedCommitment && !bytesEqual(commitment, expectedCommitment))) {
+    throw new CryptoVerificationError({ code: 'commitment_mismatch', message: 'Clé scellée : engagement différent.' })
+  }
+  return { key, commitment, signerId: parsed.signerId }
+}
