@@ -2,6 +2,7 @@ import { chainPreviousEpochKey, createCellEpochKey, sealCellEpochKey, wrapCellIn
 import { CryptoPolicyError } from './errors.ts'
 import { createIntakeKeys, wrapIntakeSecrets, type IntakeKeys } from './intake.ts'
 import { createRosterLink, epochRecipients, extendRoster, rosterRecipient, type RosterState } from './roster.ts'
+import type { RosterPayload } from './roster-links.ts'
 import type { RotationPlan } from './rotation.ts'
 import { createSituationKey, sealNominativeKey, wrapSituationKey, type SituationKey } from './situation-keys.ts'
 
@@ -18,9 +19,43 @@ export type RotationResult = {
   intake: { keys: IntakeKeys; wrapped: Uint8Array } | undefined
 }
 
+function linkPayload({
+  operation,
+  plan,
+  state,
+  commitment,
+  intake,
+}: {
+  operation: 'remove_member' | 'set_role' | 'rotate_epoch' | 'publish_intake_key'
+  plan: RotationPlan
+  state: RosterState
+  commitment: Uint8Array | undefined
+  intake: IntakeKeys | undefined
+}): RosterPayload {
+  const { change } = plan
+  switch (operation) {
+    case 'remove_member':
+      return { type: 'remove_member', memberId: change.memberId }
+    case 'set_role':
+      if (change.type !== 'set_role') break
+      return { type: 'set_role', memberId: change.memberId, role: change.role }
+    case 'rotate_epoch':
+      if (!commitment || plan.newCellEpoch === undefined) break
+      return { type: 'rotate_epoch', epoch: plan.newCellEpoch, keyCommitment: commitment, recipientIds: epochRecipients(state) }
+    case 'publish_intake_key':
+      if (!intake) break
+      return { type: 'publish_intake_key', index: intake.index, boxPublicKey: intake.box.publicKey, signPublicKey: intake.signing.publicKey }
+    default: {
+      const unreachable: never = operation
+      throw new Error(`unknown link ${String(unreachable)}`)
+    }
+  }
+  throw new CryptoPolicyError({ code: 'invalid_input', message: `Plan incohérent pour le maillon ${operation}.` })
+}
+
 /**
- * Runs a plan on the coordinator's client. `state` must already include the
- * remove_member / set_role link; recipients come from that validated roster only.
+ * Runs a plan on the coordinator's client, from the same validated state the plan was
+ * made on: it signs the change link itself, so recipients come from the roster only.
  */
 export function executeRotationPlan({
   plan,
@@ -57,28 +92,13 @@ export function executeRotationPlan({
   }
   for (const operation of plan.operations) {
     switch (operation.type) {
-      case 'append_roster_link':
-        if (operation.link === 'rotate_epoch' && commitment && result.cellEpoch !== undefined) {
-          const link = createRosterLink({
-            state: result.state,
-            author: coordinator,
-            createdAtMs,
-            payload: { type: 'rotate_epoch', epoch: result.cellEpoch, keyCommitment: commitment, recipientIds: epochRecipients(result.state) },
-          })
-          result.state = extendRoster({ state: result.state, links: [link] })
-          result.links.push(link)
-        } else if (operation.link === 'publish_intake_key' && result.intake) {
-          const { keys } = result.intake
-          const link = createRosterLink({
-            state: result.state,
-            author: coordinator,
-            createdAtMs,
-            payload: { type: 'publish_intake_key', index: keys.index, boxPublicKey: keys.box.publicKey, signPublicKey: keys.signing.publicKey },
-          })
-          result.state = extendRoster({ state: result.state, links: [link] })
-          result.links.push(link)
-        }
+      case 'append_roster_link': {
+        const payload = linkPayload({ operation: operation.link, plan, state: result.state, commitment, intake: result.intake?.keys })
+        const link = createRosterLink({ state: result.state, author: coordinator, createdAtMs, payload })
+        result.state = extendRoster({ state: result.state, links: [link] })
+        result.links.push(link)
         break
+      }
       case 'create_cell_epoch_key': {
         const created = createCellEpochKey()
         result.cellKey = created.key
