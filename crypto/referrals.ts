@@ -55,7 +55,7 @@ export const referralInputSchema = z.object({
   createdAtMs: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   content: bytesSchema,
 })
-export type ReferralInput = z.infer<typeof referralInputSchema>
+export type ReferralInput = { referralId: string; cellId: string; createdAtMs: number; content: Uint8Array }
 export type OpenedReferral = ReferralInput & { intakeIndex: number; replyPublicKey: Uint8Array }
 
 /**
