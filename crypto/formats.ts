@@ -28,11 +28,15 @@ export function fixedBytes(length: number) {
 }
 
 /** Ids are opaque app ids (uuid, cuid, slugs): a narrow alphabet keeps the encoding canonical. */
-export const idSchema = z
-  .string()
-  .min(1)
-  .max(128)
-  .regex(/^[A-Za-z0-9._:-]+$/)
+export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
+export const idSchema = z.string().regex(ID_PATTERN)
+
+/** For hot-path schemas that validate in one superRefine instead of a nested object walk. */
+export function refineIds(ctx: z.RefinementCtx, ids: Record<string, string>): void {
+  for (const [field, value] of Object.entries(ids)) {
+    if (!ID_PATTERN.test(value)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `identifiant ${field} invalide`, path: [field] })
+  }
+}
 
 export const memberRoleSchema = z.enum(['coordinator', 'member', 'associate', 'dpo'])
 export type MemberRole = z.infer<typeof memberRoleSchema>

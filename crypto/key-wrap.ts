@@ -1,6 +1,5 @@
-import { z } from 'zod'
 import { ByteReader, ByteWriter } from './encoding.ts'
-import { AEAD_TAG_BYTES, FORMAT_VERSION, KEY_BYTES, NONCE_BYTES, bytesSchema, fixedBytes, parseFormat } from './formats.ts'
+import { AEAD_TAG_BYTES, FORMAT_VERSION, KEY_BYTES, NONCE_BYTES, bytesSchema, parseFormat } from './formats.ts'
 import { aeadDecrypt, aeadEncrypt, randomNonce } from './primitives.ts'
 import { CryptoFormatError } from './errors.ts'
 
@@ -18,8 +17,8 @@ export const wrapPurposes = {
 
 export type WrapPurpose = keyof typeof wrapPurposes
 
-/** Ordered context bound into the AD (owner, cell, epoch, …); never stored in the blob. */
-export type WrapContext = readonly (string | number)[]
+/** Ordered context bound into the AD (owner, cell, epoch, … or a canonical header); never stored in the blob. */
+export type WrapContext = readonly (string | number | Uint8Array)[]
 
 export const WRAPPED_KEY_HEADER_BYTES = 2
 
@@ -38,28 +37,26 @@ function encodeContext({ purpose, context }: { purpose: WrapPurpose; context: Wr
   const writer = new ByteWriter().u8(FORMAT_VERSION).u8(wrapPurposes[purpose].code).u8(context.length)
   for (const part of context) {
     if (typeof part === 'string') writer.u8(0x73).string(part)
-    else writer.u8(0x6e).u64(part)
+    else if (typeof part === 'number') writer.u8(0x6e).u64(part)
+    else writer.u8(0x62).longBytes(part)
   }
   return writer.finish()
 }
 
-export const wrappedKeySchema = bytesSchema
-  .transform((bytes) => {
-    const reader = new ByteReader(bytes)
-    reader.version(FORMAT_VERSION)
-    const purpose = purposeFromCode(reader.u8())
-    const nonce = reader.bytes(NONCE_BYTES)
-    const ciphertext = reader.rest()
-    return { purpose, nonce, ciphertext }
-  })
-  .pipe(
-    z
-      .object({ purpose: z.string(), nonce: fixedBytes(NONCE_BYTES), ciphertext: bytesSchema })
-      .refine(
-        (value) => value.ciphertext.length === wrapPurposes[value.purpose as WrapPurpose].keyLength + AEAD_TAG_BYTES,
-        { message: 'longueur de clé enveloppée', params: { code: 'bad_length' } },
-      ),
-  )
+export type DecodedWrappedKey = { purpose: WrapPurpose; nonce: Uint8Array; ciphertext: Uint8Array }
+
+/** Lengths are checked while reading: a wrap's size is fixed by its purpose. */
+export function decodeWrappedKey(bytes: Uint8Array): DecodedWrappedKey {
+  const reader = new ByteReader(bytes)
+  reader.version(FORMAT_VERSION)
+  const purpose = purposeFromCode(reader.u8())
+  const nonce = reader.bytes(NONCE_BYTES)
+  const ciphertext = reader.bytes(wrapPurposes[purpose].keyLength + AEAD_TAG_BYTES)
+  reader.end()
+  return { purpose, nonce, ciphertext }
+}
+
+export const wrappedKeySchema = bytesSchema.transform(decodeWrappedKey)
 
 /** `0x01 | purpose | nonce(24) | XChaCha20-Poly1305(key)`; AD = version, purpose, context. */
 export function wrapKey({
@@ -89,12 +86,16 @@ export function unwrapKey({
   purpose,
   context,
 }: {
-  wrapped: Uint8Array | string
+  wrapped: Uint8Array | string | DecodedWrappedKey
   wrappingKey: Uint8Array
   purpose: WrapPurpose
   context: WrapContext
 }): Uint8Array {
-  const parsed = parseFormat({ schema: wrappedKeySchema, input: wrapped, name: 'Clé enveloppée' })
+  // A wrap embedded in a larger blob arrives already decoded by that blob's schema.
+  const parsed =
+    typeof wrapped === 'string' || wrapped instanceof Uint8Array
+      ? parseFormat({ schema: wrappedKeySchema, input: wrapped, name: 'Clé enveloppée' })
+      : wrapped
   if (parsed.purpose !== purpose) {
     throw new CryptoFormatError({ code: 'malformed', message: `Clé enveloppée pour ${parsed.purpose}, attendu ${purpose}.` })
   }

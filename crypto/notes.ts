@@ -7,17 +7,17 @@ import {
   NONCE_BYTES,
   SIGNATURE_BYTES,
   bytesSchema,
-  fixedBytes,
   idSchema,
   layerCodes,
   layerFromCode,
   parseFormat,
+  refineIds,
   parseInput,
   type Layer,
 } from './formats.ts'
-import { unwrapKey, wrapKey, wrappedKeyLength, type WrapContext } from './key-wrap.ts'
+import { decodeWrappedKey, unwrapKey, wrapKey, wrappedKeyLength, type WrapContext } from './key-wrap.ts'
 import { padToBucket, unpadFromBucket } from './padding.ts'
-import { aeadDecrypt, aeadEncrypt, domainHash, keyId, randomKey, randomNonce, sign, verifySignature } from './primitives.ts'
+import { aeadDecrypt, aeadEncrypt, keyId, randomKey, randomNonce, sign, signatureDigest, verifySignature } from './primitives.ts'
 import type { SituationKey } from './situation-keys.ts'
 
 const SIGNATURE_DOMAIN = 'cellule/note-signature/v1'
@@ -57,8 +57,9 @@ export function encodeNoteHeader(header: NoteHeader): Uint8Array {
     .finish()
 }
 
-function noteKeyContext(header: NoteHeader): WrapContext {
-  return [header.cellId, header.situationId, header.noteId, header.revision, layerCodes[header.layer]]
+/** The note key's wrap is bound to the whole header (every AD field of the body). */
+function noteKeyContext(headerBytes: Uint8Array): WrapContext {
+  return [headerBytes]
 }
 
 const NOTE_KEY_WRAP_BYTES = wrappedKeyLength('note_key')
@@ -77,7 +78,8 @@ export const noteEnvelopeSchema = bytesSchema
     const situationKeyId = reader.bytes(KEY_ID_BYTES)
     const noteKeyId = reader.bytes(KEY_ID_BYTES)
     const headerEnd = reader.position
-    const wrappedNoteKey = reader.bytes(NOTE_KEY_WRAP_BYTES)
+    const wrappedNoteKeyBytes = reader.bytes(NOTE_KEY_WRAP_BYTES)
+    const wrappedNoteKey = decodeWrappedKey(wrappedNoteKeyBytes)
     const bodyNonce = reader.bytes(NONCE_BYTES)
     const ciphertext = reader.longBytes()
     const signedEnd = reader.position
@@ -87,33 +89,17 @@ export const noteEnvelopeSchema = bytesSchema
       header: { layer, revision, keyEpoch, cellId, situationId, noteId, authorId, situationKeyId, noteKeyId },
       headerBytes: bytes.subarray(0, headerEnd),
       wrappedNoteKey,
+      wrappedNoteKeyBytes,
       bodyNonce,
       ciphertext,
       signedBytes: bytes.subarray(0, signedEnd),
       signature,
     }
   })
-  .pipe(
-    z.object({
-      header: z.object({
-        layer: z.enum(['pseudonymised', 'nominative']),
-        revision: z.number(),
-        keyEpoch: z.number(),
-        cellId: idSchema,
-        situationId: idSchema,
-        noteId: idSchema,
-        authorId: idSchema,
-        situationKeyId: fixedBytes(KEY_ID_BYTES),
-        noteKeyId: fixedBytes(KEY_ID_BYTES),
-      }),
-      headerBytes: bytesSchema,
-      wrappedNoteKey: bytesSchema,
-      bodyNonce: fixedBytes(NONCE_BYTES),
-      ciphertext: bytesSchema,
-      signedBytes: bytesSchema,
-      signature: fixedBytes(SIGNATURE_BYTES),
-    }),
-  )
+  .superRefine((value, ctx) => {
+    const { cellId, situationId, noteId, authorId } = value.header
+    refineIds(ctx, { cellId, situationId, noteId, authorId })
+  })
 
 /**
  * Envelope v1: header (= AD) `0x01 | layer | revision u32 | keyEpoch u32 | cellId | situationId
@@ -151,14 +137,14 @@ export function sealNote({
     key: noteKey,
     wrappingKey: situationKey.key,
     purpose: 'note_key',
-    context: noteKeyContext(header),
+    context: noteKeyContext(headerBytes),
     nonce: randomness?.noteKeyNonce,
   })
   const bodyNonce = randomness?.bodyNonce ?? randomNonce()
   const ciphertext = aeadEncrypt({ plaintext: padToBucket(body), associatedData: headerBytes, nonce: bodyNonce, key: noteKey })
   const signedBytes = new ByteWriter().bytes(headerBytes).bytes(wrappedNoteKey).bytes(bodyNonce).longBytes(ciphertext).finish()
   const signature = sign({
-    message: domainHash({ domain: SIGNATURE_DOMAIN, parts: [signedBytes] }),
+    message: signatureDigest({ domain: SIGNATURE_DOMAIN, signedBytes }),
     secretKey: author.signSecretKey,
   })
   return new ByteWriter().bytes(signedBytes).bytes(signature).finish()
@@ -218,7 +204,7 @@ export function openNote({
     wrapped: parsed.wrappedNoteKey,
     wrappingKey: situationKey.key,
     purpose: 'note_key',
-    context: noteKeyContext(header),
+    context: noteKeyContext(parsed.headerBytes),
   })
   if (!sameKeyId(keyId(noteKey), header.noteKeyId)) {
     throw new CryptoVerificationError({ code: 'commitment_mismatch', message: 'Note : clé de note inattendue.' })
@@ -252,7 +238,7 @@ export function verifyNote({
   const candidates = authorSignPublicKey === undefined ? [] : authorSignPublicKey instanceof Uint8Array ? [authorSignPublicKey] : authorSignPublicKey
   let verified = false
   if (candidates.length > 0) {
-    const message = domainHash({ domain: SIGNATURE_DOMAIN, parts: [note.signedBytes] })
+    const message = signatureDigest({ domain: SIGNATURE_DOMAIN, signedBytes: note.signedBytes })
     for (let index = candidates.length - 1; index >= 0 && !verified; index--) {
       const publicKey = candidates[index]
       if (publicKey) verified = verifySignature({ signature: note.signature, message, publicKey })

@@ -20,13 +20,15 @@ export function padToBucket(plaintext: Uint8Array): Uint8Array {
   return sodium.pad(plaintext, target > LARGE_STEP ? LARGE_STEP : target)
 }
 
+/** Strips ISO/IEC 7816-4 padding without copying (the input is authenticated plaintext). */
 export function unpadFromBucket(padded: Uint8Array): Uint8Array {
   if (!isBucketLength(padded.length)) {
     throw new CryptoFormatError({ code: 'bad_length', message: 'Longueur hors des paliers de remplissage.' })
   }
-  try {
-    return sodium.unpad(padded, padded.length > LARGE_STEP ? LARGE_STEP : padded.length)
-  } catch {
+  let index = padded.length - 1
+  while (index >= 0 && padded[index] === 0) index--
+  if (index < 0 || padded[index] !== 0x80) {
     throw new CryptoFormatError({ code: 'malformed', message: 'Remplissage invalide.' })
   }
+  return padded.subarray(0, index)
 }

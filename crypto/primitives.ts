@@ -34,6 +34,21 @@ export function domainHash({
   return sodium.crypto_generichash(length, message, key ?? null)
 }
 
+const digestKeys = new Map<string, Uint8Array>()
+
+/**
+ * BLAKE2b-256 of signed bytes, keyed by a per-use domain key (BLAKE2b of the label):
+ * domain separation without copying the message. This 32-byte digest is what Ed25519 signs.
+ */
+export function signatureDigest({ domain, signedBytes }: { domain: string; signedBytes: Uint8Array }): Uint8Array {
+  let key = digestKeys.get(domain)
+  if (!key) {
+    key = sodium.crypto_generichash(32, utf8(domain), null)
+    digestKeys.set(domain, key)
+  }
+  return sodium.crypto_generichash(HASH_BYTES, signedBytes, key)
+}
+
 /** Public key id: reveals nothing about a 256-bit key, names it in AD and lookups. */
 export function keyId(key: Uint8Array): Uint8Array {
   return sodium.crypto_generichash(KEY_ID_BYTES, utf8('cellule/key-id/v1'), key)

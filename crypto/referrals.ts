@@ -18,6 +18,7 @@ import {
   assertSignature,
   boxKeyPairFromSeed,
   domainHash,
+  signatureDigest,
   openSealed,
   sealToPublicKey,
   sign,
@@ -219,7 +220,7 @@ export function sealFeedback({
     .longBytes(sealed)
     .finish()
   const signature = sign({
-    message: domainHash({ domain: FEEDBACK_SIGNATURE_DOMAIN, parts: [signedBytes] }),
+    message: signatureDigest({ domain: FEEDBACK_SIGNATURE_DOMAIN, signedBytes }),
     secretKey: intake.signing.secretKey,
   })
   return new ByteWriter().bytes(signedBytes).bytes(signature).finish()
@@ -243,7 +244,7 @@ export function openFeedback({
   }
   assertSignature({
     signature: parsed.signature,
-    message: domainHash({ domain: FEEDBACK_SIGNATURE_DOMAIN, parts: [parsed.signedBytes] }),
+    message: signatureDigest({ domain: FEEDBACK_SIGNATURE_DOMAIN, signedBytes: parsed.signedBytes }),
     publicKey: intakeSignPublicKey,
     what: 'Retour de la cellule',
   })

@@ -17,7 +17,7 @@ import {
   roleFromCode,
   type MemberRole,
 } from './formats.ts'
-import { domainHash, sign } from './primitives.ts'
+import { domainHash, signatureDigest, sign } from './primitives.ts'
 
 export const rosterLinkTypes = {
   genesis: 1,
@@ -164,12 +164,12 @@ export function encodeRosterLink({ link, authorSignSecretKey }: { link: RosterLi
     .u64(link.createdAtMs)
     .longBytes(encodePayload(link.payload))
     .finish()
-  const signature = sign({ message: domainHash({ domain: SIGNATURE_DOMAIN, parts: [signedBytes] }), secretKey: authorSignSecretKey })
+  const signature = sign({ message: signatureDigest({ domain: SIGNATURE_DOMAIN, signedBytes }), secretKey: authorSignSecretKey })
   return new ByteWriter().bytes(signedBytes).bytes(signature).finish()
 }
 
 export function rosterSignatureMessage(signedBytes: Uint8Array): Uint8Array {
-  return domainHash({ domain: SIGNATURE_DOMAIN, parts: [signedBytes] })
+  return signatureDigest({ domain: SIGNATURE_DOMAIN, signedBytes })
 }
 
 const keysSchema = { memberId: idSchema, signPublicKey: fixedBytes(SIGN_PUBLIC_KEY_BYTES), boxPublicKey: fixedBytes(BOX_PUBLIC_KEY_BYTES) }

@@ -15,7 +15,7 @@ import {
 } from './formats.ts'
 import {
   assertSignature,
-  domainHash,
+  signatureDigest,
   keyCommitment,
   openSealed,
   sealToPublicKey,
@@ -139,7 +139,7 @@ export function sealKeyToMember({
     .bytes(sealToPublicKey({ message: key, recipientPublicKey: recipient.boxPublicKey, ephemeral }))
     .finish()
   const signature = sign({
-    message: domainHash({ domain: SIGNATURE_DOMAIN, parts: [signedBytes] }),
+    message: signatureDigest({ domain: SIGNATURE_DOMAIN, signedBytes }),
     secretKey: signer.signSecretKey,
   })
   return new ByteWriter().bytes(signedBytes).bytes(signature).finish()
@@ -177,7 +177,7 @@ export function openKeySealedToMember({
   }
   assertSignature({
     signature: parsed.signature,
-    message: domainHash({ domain: SIGNATURE_DOMAIN, parts: [parsed.signedBytes] }),
+    message: signatureDigest({ domain: SIGNATURE_DOMAIN, signedBytes: parsed.signedBytes }),
     publicKey: signerPublicKey,
     what: 'Clé scellée',
   })

@@ -14,7 +14,7 @@ import {
 import { ByteWriter } from '#crypto/encoding.ts'
 import { CryptoError } from '#crypto/errors.ts'
 import { isBucketLength } from '#crypto/padding.ts'
-import { domainHash, sign } from '#crypto/primitives.ts'
+import { sign, signatureDigest } from '#crypto/primitives.ts'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { author, expectCryptoError, flipByte, makeMember, type TestMember } from './helpers.ts'
@@ -41,12 +41,12 @@ function forge({ envelope, change, resignWith }: { envelope: Uint8Array; change:
   const header = { ...parsed.header, ...change }
   const signedBytes = new ByteWriter()
     .bytes(encodeNoteHeader(header))
-    .bytes(parsed.wrappedNoteKey)
+    .bytes(parsed.wrappedNoteKeyBytes)
     .bytes(parsed.bodyNonce)
     .longBytes(parsed.ciphertext)
     .finish()
   const signature = resignWith
-    ? sign({ message: domainHash({ domain: 'cellule/note-signature/v1', parts: [signedBytes] }), secretKey: resignWith })
+    ? sign({ message: signatureDigest({ domain: 'cellule/note-signature/v1', signedBytes }), secretKey: resignWith })
     : parsed.signature
   return new ByteWriter().bytes(signedBytes).bytes(signature).finish()
 }
