@@ -1,3 +1,4 @@
+import { CryptoVerificationError } from './errors.ts'
 import { unwrapKey, wrapKey } from './key-wrap.ts'
 import { keyCommitment, randomKey, type BoxKeyPair } from './primitives.ts'
 import {
@@ -6,6 +7,7 @@ import {
   type SealedKeyRecipient,
   type SealedKeySigner,
 } from './sealed-key.ts'
+import type { RosterState } from './roster.ts'
 
 /** CK[cell, epoch]: 32 random bytes; its commitment goes into the roster's rotate_epoch link. */
 export function createCellEpochKey(): { key: Uint8Array; commitment: Uint8Array } {
@@ -62,6 +64,36 @@ export function openCellEpochKey({
     signerPublicKey: coordinatorSignPublicKey,
     expectedCommitment,
   }).key
+}
+
+/**
+ * Opens CK[epoch] with everything taken from the validated roster: the rotate_epoch link
+ * names the coordinator who signed it (with the key they had then) and the commitment.
+ */
+export function openCellEpochKeyWithRoster({
+  wrap,
+  state,
+  epoch,
+  recipient,
+}: {
+  wrap: Uint8Array | string
+  state: RosterState
+  epoch: number
+  recipient: { memberId: string; box: BoxKeyPair }
+}): Uint8Array {
+  const rotation = state.epochs.get(epoch)
+  if (!rotation) {
+    throw new CryptoVerificationError({ code: 'context_mismatch', message: `Époque ${epoch} absente du registre.` })
+  }
+  return openCellEpochKey({
+    wrap,
+    cellId: state.cellId,
+    epoch,
+    recipient,
+    coordinatorId: rotation.authorId,
+    coordinatorSignPublicKey: rotation.authorSignPublicKey,
+    expectedCommitment: rotation.keyCommitment,
+  })
 }
 
 /** prev[e] = AEAD(CK[e], CK[e-1]): holding epoch e opens every earlier epoch, never a later one. */

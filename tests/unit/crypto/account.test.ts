@@ -6,6 +6,7 @@ import {
   deriveAccountSecrets,
   encodeIdentityPublic,
   fakeSaltSeed,
+  generateIdentityKeys,
   initCrypto,
   normalizeEmail,
   openIdentityPublic,
@@ -141,7 +142,7 @@ describe('recovery code', () => {
 
 describe('identity keys', () => {
   it('self-signs the public halves; any altered byte is refused', () => {
-    const account = createAccountLight()
+    const account = generateIdentityKeys()
     const bundle = encodeIdentityPublic({ userId: 'user-9', identity: account })
     expect(openIdentityPublic(bundle).signPublicKey).toEqual(account.signing.publicKey)
     for (let index = 0; index < bundle.length; index++) {
@@ -149,12 +150,3 @@ describe('identity keys', () => {
     }
   })
 })
-
-function createAccountLight() {
-  const signing = sodium.crypto_sign_keypair()
-  const box = sodium.crypto_box_keypair()
-  return {
-    signing: { publicKey: signing.publicKey, secretKey: signing.privateKey },
-    box: { publicKey: box.publicKey, secretKey: box.privateKey },
-  }
-}

@@ -8,6 +8,7 @@ import {
   extendRoster,
   initCrypto,
   openCellEpochKey,
+  openCellEpochKeyWithRoster,
   openEarlierEpochKeys,
   openIntakeSecrets,
   openNominativeKey,
@@ -61,6 +62,24 @@ describe('cell epoch keys', () => {
     expectCryptoError(() => openCellEpochKey({ wrap, cellId, epoch: 0, recipient: boxOf(alice), coordinatorId: 'founder', coordinatorSignPublicKey: alice.identity.signing.publicKey }), 'bad_signature')
     expectCryptoError(() => openCellEpochKey({ wrap, cellId, epoch: 1, recipient: boxOf(alice), coordinatorId: 'founder', coordinatorSignPublicKey: cell.founder.identity.signing.publicKey }), 'context_mismatch')
     expectCryptoError(() => openCellEpochKey({ wrap, cellId, epoch: 0, recipient: boxOf(alice), coordinatorId: 'founder', coordinatorSignPublicKey: cell.founder.identity.signing.publicKey, expectedCommitment: createCellEpochKey().commitment }), 'commitment_mismatch')
+  })
+
+  it('opens an epoch key only as the roster describes it: author, epoch and commitment', () => {
+    const alice = makeMember({ memberId: 'alice', role: 'member' })
+    const bruno = makeMember({ memberId: 'bruno', role: 'coordinator' })
+    const cell = buildCell({ cellId, others: [alice, bruno] })
+    const { key, commitment } = createCellEpochKey()
+    cell.append({ by: cell.founder, payload: { type: 'rotate_epoch', epoch: 0, keyCommitment: commitment, recipientIds: epochRecipients(cell.getState()) } })
+    const state = cell.getState()
+    const wrap = sealCellEpochKey({ cellId, epoch: 0, cellKey: key, recipient: rosterRecipient({ state, memberId: 'alice' }), coordinator: author(cell.founder) })
+    expect(openCellEpochKeyWithRoster({ wrap, state, epoch: 0, recipient: boxOf(alice) })).toEqual(key)
+    // Another coordinator (or the server) distributing a different key for the same epoch is refused.
+    const other = createCellEpochKey()
+    const byBruno = sealCellEpochKey({ cellId, epoch: 0, cellKey: key, recipient: rosterRecipient({ state, memberId: 'alice' }), coordinator: author(bruno) })
+    expectCryptoError(() => openCellEpochKeyWithRoster({ wrap: byBruno, state, epoch: 0, recipient: boxOf(alice) }), 'context_mismatch')
+    const substituted = sealCellEpochKey({ cellId, epoch: 0, cellKey: other.key, recipient: rosterRecipient({ state, memberId: 'alice' }), coordinator: author(cell.founder) })
+    expectCryptoError(() => openCellEpochKeyWithRoster({ wrap: substituted, state, epoch: 0, recipient: boxOf(alice) }), 'commitment_mismatch')
+    expectCryptoError(() => openCellEpochKeyWithRoster({ wrap, state, epoch: 1, recipient: boxOf(alice) }), 'context_mismatch')
   })
 
   it('refuses to seal a nominative key to a DPO or an associate, whatever the situation (property)', () => {
