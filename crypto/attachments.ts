@@ -21,7 +21,7 @@ export function deriveAttachmentKey({ noteKey, attachmentIndex }: { noteKey: Uin
 }
 
 /** Re-cuts any stream of pieces into exact `size` chunks (the last may be shorter); one buffer in flight. */
-async function* fixedChunks(source: ByteSource, size: number): AsyncGenerator<Uint8Array> {
+async function* fixedChunks({ source, size }: { source: ByteSource; size: number }): AsyncGenerator<Uint8Array> {
   let buffer = new Uint8Array(size)
   let filled = 0
   for await (const piece of source) {
@@ -64,7 +64,7 @@ export async function* encryptAttachment({
   const { state, header } = sodium.crypto_secretstream_xchacha20poly1305_init_push(key)
   yield new ByteWriter().bytes(prefix).bytes(header).finish()
   let processedBytes = 0
-  for await (const chunk of fixedChunks(source, chunkSize)) {
+  for await (const chunk of fixedChunks({ source, size: chunkSize })) {
     const final = chunk.length < chunkSize
     const plaintext = final ? sodium.pad(chunk, chunkSize) : chunk
     const tag = final
@@ -92,7 +92,7 @@ export async function* decryptAttachment({
   totalBytes?: number
   onProgress?: (progress: AttachmentProgress) => void
 }): AsyncGenerator<Uint8Array> {
-  const iterator = fixedChunks(source, ATTACHMENT_HEADER_BYTES)
+  const iterator = fixedChunks({ source, size: ATTACHMENT_HEADER_BYTES })
   const first = await iterator.next()
   const headerBytes = first.done ? new Uint8Array(0) : first.value
   const reader = new ByteReader(headerBytes)
@@ -110,7 +110,7 @@ export async function* decryptAttachment({
   }
   let processedBytes = 0
   let finished = false
-  for await (const chunk of fixedChunks(rest(), chunkSize + CHUNK_OVERHEAD_BYTES)) {
+  for await (const chunk of fixedChunks({ source: rest(), size: chunkSize + CHUNK_OVERHEAD_BYTES })) {
     if (chunk.length === 0) break
     if (finished) {
       throw new CryptoFormatError({ code: 'bad_length', message: 'Pièce jointe : données après la fin.' })

@@ -32,7 +32,7 @@ export const ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/
 export const idSchema = z.string().regex(ID_PATTERN)
 
 /** For hot-path schemas that validate in one superRefine instead of a nested object walk. */
-export function refineIds(ctx: z.RefinementCtx, ids: Record<string, string>): void {
+export function refineIds({ ctx, ids }: { ctx: z.RefinementCtx; ids: Record<string, string> }): void {
   for (const [field, value] of Object.entries(ids)) {
     if (!ID_PATTERN.test(value)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `identifiant ${field} invalide`, path: [field] })
   }

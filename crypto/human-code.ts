@@ -16,7 +16,7 @@ function bytesToBigInt(bytes: Uint8Array): bigint {
   return value
 }
 
-function bigIntToBytes(value: bigint, length: number): Uint8Array {
+function bigIntToBytes({ value, length }: { value: bigint; length: number }): Uint8Array {
   const out = new Uint8Array(length)
   for (let index = length - 1; index >= 0; index--) {
     out[index] = Number(value & 0xffn)
@@ -25,7 +25,7 @@ function bigIntToBytes(value: bigint, length: number): Uint8Array {
   return out
 }
 
-function digitsOf(value: bigint, count: number): string {
+function digitsOf({ value, count }: { value: bigint; count: number }): string {
   let out = ''
   for (let index = count - 1; index >= 0; index--) {
     out += ALPHABET[Number((value >> BigInt(5 * index)) & 31n)]
@@ -39,7 +39,7 @@ export function formatHumanCode(secret: Uint8Array): string {
     throw new CryptoFormatError({ code: 'bad_length', message: 'Un code porte 128 bits.' })
   }
   const value = bytesToBigInt(secret)
-  const digits = digitsOf(value, DATA_DIGITS) + digitsOf(value % CHECK_MODULUS, CHECK_DIGITS)
+  const digits = digitsOf({ value, count: DATA_DIGITS }) + digitsOf({ value: value % CHECK_MODULUS, count: CHECK_DIGITS })
   return digits.match(new RegExp(`.{1,${GROUP}}`, 'g'))?.join('-') ?? digits
 }
 
@@ -71,7 +71,7 @@ export function parseHumanCode(code: string): Uint8Array {
   if (value >> 128n !== 0n || value % CHECK_MODULUS !== check) {
     throw new CryptoVerificationError({ code: 'bad_checksum', message: 'Code erroné : vérifiez chaque caractère.' })
   }
-  return bigIntToBytes(value, CODE_BYTES)
+  return bigIntToBytes({ value, length: CODE_BYTES })
 }
 
 /** Decimal digits in groups of 4 for codes read aloud (roster code, SAS). */

@@ -98,7 +98,7 @@ export const noteEnvelopeSchema = bytesSchema
   })
   .superRefine((value, ctx) => {
     const { cellId, situationId, noteId, authorId } = value.header
-    refineIds(ctx, { cellId, situationId, noteId, authorId })
+    refineIds({ ctx, ids: { cellId, situationId, noteId, authorId } })
   })
 
 /**
@@ -162,7 +162,7 @@ export type OpenedNote = {
   signature: Uint8Array
 }
 
-function sameContext(header: NoteHeader, expected: NoteContext & { layer?: Layer }): boolean {
+function sameContext({ header, expected }: { header: NoteHeader; expected: NoteContext & { layer?: Layer } }): boolean {
   return (
     header.cellId === expected.cellId &&
     header.situationId === expected.situationId &&
@@ -193,7 +193,7 @@ export function openNote({
 }): OpenedNote {
   const parsed = parseFormat({ schema: noteEnvelopeSchema, input: envelope, name: 'Note' })
   const { header } = parsed
-  if (!sameContext(header, expected)) {
+  if (!sameContext({ header, expected })) {
     throw new CryptoVerificationError({ code: 'context_mismatch', message: 'Note déplacée ou révision inattendue.' })
   }
   const situationKey = situationKeys.find((candidate) => sameKeyId(candidate.keyId, header.situationKeyId))

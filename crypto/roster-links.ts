@@ -56,7 +56,7 @@ export type RosterLink = {
 
 export type ParsedRosterLink = RosterLink & { signedBytes: Uint8Array; signature: Uint8Array; hash: Uint8Array }
 
-function writeMemberKeys(writer: ByteWriter, keys: MemberKeys): ByteWriter {
+function writeMemberKeys({ writer, keys }: { writer: ByteWriter; keys: MemberKeys }): ByteWriter {
   return writer.string(keys.memberId).bytes(keys.signPublicKey).bytes(keys.boxPublicKey)
 }
 
@@ -68,9 +68,9 @@ function encodePayload(payload: RosterPayload): Uint8Array {
   const writer = new ByteWriter()
   switch (payload.type) {
     case 'genesis':
-      return writeMemberKeys(writer, payload.founder).finish()
+      return writeMemberKeys({ writer, keys: payload.founder }).finish()
     case 'add_member':
-      return writeMemberKeys(writer, payload).u8(roleCodes[payload.role]).finish()
+      return writeMemberKeys({ writer, keys: payload }).u8(roleCodes[payload.role]).finish()
     case 'remove_member':
       return writer.string(payload.memberId).finish()
     case 'set_role':
@@ -83,7 +83,7 @@ function encodePayload(payload: RosterPayload): Uint8Array {
     case 'publish_intake_key':
       return writer.u32(payload.index).bytes(payload.boxPublicKey).bytes(payload.signPublicKey).finish()
     case 'key_change':
-      return writeMemberKeys(writer, payload).finish()
+      return writeMemberKeys({ writer, keys: payload }).finish()
     case 'verification_attestation':
       return writer.u32(payload.attestedSeq).bytes(payload.attestedHash).finish()
     case 'charter_version':
@@ -95,7 +95,7 @@ function encodePayload(payload: RosterPayload): Uint8Array {
   }
 }
 
-function decodePayload(type: RosterLinkType, bytes: Uint8Array): RosterPayload {
+function decodePayload({ type, bytes }: { type: RosterLinkType; bytes: Uint8Array }): RosterPayload {
   const reader = new ByteReader(bytes)
   const payload = ((): RosterPayload => {
     switch (type) {
@@ -196,7 +196,7 @@ export const rosterLinkSchema = bytesSchema
     const cellId = reader.string()
     const authorId = reader.string()
     const createdAtMs = reader.u64()
-    const payload = decodePayload(type, reader.longBytes())
+    const payload = decodePayload({ type, bytes: reader.longBytes() })
     const signedEnd = reader.position
     const signature = reader.bytes(SIGNATURE_BYTES)
     reader.end()

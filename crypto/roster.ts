@@ -63,7 +63,7 @@ const COORDINATOR_ONLY: ReadonlySet<RosterLinkType> = new Set([
   'charter_version',
 ])
 
-function invalid(seq: number, message: string): CryptoVerificationError {
+function invalid({ seq, message }: { seq: number; message: string }): CryptoVerificationError {
   return new CryptoVerificationError({ code: 'roster_invalid', message: `Registre invalide au maillon ${seq} : ${message}` })
 }
 
@@ -85,15 +85,15 @@ function cloneState(state: RosterState): RosterState {
   return structuredClone(state)
 }
 
-function applyGenesis(state: RosterState, link: ParsedRosterLink): void {
-  if (link.payload.type !== 'genesis') throw invalid(link.seq, 'le premier maillon doit être la genèse')
+function applyGenesis({ state, link }: { state: RosterState; link: ParsedRosterLink }): void {
+  if (link.payload.type !== 'genesis') throw invalid({ seq: link.seq, message: 'le premier maillon doit être la genèse' })
   if (link.seq !== 0 || !bytesEqual(link.prevHash, genesisAnchor(state.cellId))) {
-    throw invalid(link.seq, 'genèse non liée à cette cellule')
+    throw invalid({ seq: link.seq, message: 'genèse non liée à cette cellule' })
   }
   const { founder } = link.payload
-  if (link.authorId !== founder.memberId) throw invalid(link.seq, 'genèse signée par un autre que le fondateur')
+  if (link.authorId !== founder.memberId) throw invalid({ seq: link.seq, message: 'genèse signée par un autre que le fondateur' })
   if (!verifySignature({ signature: link.signature, message: rosterSignatureMessage(link.signedBytes), publicKey: founder.signPublicKey })) {
-    throw invalid(link.seq, 'signature de la genèse')
+    throw invalid({ seq: link.seq, message: 'signature de la genèse' })
   }
   state.members.set(founder.memberId, {
     memberId: founder.memberId,
@@ -107,19 +107,19 @@ function applyGenesis(state: RosterState, link: ParsedRosterLink): void {
   })
 }
 
-function activeTarget(state: RosterState, seq: number, memberId: string): RosterMember {
+function activeTarget({ state, seq, memberId }: { state: RosterState; seq: number; memberId: string }): RosterMember {
   const target = state.members.get(memberId)
-  if (!target?.active) throw invalid(seq, `membre ${memberId} absent ou retiré`)
+  if (!target?.active) throw invalid({ seq, message: `membre ${memberId} absent ou retiré` })
   return target
 }
 
-function applyPayload(state: RosterState, link: ParsedRosterLink, author: RosterMember): void {
+function applyPayload({ state, link, author }: { state: RosterState; link: ParsedRosterLink; author: RosterMember }): void {
   const { payload, seq } = link
   switch (payload.type) {
     case 'genesis':
-      throw invalid(seq, 'seconde genèse')
+      throw invalid({ seq, message: 'seconde genèse' })
     case 'add_member': {
-      if (state.members.get(payload.memberId)?.active) throw invalid(seq, 'membre déjà présent')
+      if (state.members.get(payload.memberId)?.active) throw invalid({ seq, message: 'membre déjà présent' })
       const previous = state.members.get(payload.memberId)
       state.members.set(payload.memberId, {
         memberId: payload.memberId,
@@ -134,28 +134,28 @@ function applyPayload(state: RosterState, link: ParsedRosterLink, author: Roster
       return
     }
     case 'remove_member': {
-      const target = activeTarget(state, seq, payload.memberId)
+      const target = activeTarget({ state, seq, memberId: payload.memberId })
       target.active = false
       target.removedAtSeq = seq
-      if (activeCoordinators(state) === 0) throw invalid(seq, 'plus aucun coordinateur')
+      if (activeCoordinators(state) === 0) throw invalid({ seq, message: 'plus aucun coordinateur' })
       state.rotationRequired = true
       return
     }
     case 'set_role': {
-      const target = activeTarget(state, seq, payload.memberId)
+      const target = activeTarget({ state, seq, memberId: payload.memberId })
       // An associate keeps the cell key (pseudonymised layer); only losing it forces a new epoch.
       const downgrade = payload.role === 'dpo' && target.role !== 'dpo'
       target.role = payload.role
-      if (activeCoordinators(state) === 0) throw invalid(seq, 'plus aucun coordinateur')
+      if (activeCoordinators(state) === 0) throw invalid({ seq, message: 'plus aucun coordinateur' })
       if (downgrade) state.rotationRequired = true
       return
     }
     case 'rotate_epoch': {
       const expectedEpoch = state.currentEpoch === undefined ? 0 : state.currentEpoch + 1
-      if (payload.epoch !== expectedEpoch) throw invalid(seq, `époque ${payload.epoch}, attendu ${expectedEpoch}`)
+      if (payload.epoch !== expectedEpoch) throw invalid({ seq, message: `époque ${payload.epoch}, attendu ${expectedEpoch}` })
       const expectedRecipients = epochRecipients(state)
       if (payload.recipientIds.join('\n') !== expectedRecipients.join('\n')) {
-        throw invalid(seq, 'destinataires de la clé différents des membres actifs')
+        throw invalid({ seq, message: 'destinataires de la clé différents des membres actifs' })
       }
       state.epochs.set(payload.epoch, {
         epoch: payload.epoch,
@@ -171,12 +171,12 @@ function applyPayload(state: RosterState, link: ParsedRosterLink, author: Roster
     }
     case 'publish_intake_key': {
       const expectedIndex = state.intakeKeys.size
-      if (payload.index !== expectedIndex) throw invalid(seq, `clé de saisine ${payload.index}, attendu ${expectedIndex}`)
+      if (payload.index !== expectedIndex) throw invalid({ seq, message: `clé de saisine ${payload.index}, attendu ${expectedIndex}` })
       state.intakeKeys.set(payload.index, { index: payload.index, boxPublicKey: payload.boxPublicKey, signPublicKey: payload.signPublicKey, seq })
       return
     }
     case 'key_change': {
-      const target = activeTarget(state, seq, payload.memberId)
+      const target = activeTarget({ state, seq, memberId: payload.memberId })
       target.signPublicKey = payload.signPublicKey
       target.boxPublicKey = payload.boxPublicKey
       target.signKeyHistory.push(payload.signPublicKey)
@@ -184,40 +184,40 @@ function applyPayload(state: RosterState, link: ParsedRosterLink, author: Roster
     }
     case 'verification_attestation': {
       const attested = state.linkHashes[payload.attestedSeq]
-      if (!attested || !bytesEqual(attested, payload.attestedHash)) throw invalid(seq, 'attestation d’un état inconnu')
+      if (!attested || !bytesEqual(attested, payload.attestedHash)) throw invalid({ seq, message: 'attestation d’un état inconnu' })
       return
     }
     case 'charter_version': {
-      if (state.charter && payload.version <= state.charter.version) throw invalid(seq, 'version de charte non croissante')
+      if (state.charter && payload.version <= state.charter.version) throw invalid({ seq, message: 'version de charte non croissante' })
       state.charter = { version: payload.version, charterHash: payload.charterHash }
       return
     }
     default: {
       const unreachable: never = payload
-      throw invalid(seq, `type inconnu ${JSON.stringify(unreachable)}`)
+      throw invalid({ seq, message: `type inconnu ${JSON.stringify(unreachable)}` })
     }
   }
 }
 
-function applyLink(state: RosterState, link: ParsedRosterLink): void {
-  if (link.cellId !== state.cellId) throw invalid(link.seq, 'autre cellule')
+function applyLink({ state, link }: { state: RosterState; link: ParsedRosterLink }): void {
+  if (link.cellId !== state.cellId) throw invalid({ seq: link.seq, message: 'autre cellule' })
   if (state.headSeq < 0) {
-    applyGenesis(state, link)
+    applyGenesis({ state, link })
   } else {
-    if (link.seq !== state.headSeq + 1) throw invalid(link.seq, `numéro ${link.seq}, attendu ${state.headSeq + 1}`)
-    if (!bytesEqual(link.prevHash, state.headHash)) throw invalid(link.seq, 'chaînage rompu')
+    if (link.seq !== state.headSeq + 1) throw invalid({ seq: link.seq, message: `numéro ${link.seq}, attendu ${state.headSeq + 1}` })
+    if (!bytesEqual(link.prevHash, state.headHash)) throw invalid({ seq: link.seq, message: 'chaînage rompu' })
     const author = state.members.get(link.authorId)
-    if (!author?.active) throw invalid(link.seq, `auteur ${link.authorId} inconnu ou retiré`)
+    if (!author?.active) throw invalid({ seq: link.seq, message: `auteur ${link.authorId} inconnu ou retiré` })
     if (!verifySignature({ signature: link.signature, message: rosterSignatureMessage(link.signedBytes), publicKey: author.signPublicKey })) {
-      throw invalid(link.seq, 'signature')
+      throw invalid({ seq: link.seq, message: 'signature' })
     }
     if (COORDINATOR_ONLY.has(link.payload.type) && author.role !== 'coordinator') {
-      throw invalid(link.seq, `${link.payload.type} réservé aux coordinateurs`)
+      throw invalid({ seq: link.seq, message: `${link.payload.type} réservé aux coordinateurs` })
     }
     if (author.role === 'dpo' && link.payload.type !== 'verification_attestation') {
-      throw invalid(link.seq, 'le DPO ne peut qu’attester')
+      throw invalid({ seq: link.seq, message: 'le DPO ne peut qu’attester' })
     }
-    applyPayload(state, link, author)
+    applyPayload({ state, link, author })
   }
   state.headSeq = link.seq
   state.headHash = link.hash
@@ -242,7 +242,7 @@ function emptyState(cellId: string): RosterState {
 /** Appends links to an already validated state (which is not modified). */
 export function extendRoster({ state, links }: { state: RosterState; links: readonly (Uint8Array | string)[] }): RosterState {
   const next = cloneState(state)
-  for (const link of links) applyLink(next, parseRosterLink(link))
+  for (const link of links) applyLink({ state: next, link: parseRosterLink(link) })
   return next
 }
 
@@ -259,7 +259,7 @@ export function validateRoster({
   links: readonly (Uint8Array | string)[]
   pin?: RosterPin
 }): RosterState {
-  if (links.length === 0) throw invalid(0, 'registre vide')
+  if (links.length === 0) throw invalid({ seq: 0, message: 'registre vide' })
   const state = extendRoster({ state: emptyState(cellId), links })
   if (pin) checkRosterPin({ state, pin })
   return state
