@@ -20,25 +20,35 @@ export function deriveAttachmentKey({ noteKey, attachmentIndex }: { noteKey: Uin
   return sodium.crypto_kdf_derive_from_key(KEY_BYTES, attachmentIndex + 1, 'cellattc', noteKey)
 }
 
-/** Re-cuts any stream of pieces into exact `size` chunks (the last may be shorter); one buffer in flight. */
-async function* fixedChunks({ source, size }: { source: ByteSource; size: number }): AsyncGenerator<Uint8Array> {
-  let buffer = new Uint8Array(size)
-  let filled = 0
-  for await (const piece of source) {
-    let offset = 0
-    while (offset < piece.length) {
-      const take = Math.min(size - filled, piece.length - offset)
-      buffer.set(piece.subarray(offset, offset + take), filled)
-      filled += take
-      offset += take
-      if (filled === size) {
-        yield buffer
-        buffer = new Uint8Array(size)
-        filled = 0
-      }
-    }
+/** Reads exact-size chunks from any stream of pieces; holds one piece and one chunk at a time. */
+class ExactReader {
+  private readonly iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array>
+  private current: Uint8Array = new Uint8Array(0)
+  private offset = 0
+
+  constructor(source: ByteSource) {
+    this.iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]()
   }
-  yield buffer.subarray(0, filled)
+
+  /** Exactly `length` bytes, or fewer only when the source is exhausted. */
+  async read(length: number): Promise<Uint8Array> {
+    const out = new Uint8Array(length)
+    let filled = 0
+    while (filled < length) {
+      if (this.offset >= this.current.length) {
+        const next = await this.iterator.next()
+        if (next.done) break
+        this.current = next.value
+        this.offset = 0
+        continue
+      }
+      const take = Math.min(length - filled, this.current.length - this.offset)
+      out.set(this.current.subarray(this.offset, this.offset + take), filled)
+      filled += take
+      this.offset += take
+    }
+    return filled === length ? out : out.subarray(0, filled)
+  }
 }
 
 /**
@@ -63,9 +73,11 @@ export async function* encryptAttachment({
   const prefix = new ByteWriter().u8(FORMAT_VERSION).u32(chunkSize).finish()
   const { state, header } = sodium.crypto_secretstream_xchacha20poly1305_init_push(key)
   yield new ByteWriter().bytes(prefix).bytes(header).finish()
+  const reader = new ExactReader(source)
   let processedBytes = 0
-  for await (const chunk of fixedChunks({ source, size: chunkSize })) {
-    const final = chunk.length < chunkSize
+  for (let final = false; !final; ) {
+    const chunk = await reader.read(chunkSize)
+    final = chunk.length < chunkSize
     const plaintext = final ? sodium.pad(chunk, chunkSize) : chunk
     const tag = final
       ? sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
@@ -92,25 +104,18 @@ export async function* decryptAttachment({
   totalBytes?: number
   onProgress?: (progress: AttachmentProgress) => void
 }): AsyncGenerator<Uint8Array> {
-  const iterator = fixedChunks({ source, size: ATTACHMENT_HEADER_BYTES })
-  const first = await iterator.next()
-  const headerBytes = first.done ? new Uint8Array(0) : first.value
+  const ciphertext = new ExactReader(source)
+  const headerBytes = await ciphertext.read(ATTACHMENT_HEADER_BYTES)
   const reader = new ByteReader(headerBytes)
   reader.version(FORMAT_VERSION)
   const chunkSize = parseInput({ schema: chunkSizeSchema, input: reader.u32(), name: 'Taille de bloc' })
   const streamHeader = reader.bytes(STREAM_HEADER_BYTES)
   const prefix = headerBytes.subarray(0, PREFIX_BYTES)
   const state = sodium.crypto_secretstream_xchacha20poly1305_init_pull(streamHeader, key)
-  async function* rest(): AsyncGenerator<Uint8Array> {
-    for (;;) {
-      const next = await iterator.next()
-      if (next.done) return
-      yield next.value
-    }
-  }
   let processedBytes = 0
   let finished = false
-  for await (const chunk of fixedChunks({ source: rest(), size: chunkSize + CHUNK_OVERHEAD_BYTES })) {
+  for (;;) {
+    const chunk = await ciphertext.read(chunkSize + CHUNK_OVERHEAD_BYTES)
     if (chunk.length === 0) break
     if (finished) {
       throw new CryptoFormatError({ code: 'bad_length', message: 'Pièce jointe : données après la fin.' })

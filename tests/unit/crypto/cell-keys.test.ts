@@ -1,11 +1,9 @@
 import {
   createCellEpochKey,
   createCellIndexKey,
-  createRosterLink,
   createSituationKey,
   epochRecipients,
   executeRotationPlan,
-  extendRoster,
   initCrypto,
   openCellEpochKey,
   openCellEpochKeyWithRoster,
