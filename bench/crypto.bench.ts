@@ -89,6 +89,8 @@ const result = {
     members: 30,
     situations: 200,
     note: 'remove one member: plan + execute (new epoch sealed to remaining members, new SK per situation, new nominative key where a participant, new intake pair)',
+    operationsFormula:
+      '1 change link + 1 epoch key + (members - 1) seals + 1 chain + 1 index rewrap + 1 rotate link + 2 x situations + (1 + remaining participants) x situations the member took part in + 3 intake = O(members + situations)',
     bySize,
   },
   argon2id: { ...argon2id, goal: 'browser <= 1000 ms' },

@@ -165,7 +165,10 @@ export class ByteReader {
     if (this.offset + 2 > this.data.length) throw truncated()
     const length = this.view.getUint16(this.offset)
     this.offset += 2
-    return fromUtf8(this.bytes(length))
+    const bytes = this.bytes(length)
+    // Ids are ASCII: skip the TextDecoder for them, it dominates short strings.
+    if (length <= 128 && bytes.every((byte) => byte < 0x80)) return String.fromCharCode(...bytes)
+    return fromUtf8(bytes)
   }
 
   longBytes(): Uint8Array {

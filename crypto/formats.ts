@@ -33,7 +33,8 @@ export const idSchema = z.string().regex(ID_PATTERN)
 
 /** For hot-path schemas that validate in one superRefine instead of a nested object walk. */
 export function refineIds({ ctx, ids }: { ctx: z.RefinementCtx; ids: Record<string, string> }): void {
-  for (const [field, value] of Object.entries(ids)) {
+  for (const field in ids) {
+    const value = ids[field] as string
     if (!ID_PATTERN.test(value)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `identifiant ${field} invalide`, path: [field] })
   }
 }
@@ -49,17 +50,19 @@ export const u32Schema = z.number().int().min(0).max(0xffffffff)
 export const roleCodes = { coordinator: 1, member: 2, associate: 3, dpo: 4 } as const satisfies Record<MemberRole, number>
 export const layerCodes = { pseudonymised: 1, nominative: 2 } as const satisfies Record<Layer, number>
 
-export function roleFromCode(code: number): MemberRole {
-  const entry = Object.entries(roleCodes).find(([, value]) => value === code)
-  if (!entry) throw new CryptoFormatError({ code: 'malformed', message: `Rôle ${code} inconnu.` })
-  return entry[0] as MemberRole
+/** Reverse lookup for a code table, built once (decoders run on every note). */
+export function codeLookup<Name extends string>({ table, what }: { table: Record<Name, number>; what: string }): (code: number) => Name {
+  const byCode = new Map<number, Name>()
+  for (const name of Object.keys(table) as Name[]) byCode.set(table[name], name)
+  return (code) => {
+    const name = byCode.get(code)
+    if (name === undefined) throw new CryptoFormatError({ code: 'malformed', message: `${what} ${code} inconnu.` })
+    return name
+  }
 }
 
-export function layerFromCode(code: number): Layer {
-  const entry = Object.entries(layerCodes).find(([, value]) => value === code)
-  if (!entry) throw new CryptoFormatError({ code: 'malformed', message: `Couche ${code} inconnue.` })
-  return entry[0] as Layer
-}
+export const roleFromCode = codeLookup({ table: roleCodes, what: 'Rôle' })
+export const layerFromCode = codeLookup({ table: layerCodes, what: 'Couche' })
 
 /**
  * Runs a zod schema over bytes (or their base64url form) and turns any failure into a

@@ -1,5 +1,5 @@
 import { ByteReader, ByteWriter } from './encoding.ts'
-import { AEAD_TAG_BYTES, FORMAT_VERSION, KEY_BYTES, NONCE_BYTES, bytesSchema, parseFormat } from './formats.ts'
+import { AEAD_TAG_BYTES, FORMAT_VERSION, KEY_BYTES, NONCE_BYTES, bytesSchema, codeLookup, parseFormat } from './formats.ts'
 import { aeadDecrypt, aeadEncrypt, randomNonce } from './primitives.ts'
 import { CryptoFormatError } from './errors.ts'
 
@@ -26,12 +26,10 @@ export function wrappedKeyLength(purpose: WrapPurpose): number {
   return WRAPPED_KEY_HEADER_BYTES + NONCE_BYTES + wrapPurposes[purpose].keyLength + AEAD_TAG_BYTES
 }
 
-function purposeFromCode(code: number): WrapPurpose {
-  for (const [name, value] of Object.entries(wrapPurposes)) {
-    if (value.code === code) return name as WrapPurpose
-  }
-  throw new CryptoFormatError({ code: 'malformed', message: `Usage de clé ${code} inconnu.` })
-}
+const purposeFromCode = codeLookup({
+  table: Object.fromEntries(Object.entries(wrapPurposes).map(([name, value]) => [name, value.code])) as Record<WrapPurpose, number>,
+  what: 'Usage de clé',
+})
 
 function encodeContext({ purpose, context }: { purpose: WrapPurpose; context: WrapContext }): Uint8Array {
   const writer = new ByteWriter().u8(FORMAT_VERSION).u8(wrapPurposes[purpose].code).u8(context.length)

@@ -9,6 +9,7 @@ import {
   SIGNATURE_BYTES,
   SIGN_PUBLIC_KEY_BYTES,
   bytesSchema,
+  codeLookup,
   fixedBytes,
   idSchema,
   memberRoleSchema,
@@ -133,10 +134,7 @@ function decodePayload({ type, bytes }: { type: RosterLinkType; bytes: Uint8Arra
   return payload
 }
 
-function typeFromCode(code: number): RosterLinkType {
-  for (const [name, value] of Object.entries(rosterLinkTypes)) if (value === code) return name as RosterLinkType
-  throw new CryptoFormatError({ code: 'malformed', message: `Type de maillon ${code} inconnu.` })
-}
+const typeFromCode = codeLookup({ table: rosterLinkTypes, what: 'Type de maillon' })
 
 const SIGNATURE_DOMAIN = 'cellule/roster-signature/v1'
 

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { ByteReader, ByteWriter, bytesEqual } from './encoding.ts'
-import { CryptoFormatError, CryptoPolicyError, CryptoVerificationError } from './errors.ts'
+import { CryptoPolicyError, CryptoVerificationError } from './errors.ts'
 import {
   BOX_PUBLIC_KEY_BYTES,
   COMMITMENT_BYTES,
@@ -9,6 +9,7 @@ import {
   SEAL_OVERHEAD_BYTES,
   SIGNATURE_BYTES,
   bytesSchema,
+  codeLookup,
   fixedBytes,
   parseFormat,
   type MemberRole,
@@ -55,10 +56,7 @@ export function assertRecipientAllowed({ kind, role }: { kind: SealedKeyKind; ro
   }
 }
 
-function kindFromCode(code: number): SealedKeyKind {
-  for (const [name, value] of Object.entries(sealedKeyKinds)) if (value === code) return name as SealedKeyKind
-  throw new CryptoFormatError({ code: 'malformed', message: `Type de clé scellée ${code} inconnu.` })
-}
+const kindFromCode = codeLookup({ table: sealedKeyKinds, what: 'Type de clé scellée' })
 
 export const sealedKeySchema = bytesSchema
   .transform((bytes) => {
