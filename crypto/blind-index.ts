@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ByteWriter, toBase64Url } from './encoding.ts'
+import { CryptoPolicyError } from './errors.ts'
 import { parseInput } from './formats.ts'
 import { domainHash, randomKey } from './primitives.ts'
 
@@ -34,6 +35,9 @@ const birthDateSchema = z
 export function blindIndex({ indexKey, name, birthDate }: { indexKey: Uint8Array; name: string; birthDate: string }): string {
   const date = parseInput({ schema: birthDateSchema, input: birthDate, name: 'Date de naissance' })
   const normalized = normalizeSubjectName(name)
+  if (normalized.length === 0) {
+    throw new CryptoPolicyError({ code: 'invalid_input', message: 'Nom vide : pas d’index de recherche de doublon.' })
+  }
   const message = new ByteWriter().string(normalized).string(date).finish()
   return toBase64Url(domainHash({ domain: 'cellule/blind-index/v1', parts: [message], key: indexKey }))
 }

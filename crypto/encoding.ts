@@ -2,7 +2,8 @@ import { CryptoFormatError } from './errors.ts'
 import { sodium } from './sodium.ts'
 
 const textEncoder = new TextEncoder()
-const textDecoder = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM keeps decoding canonical: a leading U+FEFF stays part of the string.
+const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 export function utf8(text: string): Uint8Array {
   return textEncoder.encode(text)

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { ByteReader, ByteWriter, utf8 } from './encoding.ts'
-import { CryptoVerificationError } from './errors.ts'
+import { CryptoFormatError, CryptoVerificationError } from './errors.ts'
 import {
   BOX_PUBLIC_KEY_BYTES,
   FORMAT_VERSION,
@@ -26,6 +26,8 @@ import {
 } from './primitives.ts'
 import { sodium } from './sodium.ts'
 
+const REPLY_CODE_BYTES = 16
+
 export type ReplyCredentials = { replyKeyPair: BoxKeyPair; fetchToken: Uint8Array; fetchTokenHash: Uint8Array }
 
 /** The doctor's 128-bit reply code; it stays in the URL fragment and on the printed receipt. */
@@ -40,6 +42,9 @@ export function replyCodeFromSecret(secret: Uint8Array): string {
 /** Reply key pair and fetch token from the code; the server stores only the token's hash. */
 export function deriveReplyCredentials(replyCode: string | Uint8Array): ReplyCredentials {
   const secret = typeof replyCode === 'string' ? parseHumanCode(replyCode) : replyCode
+  if (secret.length !== REPLY_CODE_BYTES) {
+    throw new CryptoFormatError({ code: 'bad_length', message: 'Un code de réponse porte 128 bits.' })
+  }
   const seed = sodium.crypto_generichash(32, utf8('cellule/reply-keypair/v1'), secret)
   const fetchToken = sodium.crypto_generichash(32, utf8('cellule/reply-fetch-token/v1'), secret)
   return { replyKeyPair: boxKeyPairFromSeed(seed), fetchToken, fetchTokenHash: hashFetchToken(fetchToken) }

@@ -35,5 +35,6 @@ describe('blind index', () => {
     const indexKey = createCellIndexKey()
     expectCryptoError(() => blindIndex({ indexKey, name: 'A B', birthDate: '1938-02-30' }), 'malformed')
     expectCryptoError(() => blindIndex({ indexKey, name: 'A B', birthDate: '02/04/1938' }), 'malformed')
+    expectCryptoError(() => blindIndex({ indexKey, name: ' - ', birthDate: '1938-04-02' }), 'invalid_input')
   })
 })

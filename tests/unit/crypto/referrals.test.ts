@@ -51,6 +51,7 @@ describe('referrals and feedback', () => {
     expect(hashFetchToken(a.fetchToken)).toEqual(a.fetchTokenHash)
     expect(a.fetchTokenHash).not.toEqual(a.fetchToken)
     expect(deriveReplyCredentials(createReplyCode().code).fetchToken).not.toEqual(a.fetchToken)
+    expectCryptoError(() => deriveReplyCredentials(new Uint8Array(3)), 'bad_length')
   })
 
   it('feedback: sealed to the reply key, signed by the intake key, verified on open', () => {
