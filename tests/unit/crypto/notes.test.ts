@@ -174,6 +174,19 @@ describe('notes', () => {
       },
     })
     expect(progress).toEqual([25, 50, 75, 100, 120])
+    // Other work (rendering, input) gets the event loop between batches.
+    let seenByOtherTask = -1
+    let lastProgress = 0
+    setTimeout(() => {
+      seenByOtherTask = lastProgress
+    }, 0)
+    await verifyNotesInBackground({ notes: opened, authorSignPublicKey: authorKeys, batchSize: 10, onProgress: ({ verified, rejected }) => (lastProgress = verified + rejected) })
+    expect(seenByOtherTask).toBeGreaterThan(0)
+    expect(seenByOtherTask).toBeLessThan(120)
+    // Leaving the page stops the work.
+    const controller = new AbortController()
+    const partial = await verifyNotesInBackground({ notes: opened, authorSignPublicKey: authorKeys, batchSize: 30, signal: controller.signal, onProgress: () => controller.abort() })
+    expect(partial).toHaveLength(30)
     expect(results.filter((note) => note.verification === 'rejected')).toHaveLength(3)
     expect(results.filter((note) => note.verification === 'verified')).toHaveLength(117)
   })
