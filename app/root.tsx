@@ -1,8 +1,10 @@
 import dsfrStyles from '@codegouvfr/react-dsfr/main.css'
-import { type LinksFunction, type MetaFunction } from '@remix-run/node'
-import { Links, Meta, Outlet, Scripts, ScrollRestoration } from '@remix-run/react'
+import { type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteLoaderData } from '@remix-run/react'
 import { type ReactNode } from 'react'
+import { getRequestSession } from '#app/auth/session.server.ts'
 import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
+import { SessionTimeout } from '#app/components/session-timeout.tsx'
 import { SiteLayout } from '#app/components/site-layout.tsx'
 import { useNonce } from '#app/utils/nonce-provider.ts'
 
@@ -19,8 +21,20 @@ export const meta: MetaFunction = () => [
   },
 ]
 
+export async function loader({ request }: LoaderFunctionArgs) {
+  const principal = await getRequestSession(request)
+  if (!principal) return { user: null, sessionDeadline: null }
+  const { session, user } = principal
+  return {
+    user: { displayName: user.displayName, platformRole: user.platformRole, secondFactorDone: session.mfaVerified },
+    sessionDeadline: new Date(Math.min(session.expiresAt.getTime(), session.absoluteExpiresAt.getTime())).toISOString(),
+  }
+}
+
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce()
+  // Undefined when the root loader itself failed: the error page still renders the layout.
+  const rootData = useRouteLoaderData<typeof loader>('root')
   return (
     // Browser extensions may touch <html>; the warning would be theirs, not ours.
     <html lang="fr" data-fr-scheme="light" suppressHydrationWarning>
@@ -32,7 +46,8 @@ export function Layout({ children }: { children: ReactNode }) {
         <Links />
       </head>
       <body>
-        <SiteLayout>{children}</SiteLayout>
+        <SiteLayout user={rootData?.user ?? null}>{children}</SiteLayout>
+        {rootData?.sessionDeadline ? <SessionTimeout deadline={rootData.sessionDeadline} /> : null}
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
       </body>

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { index, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { bigint, bigserial, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
 
 /**
  * First schema. Later issues extend it (accounts, charter, roster, audit).
@@ -10,16 +10,84 @@ export const platformRole = pgEnum('platform_role', ['none', 'platform_admin'])
 export const cellRole = pgEnum('cell_role', ['coordinator', 'member', 'associate', 'dpo'])
 export const membershipStatus = pgEnum('membership_status', ['invited', 'active', 'suspended', 'removed'])
 
+export const invitationPurpose = pgEnum('invitation_purpose', ['registration', 'account_reset'])
+
+/**
+ * An account. The server holds only what DESIGN §6 allows: a hash of the authSecret (never the
+ * password), the salt seed and KDF parameters, wrapped keys and public keys.
+ */
 export const users = pgTable('users', {
   id: uuid('id').primaryKey().defaultRandom(),
   email: text('email').notNull().unique(),
   displayName: text('display_name').notNull(),
   profession: text('profession'),
+  rppsNumber: text('rpps_number'),
+  adeliNumber: text('adeli_number'),
   platformRole: platformRole('platform_role').notNull().default('none'),
+  saltSeed: text('salt_seed').notNull(),
+  kdfOpsLimit: integer('kdf_ops_limit').notNull(),
+  kdfMemLimitBytes: integer('kdf_mem_limit_bytes').notNull(),
+  authSecretHash: text('auth_secret_hash').notNull(),
+  recoverySecretHash: text('recovery_secret_hash').notNull(),
+  wrappedAccountKey: text('wrapped_account_key').notNull(),
+  recoveryWrappedAccountKey: text('recovery_wrapped_account_key').notNull(),
+  identityPublic: text('identity_public').notNull(),
+  wrappedIdentitySecrets: text('wrapped_identity_secrets').notNull(),
+  totpSecret: text('totp_secret'),
+  totpEnabledAt: timestamp('totp_enabled_at', { withTimezone: true }),
+  totpLastStep: bigint('totp_last_step', { mode: 'number' }),
+  /** Set by an account reset: the person logs in again but cells must re-admit their new keys. */
+  needsReadmissionSince: timestamp('needs_readmission_since', { withTimezone: true }),
+  passwordChangedAt: timestamp('password_changed_at', { withTimezone: true }).notNull().defaultNow(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 })
 
-/** Lucia-shaped session table; the accounts issue decides hashing of ids (STYLE "Data"). */
+/** One-time links (registration or account reset); only a SHA-256 of the token is stored. */
+export const invitations = pgTable('invitations', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  tokenHash: text('token_hash').notNull().unique(),
+  purpose: invitationPurpose('purpose').notNull(),
+  /** The account id, fixed in advance: the browser binds its key wraps to it before the account exists. */
+  userId: uuid('user_id').notNull(),
+  email: text('email').notNull(),
+  platformRole: platformRole('platform_role').notNull().default('none'),
+  saltSeed: text('salt_seed').notNull(),
+  createdBy: uuid('created_by').references(() => users.id, { onDelete: 'set null' }),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  usedAt: timestamp('used_at', { withTimezone: true }),
+})
+
+/** Instance-wide secrets generated at first start (e.g. the key behind fake salt seeds). */
+export const instanceSecrets = pgTable('instance_secrets', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+})
+
+/**
+ * Append-only security events (accounts). The tamper-evident journal replaces it later;
+ * rows are never updated or deleted (a trigger refuses it).
+ */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull().defaultNow(),
+    type: text('type').notNull(),
+    outcome: text('outcome').notNull(),
+    actorUserId: uuid('actor_user_id'),
+    cellId: uuid('cell_id'),
+    data: jsonb('data').notNull(),
+    ipAddress: text('ip_address'),
+  },
+  table => [index('audit_events_actor_idx').on(table.actorUserId), index('audit_events_cell_idx').on(table.cellId)],
+)
+
+/**
+ * Lucia-shaped session table. `id` is the SHA-256 of the cookie token, never the token
+ * (docs/decisions/003-lucia-3.md). `expires_at` is the idle deadline, `absolute_expires_at` the 12 h cap.
+ */
 export const sessions = pgTable(
   'sessions',
   {
@@ -28,6 +96,9 @@ export const sessions = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    absoluteExpiresAt: timestamp('absolute_expires_at', { withTimezone: true }).notNull(),
+    mfaVerified: boolean('mfa_verified').notNull().default(false),
+    userAgent: text('user_agent').notNull().default(''),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   table => [index('sessions_user_id_idx').on(table.userId)],

@@ -8,13 +8,15 @@ import { type Config } from './config.ts'
 import { type Logger } from './logger.ts'
 import { assignNonce, cspNonce, permissionsPolicy, refuseCrossSiteMutations, securityHeaders } from './security.ts'
 
-export type AppLoadContext = { cspNonce: string; requestId: string; logger: Logger }
+export type AppLoadContext = { cspNonce: string; requestId: string; logger: Logger; clientIp: string }
 
 declare module '@remix-run/node' {
   interface AppLoadContext {
     cspNonce: string
     requestId: string
     logger: Logger
+    /** The client's address (first proxy hop trusted), for rate limits and the audit trail. */
+    clientIp: string
   }
 }
 
@@ -70,6 +72,7 @@ export function createApp({ build, config, logger, projectRoot }: CreateAppOptio
         cspNonce: cspNonce(response),
         requestId: String(request.id),
         logger: request.log,
+        clientIp: request.ip ?? 'unknown',
       }),
     }),
   )

@@ -7,8 +7,9 @@ import { registerDatabase, type DatabaseHandle } from '#db/database.ts'
 import { DataDirLockedError } from '#db/lock.ts'
 import { runMigrations } from '#db/migrate.ts'
 import { openDatabase } from '#db/open.ts'
-import { databaseIsEmpty, seedDemo } from '#db/seed.ts'
+import { databaseIsEmpty } from '#db/seed.ts'
 import { createApp } from './app.ts'
+import { seedDemoData } from './demo-seed.ts'
 import { loadConfigOrExit } from './config.ts'
 import { createLogger } from './logger.ts'
 
@@ -35,8 +36,9 @@ try {
       : await openDatabase({ kind: 'pglite', dataDir: path.resolve(config.DATA_DIR) })
   await runMigrations(database)
   if (config.seedDemo && (await databaseIsEmpty(database.db))) {
-    const report = await seedDemo(database.db)
-    logger.info({ created: report.created }, 'demo data seeded')
+    // Demo accounts have public passwords: only on the embedded database.
+    const report = await seedDemoData(database.db, { accounts: database.kind === 'pglite' })
+    logger.info({ created: report.created.map(item => item.replace(/ \(code de récupération.*\)$/, '')) }, 'demo data seeded')
   }
 } catch (error) {
   if (error instanceof DataDirLockedError) fail(error.message)

@@ -2,8 +2,9 @@ import { Footer } from '@codegouvfr/react-dsfr/Footer'
 import { Header } from '@codegouvfr/react-dsfr/Header'
 import { setLink } from '@codegouvfr/react-dsfr/link'
 import { SkipLinks } from '@codegouvfr/react-dsfr/SkipLinks'
-import { Link } from '@remix-run/react'
+import { Form, Link } from '@remix-run/react'
 import { type ReactNode } from 'react'
+import { wipeKeys } from '#app/auth/key-store.client.ts'
 
 // The server render needs Remix's Link too (startReactDsfr only registers it in the browser).
 setLink({ Link: Link as Parameters<typeof setLink>[0]['Link'] })
@@ -16,7 +17,21 @@ const brandTop = (
   </>
 )
 
-export function SiteLayout({ children }: { children: ReactNode }) {
+type LayoutUser = { displayName: string; platformRole: string; secondFactorDone: boolean } | null
+
+function accountItems(user: LayoutUser) {
+  if (!user) return [{ iconId: 'fr-icon-lock-line' as const, text: 'Se connecter', linkProps: { to: '/connexion' } }]
+  return [
+    { iconId: 'fr-icon-account-circle-line' as const, text: user.displayName, linkProps: { to: '/compte' } },
+    <Form key="logout" method="post" action="/deconnexion" onSubmit={() => wipeKeys()}>
+      <button type="submit" className="fr-btn fr-icon-logout-box-r-line">
+        Se déconnecter
+      </button>
+    </Form>,
+  ]
+}
+
+export function SiteLayout({ children, user }: { children: ReactNode; user: LayoutUser }) {
   return (
     <>
       <SkipLinks
@@ -30,9 +45,7 @@ export function SiteLayout({ children }: { children: ReactNode }) {
         serviceTitle="Cellule"
         serviceTagline="Prévention de la maltraitance des adultes, en secret partagé"
         homeLinkProps={{ to: '/', title: 'Accueil — Cellule' }}
-        quickAccessItems={[
-          { iconId: 'fr-icon-question-line', text: 'Accessibilité', linkProps: { to: '/accessibilite' } },
-        ]}
+        quickAccessItems={accountItems(user)}
       />
       <main id="contenu" tabIndex={-1} className="fr-container fr-py-6w">
         {children}

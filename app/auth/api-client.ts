@@ -1,0 +1,26 @@
+/** Calls one of our JSON endpoints; a refusal comes back as `{ ok: false, error }` in French. */
+export type ApiResult<T> = { ok: true; data: T } | { ok: false; status: number; error: string; fieldErrors?: Record<string, string[]> }
+
+export async function postJson<T>(url: string, body: unknown): Promise<ApiResult<T>> {
+  let response: Response
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+      credentials: 'same-origin',
+    })
+  } catch {
+    return { ok: false, status: 0, error: 'Le serveur ne répond pas. Vérifiez votre connexion et réessayez.' }
+  }
+  const payload = (await response.json().catch(() => ({}))) as { error?: string; fieldErrors?: Record<string, string[]> }
+  if (!response.ok) {
+    return {
+      ok: false,
+      status: response.status,
+      error: payload.error ?? `Le serveur a refusé la demande (erreur ${response.status}).`,
+      fieldErrors: payload.fieldErrors,
+    }
+  }
+  return { ok: true, data: payload as T }
+}

@@ -1,0 +1,120 @@
+import { z } from 'zod'
+import { PROFESSION_CODES, findProfession, isValidAdeli, isValidRpps } from '#charter/professions.ts'
+
+/** Shared by the browser (before any key derivation) and the server (before anything is stored). */
+
+export const emailSchema = z
+  .string({ required_error: 'Indiquez votre adresse électronique.', invalid_type_error: 'Adresse électronique invalide.' })
+  .trim()
+  .min(1, 'Indiquez votre adresse électronique.')
+  .max(254, 'Adresse électronique trop longue.')
+  .email('Adresse électronique invalide : vérifiez sa forme (nom@exemple.fr).')
+
+export const PASSWORD_MIN_LENGTH = 12
+
+export const passwordSchema = z
+  .string({ required_error: 'Indiquez un mot de passe.' })
+  .min(PASSWORD_MIN_LENGTH, `Le mot de passe doit compter au moins ${PASSWORD_MIN_LENGTH} caractères.`)
+  .max(1024, 'Le mot de passe est trop long (1024 caractères au plus).')
+
+/** A 32-byte secret in base64url (43 characters). */
+export const secretSchema = z
+  .string({ invalid_type_error: 'Secret invalide.' })
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'Secret invalide.')
+
+/** A wrapped key or public blob in base64url. */
+export const blobSchema = z
+  .string({ invalid_type_error: 'Donnée chiffrée invalide.' })
+  .min(16, 'Donnée chiffrée invalide.')
+  .max(4096, 'Donnée chiffrée trop longue.')
+  .regex(/^[A-Za-z0-9_-]+$/, 'Donnée chiffrée invalide.')
+
+export const totpCodeSchema = z
+  .string({ required_error: 'Indiquez le code à 6 chiffres.' })
+  .trim()
+  .regex(/^\d{6}$/, 'Le code doit compter exactement 6 chiffres.')
+
+const identityFields = {
+  displayName: z
+    .string({ required_error: 'Indiquez vos prénom et nom.' })
+    .trim()
+    .min(2, 'Indiquez vos prénom et nom.')
+    .max(120, 'Nom trop long (120 caractères au plus).'),
+  profession: z.enum(PROFESSION_CODES, { errorMap: () => ({ message: 'Choisissez votre profession dans la liste.' }) }),
+  rppsNumber: z.string().trim().max(20).optional().default(''),
+  adeliNumber: z.string().trim().max(20).optional().default(''),
+}
+
+type IdentityValues = { profession: string; rppsNumber: string; adeliNumber: string }
+
+/** RPPS or ADELI where the profession has one; RPPS checked by Luhn over its 11 digits. */
+function checkProfessionalIdentifier(values: IdentityValues, context: z.RefinementCtx) {
+  const profession = findProfession(values.profession)
+  if (values.rppsNumber && !isValidRpps(values.rppsNumber)) {
+    context.addIssue({ code: 'custom', path: ['rppsNumber'], message: 'Numéro RPPS invalide : 11 chiffres, vérifiez la saisie (la clé de contrôle ne correspond pas).' })
+  }
+  if (values.adeliNumber && !isValidAdeli(values.adeliNumber)) {
+    context.addIssue({ code: 'custom', path: ['adeliNumber'], message: 'Numéro ADELI invalide : 9 chiffres attendus.' })
+  }
+  switch (profession?.identifier) {
+    case 'rpps':
+      if (!values.rppsNumber) context.addIssue({ code: 'custom', path: ['rppsNumber'], message: 'Indiquez votre numéro RPPS (11 chiffres).' })
+      break
+    case 'adeli':
+      if (!values.adeliNumber) context.addIssue({ code: 'custom', path: ['adeliNumber'], message: 'Indiquez votre numéro ADELI (9 chiffres).' })
+      break
+    case 'rpps_or_adeli':
+      if (!values.rppsNumber && !values.adeliNumber) {
+        context.addIssue({ code: 'custom', path: ['rppsNumber'], message: 'Indiquez votre numéro RPPS (11 chiffres) ou ADELI (9 chiffres).' })
+      }
+      break
+    case null:
+    case undefined:
+      break
+    default: {
+      const unreachable: never = profession?.identifier as never
+      throw new Error(`unknown identifier ${String(unreachable)}`)
+    }
+  }
+}
+
+export const registrationFormSchema = z
+  .object({
+    ...identityFields,
+    password: passwordSchema,
+    passwordConfirmation: z.string(),
+  })
+  .superRefine((values, context) => {
+    checkProfessionalIdentifier(values, context)
+    if (values.password !== values.passwordConfirmation) {
+      context.addIssue({ code: 'custom', path: ['passwordConfirmation'], message: 'Les deux mots de passe ne correspondent pas.' })
+    }
+  })
+
+export const registrationRequestSchema = z
+  .object({
+    token: z.string().min(20).max(100),
+    ...identityFields,
+    authSecret: secretSchema,
+    recoveryAuthSecret: secretSchema,
+    wrappedAccountKey: blobSchema,
+    recoveryWrappedAccountKey: blobSchema,
+    identityPublic: blobSchema,
+    wrappedIdentitySecrets: blobSchema,
+  })
+  .superRefine(checkProfessionalIdentifier)
+
+export const preLoginRequestSchema = z.object({ email: emailSchema })
+export const loginRequestSchema = z.object({ email: emailSchema, authSecret: secretSchema })
+export const totpRequestSchema = z.object({ code: totpCodeSchema })
+export const passwordChangeRequestSchema = z.object({
+  currentAuthSecret: secretSchema,
+  newAuthSecret: secretSchema,
+  newWrappedAccountKey: blobSchema,
+})
+export const recoveryRequestSchema = z.object({
+  email: emailSchema,
+  recoveryAuthSecret: secretSchema,
+  newAuthSecret: secretSchema,
+  newWrappedAccountKey: blobSchema,
+})

@@ -1,0 +1,136 @@
+import { DrizzlePostgreSQLAdapter } from '@lucia-auth/adapter-drizzle'
+import { and, desc, eq, gt, ne } from 'drizzle-orm'
+import { Lucia, TimeSpan } from 'lucia'
+import { type Database } from '#db/database.ts'
+import { sessions, users } from '#db/schema.ts'
+import { hashToken, newToken } from '#db/tokens.ts'
+import { database } from '#app/utils/db.server.ts'
+
+export const SESSION_IDLE_MINUTES = 15
+export const SESSION_ABSOLUTE_HOURS = 12
+export const SESSION_COOKIE = 'cellule_session'
+
+type SessionRow = typeof sessions.$inferSelect
+type UserRow = typeof users.$inferSelect
+
+function createLucia(db: Database) {
+  // The adapter's generic types want a concrete driver; every PgDatabase works at run time.
+  const adapter = new DrizzlePostgreSQLAdapter(db as never, sessions, users)
+  return new Lucia(adapter, {
+    sessionExpiresIn: new TimeSpan(SESSION_IDLE_MINUTES, 'm'),
+    sessionCookie: {
+      name: SESSION_COOKIE,
+      // A browser-session cookie: the server decides expiry (idle and absolute).
+      expires: false,
+      attributes: { secure: (process.env.PUBLIC_ORIGIN ?? '').startsWith('https:'), sameSite: 'lax' },
+    },
+    getSessionAttributes: attributes => ({
+      mfaVerified: attributes.mfaVerified,
+      absoluteExpiresAt: new Date(attributes.absoluteExpiresAt),
+      userAgent: attributes.userAgent,
+    }),
+    getUserAttributes: attributes => ({
+      email: attributes.email,
+      displayName: attributes.displayName,
+      profession: attributes.profession,
+      platformRole: attributes.platformRole,
+      totpEnabled: attributes.totpEnabledAt !== null,
+      needsReadmission: attributes.needsReadmissionSince !== null,
+    }),
+  })
+}
+
+declare module 'lucia' {
+  interface Register {
+    Lucia: ReturnType<typeof createLucia>
+    UserId: string
+    DatabaseSessionAttributes: Pick<SessionRow, 'mfaVerified' | 'absoluteExpiresAt' | 'userAgent'>
+    DatabaseUserAttributes: Pick<UserRow, 'email' | 'displayName' | 'profession' | 'platformRole' | 'totpEnabledAt' | 'needsReadmissionSince'>
+  }
+}
+
+const cache = new WeakMap<Database, ReturnType<typeof createLucia>>()
+export function lucia() {
+  const db = database()
+  let instance = cache.get(db)
+  if (!instance) {
+    instance = createLucia(db)
+    cache.set(db, instance)
+  }
+  return instance
+}
+
+export type AuthSession = NonNullable<Awaited<ReturnType<ReturnType<typeof createLucia>['validateSession']>>['session']>
+export type AuthUser = NonNullable<Awaited<ReturnType<ReturnType<typeof createLucia>['validateSession']>>['user']>
+
+/** The cookie carries a random token; the session id stored in the database is its SHA-256. */
+export async function createUserSession({ userId, mfaVerified, userAgent }: { userId: string; mfaVerified: boolean; userAgent: string }) {
+  const token = newToken()
+  const absoluteExpiresAt = new Date(Date.now() + SESSION_ABSOLUTE_HOURS * 3_600_000)
+  await lucia().createSession(userId, { mfaVerified, absoluteExpiresAt, userAgent: userAgent.slice(0, 200) }, { sessionId: hashToken(token) })
+  return { token, cookie: lucia().createSessionCookie(token).serialize() }
+}
+
+export function blankSessionCookie(): string {
+  return lucia().createBlankSessionCookie().serialize()
+}
+
+function readToken(request: Request): string | null {
+  return lucia().readSessionCookie(request.headers.get('cookie') ?? '')
+}
+
+/** The session of the request, or null (expired idle or absolute sessions are deleted). */
+export async function getRequestSession(request: Request): Promise<{ session: AuthSession; user: AuthUser } | null> {
+  const token = readToken(request)
+  if (!token) return null
+  const { session, user } = await lucia().validateSession(hashToken(token))
+  if (!session || !user) return null
+  if (session.absoluteExpiresAt.getTime() <= Date.now()) {
+    await lucia().invalidateSession(session.id)
+    return null
+  }
+  return { session, user }
+}
+
+/** After the second factor: a new session id (no fixation across the privilege change), same 12 h cap. */
+export async function upgradeSessionAfterSecondFactor({ session, request }: { session: AuthSession; request: Request }) {
+  const token = newToken()
+  await lucia().createSession(
+    session.userId,
+    { mfaVerified: true, absoluteExpiresAt: session.absoluteExpiresAt, userAgent: (request.headers.get('user-agent') ?? '').slice(0, 200) },
+    { sessionId: hashToken(token) },
+  )
+  await lucia().invalidateSession(session.id)
+  return { cookie: lucia().createSessionCookie(token).serialize() }
+}
+
+export async function revokeSession(sessionId: string) {
+  await lucia().invalidateSession(sessionId)
+}
+
+/** Revokes every session of the user; returns how many were active. */
+export async function revokeAllSessions(db: Pick<Database, 'delete'>, userId: string): Promise<number> {
+  const removed = await db.delete(sessions).where(eq(sessions.userId, userId)).returning({ id: sessions.id })
+  return removed.length
+}
+
+export async function listActiveSessions(userId: string) {
+  return database()
+    .select({ id: sessions.id, createdAt: sessions.createdAt, expiresAt: sessions.expiresAt, userAgent: sessions.userAgent, mfaVerified: sessions.mfaVerified })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, new Date()), gt(sessions.absoluteExpiresAt, new Date())))
+    .orderBy(desc(sessions.createdAt))
+}
+
+/** Revokes one of the user's own sessions (never another user's). */
+export async function revokeOwnSession({ userId, sessionId }: { userId: string; sessionId: string }): Promise<boolean> {
+  const removed = await database()
+    .delete(sessions)
+    .where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId)))
+    .returning({ id: sessions.id })
+  return removed.length === 1
+}
+
+export async function revokeOtherSessions({ userId, keepSessionId }: { userId: string; keepSessionId: string }) {
+  await database().delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)))
+}

@@ -1,0 +1,42 @@
+import { type ActionFunctionArgs } from '@remix-run/node'
+import { fromBase64Url } from '#crypto/encoding.ts'
+import { recordAudit } from '#db/audit.ts'
+import { findUserByEmail } from '#db/accounts.ts'
+import { normalizeEmailAddress } from '#db/invitations.ts'
+import { verifySecret } from '#app/auth/secret-hash.server.ts'
+import { createUserSession } from '#app/auth/session.server.ts'
+import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { loginRequestSchema } from '#app/auth/schemas.ts'
+import { database } from '#app/utils/db.server.ts'
+import { jsonError, readJson } from '#app/utils/http.server.ts'
+
+const WRONG_CREDENTIALS = 'Adresse électronique ou mot de passe incorrect.'
+
+/** Step 2 of login: the browser proves the password with the authSecret; the password never comes here. */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { email, authSecret } = await readJson(request, loginRequestSchema)
+  const keys = [`account:${normalizeEmailAddress(email)}`, `ip:${context.clientIp}`]
+  const limiter = throttles().login
+  const db = database()
+  const user = await findUserByEmail(db, email)
+  const audit = { actorUserId: user?.id ?? null, ipAddress: context.clientIp }
+
+  const wait = limiter.retryAfterSeconds(keys)
+  if (wait > 0) {
+    await recordAudit(db, { type: 'auth.login', outcome: 'failure', data: { reason: 'throttled' } }, audit)
+    return tooManyAttempts(wait)
+  }
+  const valid = await verifySecret({ hash: user?.authSecretHash, secret: fromBase64Url(authSecret) })
+  if (!user || !valid) {
+    limiter.recordFailure(keys)
+    await recordAudit(db, { type: 'auth.login', outcome: 'failure', data: { reason: 'bad_credentials' } }, audit)
+    return jsonError(401, WRONG_CREDENTIALS)
+  }
+  limiter.recordSuccess(keys)
+  await recordAudit(db, { type: 'auth.login', outcome: 'success', data: {} }, audit)
+  const { cookie } = await createUserSession({ userId: user.id, mfaVerified: false, userAgent: request.headers.get('user-agent') ?? '' })
+  return Response.json(
+    { next: user.totpEnabledAt ? 'totp' : 'enroll', userId: user.id },
+    { headers: { 'Set-Cookie': cookie, 'Cache-Control': 'no-store' } },
+  )
+}

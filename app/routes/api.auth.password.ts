@@ -1,0 +1,44 @@
+import { type ActionFunctionArgs } from '@remix-run/node'
+import { fromBase64Url } from '#crypto/encoding.ts'
+import { recordAudit } from '#db/audit.ts'
+import { findUserById, replacePasswordWrap } from '#db/accounts.ts'
+import { requireApiSession } from '#app/auth/guards.server.ts'
+import { checkWrappedAccountKey } from '#app/auth/key-material.server.ts'
+import { hashSecret, verifySecret } from '#app/auth/secret-hash.server.ts'
+import { blankSessionCookie, revokeAllSessions } from '#app/auth/session.server.ts'
+import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { passwordChangeRequestSchema } from '#app/auth/schemas.ts'
+import { database } from '#app/utils/db.server.ts'
+import { jsonError, readJson } from '#app/utils/http.server.ts'
+
+/** Password change: the same account key re-wrapped under the new password; every session ends. */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user: sessionUser } = await requireApiSession(request, { secondFactor: true })
+  const body = await readJson(request, passwordChangeRequestSchema)
+  const db = database()
+  const user = await findUserById(db, sessionUser.id)
+  if (!user) return jsonError(401, 'Votre session a expiré. Reconnectez-vous.')
+  const audit = { actorUserId: user.id, ipAddress: context.clientIp }
+  const keys = [`account:${user.id}`]
+  const limiter = throttles().login
+
+  const wait = limiter.retryAfterSeconds(keys)
+  if (wait > 0) {
+    await recordAudit(db, { type: 'auth.password_changed', outcome: 'failure', data: { reason: 'throttled' } }, audit)
+    return tooManyAttempts(wait)
+  }
+  if (!(await verifySecret({ hash: user.authSecretHash, secret: fromBase64Url(body.currentAuthSecret) }))) {
+    limiter.recordFailure(keys)
+    await recordAudit(db, { type: 'auth.password_changed', outcome: 'failure', data: { reason: 'bad_credentials' } }, audit)
+    return jsonError(401, 'Mot de passe actuel incorrect.', { currentPassword: ['Mot de passe actuel incorrect.'] })
+  }
+  await checkWrappedAccountKey(body.newWrappedAccountKey)
+  const authSecretHash = await hashSecret(fromBase64Url(body.newAuthSecret))
+  await db.transaction(async tx => {
+    await replacePasswordWrap(tx, { userId: user.id, authSecretHash, wrappedAccountKey: body.newWrappedAccountKey })
+    const sessionsRevoked = await revokeAllSessions(tx, user.id)
+    await recordAudit(tx, { type: 'auth.password_changed', outcome: 'success', data: { sessionsRevoked } }, audit)
+  })
+  limiter.recordSuccess(keys)
+  return Response.json({ next: '/connexion?motif=mot-de-passe-modifie' }, { headers: { 'Set-Cookie': blankSessionCookie() } })
+}

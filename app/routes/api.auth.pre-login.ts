@@ -1,0 +1,35 @@
+import { type ActionFunctionArgs } from '@remix-run/node'
+import { fakeSaltSeed } from '#crypto/account.ts'
+import { initCrypto } from '#crypto/sodium.ts'
+import { DEFAULT_KDF, findUserByEmail } from '#db/accounts.ts'
+import { instanceSecret } from '#db/instance-secrets.ts'
+import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { preLoginRequestSchema } from '#app/auth/schemas.ts'
+import { database } from '#app/utils/db.server.ts'
+import { readJson } from '#app/utils/http.server.ts'
+
+/**
+ * Step 1 of login: the salt seed and KDF parameters for an address. An unknown address gets a
+ * deterministic fake seed with the same shape, so the answer does not reveal whether an account exists.
+ */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { email } = await readJson(request, preLoginRequestSchema)
+  const limiter = throttles().preLogin
+  const wait = limiter.retryAfterSeconds([context.clientIp])
+  if (wait > 0) return tooManyAttempts(wait)
+  limiter.recordFailure([context.clientIp])
+
+  const db = database()
+  const user = await findUserByEmail(db, email)
+  await initCrypto()
+  const saltSeed = user?.saltSeed ?? fakeSaltSeed({ serverSecret: await instanceSecret(db, 'fake_salt_seed_key'), email })
+  return Response.json(
+    {
+      algorithm: 'argon2id13',
+      opsLimit: user?.kdfOpsLimit ?? DEFAULT_KDF.opsLimit,
+      memLimitBytes: user?.kdfMemLimitBytes ?? DEFAULT_KDF.memLimitBytes,
+      saltSeed,
+    },
+    { headers: { 'Cache-Control': 'no-store' } },
+  )
+}

@@ -1,0 +1,49 @@
+import { type ActionFunctionArgs } from '@remix-run/node'
+import { fromBase64Url } from '#crypto/encoding.ts'
+import { recordAudit } from '#db/audit.ts'
+import { findUserByEmail, replacePasswordWrap } from '#db/accounts.ts'
+import { normalizeEmailAddress } from '#db/invitations.ts'
+import { checkWrappedAccountKey } from '#app/auth/key-material.server.ts'
+import { hashSecret, verifySecret } from '#app/auth/secret-hash.server.ts'
+import { revokeAllSessions } from '#app/auth/session.server.ts'
+import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { recoveryRequestSchema } from '#app/auth/schemas.ts'
+import { database } from '#app/utils/db.server.ts'
+import { jsonError, readJson } from '#app/utils/http.server.ts'
+
+const REFUSED = 'Adresse électronique ou code de récupération incorrect.'
+
+/**
+ * Recovery, step 2: the browser opened the recovery wrap with the code and sends a proof derived from
+ * the code plus the account key wrapped under the new password. Same keys, nothing lost; every
+ * session ends; the second factor is still required at the next login.
+ */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const body = await readJson(request, recoveryRequestSchema)
+  const keys = [`account:${normalizeEmailAddress(body.email)}`, `ip:${context.clientIp}`]
+  const limiter = throttles().recovery
+  const db = database()
+  const user = await findUserByEmail(db, body.email)
+  const audit = { actorUserId: user?.id ?? null, ipAddress: context.clientIp }
+
+  const wait = limiter.retryAfterSeconds(keys)
+  if (wait > 0) {
+    await recordAudit(db, { type: 'auth.recovered', outcome: 'failure', data: { reason: 'throttled' } }, audit)
+    return tooManyAttempts(wait)
+  }
+  const valid = await verifySecret({ hash: user?.recoverySecretHash, secret: fromBase64Url(body.recoveryAuthSecret) })
+  if (!user || !valid) {
+    limiter.recordFailure(keys)
+    await recordAudit(db, { type: 'auth.recovered', outcome: 'failure', data: { reason: 'bad_recovery_code' } }, audit)
+    return jsonError(401, REFUSED)
+  }
+  await checkWrappedAccountKey(body.newWrappedAccountKey)
+  const authSecretHash = await hashSecret(fromBase64Url(body.newAuthSecret))
+  await db.transaction(async tx => {
+    await replacePasswordWrap(tx, { userId: user.id, authSecretHash, wrappedAccountKey: body.newWrappedAccountKey })
+    const sessionsRevoked = await revokeAllSessions(tx, user.id)
+    await recordAudit(tx, { type: 'auth.recovered', outcome: 'success', data: { sessionsRevoked } }, audit)
+  })
+  limiter.recordSuccess(keys)
+  return Response.json({ next: '/connexion?motif=compte-recupere' })
+}

@@ -1,0 +1,65 @@
+import { type ActionFunctionArgs } from '@remix-run/node'
+import { recordAudit } from '#db/audit.ts'
+import { insertUser, replaceAccountKeys } from '#db/accounts.ts'
+import { consumeInvitation, lookupInvitation } from '#db/invitations.ts'
+import { checkSubmittedKeys } from '#app/auth/key-material.server.ts'
+import { createUserSession, revokeAllSessions } from '#app/auth/session.server.ts'
+import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { registrationRequestSchema } from '#app/auth/schemas.ts'
+import { database } from '#app/utils/db.server.ts'
+import { jsonError, readJson } from '#app/utils/http.server.ts'
+
+const REFUSED = {
+  unknown: 'Ce lien d’invitation n’est pas valide. Vérifiez qu’il a été copié en entier ou demandez-en un nouveau.',
+  expired: 'Ce lien d’invitation a expiré (validité 7 jours). Demandez une nouvelle invitation.',
+  used: 'Ce lien d’invitation a déjà été utilisé. Connectez-vous, ou demandez une nouvelle invitation.',
+} as const
+
+/**
+ * Registration (or account reset) from a one-time link. The browser sends public keys, wrapped keys
+ * and the authSecret; the invitation is consumed in the same transaction that stores the account.
+ */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const limiter = throttles().registration
+  const wait = limiter.retryAfterSeconds([context.clientIp])
+  if (wait > 0) return tooManyAttempts(wait)
+  limiter.recordFailure([context.clientIp])
+
+  const body = await readJson(request, registrationRequestSchema)
+  const db = database()
+  const lookup = await lookupInvitation(db, body.token)
+  if (lookup.status !== 'valid') {
+    await recordAudit(db, { type: 'account.invitation_refused', outcome: 'failure', data: { reason: lookup.status } }, { ipAddress: context.clientIp })
+    return jsonError(lookup.status === 'unknown' ? 404 : 410, REFUSED[lookup.status])
+  }
+  const { invitation } = lookup
+  const keys = await checkSubmittedKeys({ userId: invitation.userId, keys: body })
+  const audit = { actorUserId: invitation.userId, ipAddress: context.clientIp }
+
+  const outcome = await db.transaction(async tx => {
+    if (!(await consumeInvitation(tx, invitation.id))) return 'raced' as const
+    if (invitation.purpose === 'registration') {
+      await insertUser(tx, {
+        id: invitation.userId,
+        email: invitation.email,
+        displayName: body.displayName,
+        profession: body.profession,
+        rppsNumber: body.rppsNumber || null,
+        adeliNumber: body.adeliNumber || null,
+        platformRole: invitation.platformRole,
+        saltSeed: invitation.saltSeed,
+        ...keys,
+      })
+      await recordAudit(tx, { type: 'account.registered', outcome: 'success', data: { invitationId: invitation.id } }, audit)
+    } else {
+      await replaceAccountKeys(tx, { userId: invitation.userId, saltSeed: invitation.saltSeed, keys })
+      const sessionsRevoked = await revokeAllSessions(tx, invitation.userId)
+      await recordAudit(tx, { type: 'auth.account_reset', outcome: 'success', data: { invitationId: invitation.id, sessionsRevoked } }, audit)
+    }
+    return 'done' as const
+  })
+  if (outcome === 'raced') return jsonError(410, REFUSED.used)
+
+  const { cookie } = await createUserSession({ userId: invitation.userId, mfaVerified: false, userAgent: request.headers.get('user-agent') ?? '' })
+  return Response.json({ next: '/compte/double-authentification' }, { headers: { 'Set-Cookie': cookie, 'Cache-Control': 'no-store' } })
+}

@@ -1,0 +1,54 @@
+import { type ActionFunctionArgs } from '@remix-run/node'
+import { recordAudit } from '#db/audit.ts'
+import { findUserById, recordTotpStep } from '#db/accounts.ts'
+import { requireApiSession } from '#app/auth/guards.server.ts'
+import { upgradeSessionAfterSecondFactor } from '#app/auth/session.server.ts'
+import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { checkTotp } from '#app/auth/totp.server.ts'
+import { totpRequestSchema } from '#app/auth/schemas.ts'
+import { database } from '#app/utils/db.server.ts'
+import { jsonError, readJson } from '#app/utils/http.server.ts'
+
+/** Step 3 of login: the second factor. Only then does the browser receive its wrapped keys. */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { session, user: sessionUser } = await requireApiSession(request, { secondFactor: false })
+  const { code } = await readJson(request, totpRequestSchema)
+  const db = database()
+  const user = await findUserById(db, sessionUser.id)
+  if (!user?.totpSecret || !user.totpEnabledAt) return jsonError(409, 'La double authentification n’est pas encore activée pour ce compte.')
+  const audit = { actorUserId: user.id, ipAddress: context.clientIp }
+  const keys = [`account:${user.id}`]
+  const limiter = throttles().totp
+
+  const wait = limiter.retryAfterSeconds(keys)
+  if (wait > 0) {
+    await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: 'throttled' } }, audit)
+    return tooManyAttempts(wait)
+  }
+  const check = checkTotp({ secret: user.totpSecret, email: user.email, code, lastStep: user.totpLastStep })
+  if (!check.ok) {
+    limiter.recordFailure(keys)
+    await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: check.reason } }, audit)
+    return jsonError(
+      401,
+      check.reason === 'replayed'
+        ? 'Ce code a déjà été utilisé. Attendez le code suivant de votre application.'
+        : 'Code incorrect. Vérifiez l’heure de votre téléphone et saisissez le code affiché.',
+    )
+  }
+  limiter.recordSuccess(keys)
+  await db.transaction(async tx => {
+    await recordTotpStep(tx, { userId: user.id, step: check.step })
+    await recordAudit(tx, { type: 'auth.mfa', outcome: 'success', data: {} }, audit)
+  })
+  const { cookie } = await upgradeSessionAfterSecondFactor({ session, request })
+  return Response.json(
+    {
+      userId: user.id,
+      wrappedAccountKey: user.wrappedAccountKey,
+      wrappedIdentitySecrets: user.wrappedIdentitySecrets,
+      identityPublic: user.identityPublic,
+    },
+    { headers: { 'Set-Cookie': cookie, 'Cache-Control': 'no-store' } },
+  )
+}

@@ -1,0 +1,14 @@
+import { type ActionFunctionArgs } from '@remix-run/node'
+import { getRequestSession } from '#app/auth/session.server.ts'
+
+/** "Rester connecté": a POST is activity, which extends the idle deadline; answers the new deadline. */
+async function sessionStatus(request: Request) {
+  const principal = await getRequestSession(request)
+  if (!principal) return Response.json({ active: false }, { headers: { 'Cache-Control': 'no-store' } })
+  const deadline = Math.min(principal.session.expiresAt.getTime(), principal.session.absoluteExpiresAt.getTime())
+  return Response.json({ active: true, expiresAt: new Date(deadline).toISOString() }, { headers: { 'Cache-Control': 'no-store' } })
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  return sessionStatus(request)
+}

@@ -1,0 +1,87 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
+import { recordAudit } from '#db/audit.ts'
+import { enableTotp, findUserById, setPendingTotpSecret } from '#db/accounts.ts'
+import { requirePasswordSession } from '#app/auth/guards.server.ts'
+import { upgradeSessionAfterSecondFactor } from '#app/auth/session.server.ts'
+import { throttles } from '#app/auth/throttle.server.ts'
+import { checkTotp, generateTotpSecret, totpEnrolment } from '#app/auth/totp.server.ts'
+import { totpCodeSchema } from '#app/auth/schemas.ts'
+import { Field } from '#app/components/forms.tsx'
+import { database } from '#app/utils/db.server.ts'
+
+export const meta: MetaFunction = () => [{ title: 'Double authentification — Cellule' }]
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { session, user: sessionUser } = await requirePasswordSession(request)
+  if (sessionUser.totpEnabled) throw redirect(session.mfaVerified ? '/compte' : '/connexion?etape=totp')
+  const db = database()
+  const user = await findUserById(db, sessionUser.id)
+  if (!user) throw redirect('/connexion')
+  let secret = user.totpSecret
+  if (!secret) {
+    secret = generateTotpSecret()
+    await setPendingTotpSecret(db, { userId: user.id, secret })
+  }
+  return data(await totpEnrolment({ secret, email: user.email }), { headers: { 'Cache-Control': 'no-store' } })
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { session, user: sessionUser } = await requirePasswordSession(request)
+  const code = totpCodeSchema.safeParse((await request.formData()).get('code') ?? '')
+  if (!code.success) return Response.json({ error: code.error.issues[0]?.message ?? 'Code invalide.' }, { status: 422 })
+  const db = database()
+  const user = await findUserById(db, sessionUser.id)
+  if (!user?.totpSecret || user.totpEnabledAt) throw redirect('/compte')
+  const limiter = throttles().totp
+  const keys = [`account:${user.id}`]
+  if (limiter.retryAfterSeconds(keys) > 0) {
+    return Response.json({ error: 'Trop de codes incorrects. Patientez quelques minutes avant de réessayer.' }, { status: 429 })
+  }
+  const check = checkTotp({ secret: user.totpSecret, email: user.email, code: code.data, lastStep: user.totpLastStep })
+  if (!check.ok) {
+    limiter.recordFailure(keys)
+    await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: check.reason } }, { actorUserId: user.id, ipAddress: context.clientIp })
+    return Response.json({ error: 'Code incorrect. Vérifiez que l’heure de votre téléphone est juste et saisissez le code affiché.' }, { status: 422 })
+  }
+  limiter.recordSuccess(keys)
+  await db.transaction(async tx => {
+    await enableTotp(tx, { userId: user.id, step: check.step })
+    await recordAudit(tx, { type: 'auth.mfa_enrolled', outcome: 'success', data: {} }, { actorUserId: user.id, ipAddress: context.clientIp })
+  })
+  const { cookie } = await upgradeSessionAfterSecondFactor({ session, request })
+  throw redirect('/compte?activation=totp', { headers: { 'Set-Cookie': cookie } })
+}
+
+export default function TotpEnrolment() {
+  const { qrCode, manualKey } = useLoaderData<typeof loader>()
+  const result = useActionData<{ error?: string }>()
+  const navigation = useNavigation()
+  return (
+    <div className="fr-grid-row fr-grid-row--center">
+      <div className="fr-col-12 fr-col-md-10 fr-col-lg-8">
+        <h1>Activer la double authentification</h1>
+        <p>
+          La charte de la cellule impose une double authentification pour tout accès aux données. Installez une
+          application d’authentification (par exemple FreeOTP, Aegis ou celle de votre établissement), puis ajoutez
+          Cellule en scannant ce QR code.
+        </p>
+        <img src={qrCode} width={220} height={220} alt="QR code à scanner avec votre application d’authentification (la clé est aussi donnée en texte ci-dessous)" />
+        <p>
+          Vous ne pouvez pas scanner ? Saisissez cette clé dans l’application (type « basée sur le temps », 6 chiffres) :{' '}
+          <code data-testid="cle-totp">{manualKey}</code>
+        </p>
+        <Form method="post" noValidate>
+          <Field
+            label="Code à 6 chiffres affiché par l’application"
+            errors={result?.error ? [result.error] : undefined}
+            inputProps={{ name: 'code', inputMode: 'numeric', autoComplete: 'one-time-code', maxLength: 6, required: true }}
+          />
+          <button className="fr-btn" type="submit" disabled={navigation.state !== 'idle'}>
+            Activer
+          </button>
+        </Form>
+      </div>
+    </div>
+  )
+}

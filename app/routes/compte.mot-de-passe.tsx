@@ -1,0 +1,98 @@
+import { type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { useLoaderData, useNavigate } from '@remix-run/react'
+import { useMemo, useState, type FormEvent } from 'react'
+import { z } from 'zod'
+import { findUserById } from '#db/accounts.ts'
+import { preparePasswordChange } from '#app/auth/account-crypto.client.ts'
+import { postJson } from '#app/auth/api-client.ts'
+import { wipeKeys } from '#app/auth/key-store.client.ts'
+import { requireUser } from '#app/auth/guards.server.ts'
+import { passwordSchema } from '#app/auth/schemas.ts'
+import { Field, FormMessage, NoScriptNotice, useHydrated } from '#app/components/forms.tsx'
+import { PasswordStrength } from '#app/components/password-strength.tsx'
+import { database } from '#app/utils/db.server.ts'
+
+export const meta: MetaFunction = () => [{ title: 'Changer de mot de passe — Cellule' }]
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { user: sessionUser } = await requireUser(request)
+  const user = await findUserById(database(), sessionUser.id)
+  if (!user) throw new Response('Compte introuvable', { status: 404 })
+  return {
+    userId: user.id,
+    email: user.email,
+    wrappedAccountKey: user.wrappedAccountKey,
+    kdf: { algorithm: 'argon2id13', opsLimit: user.kdfOpsLimit, memLimitBytes: user.kdfMemLimitBytes, saltSeed: user.saltSeed },
+  }
+}
+
+const formSchema = z
+  .object({ currentPassword: z.string().min(1, 'Indiquez votre mot de passe actuel.'), newPassword: passwordSchema, confirmation: z.string() })
+  .refine(values => values.newPassword === values.confirmation, { path: ['confirmation'], message: 'Les deux mots de passe ne correspondent pas.' })
+  .refine(values => values.newPassword !== values.currentPassword, { path: ['newPassword'], message: 'Le nouveau mot de passe doit différer de l’actuel.' })
+
+export default function ChangePassword() {
+  const { userId, email, wrappedAccountKey, kdf } = useLoaderData<typeof loader>()
+  const navigate = useNavigate()
+  const hydrated = useHydrated()
+  const [password, setPassword] = useState('')
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string[] | undefined>>({})
+  const [error, setError] = useState<string | null>(null)
+  const [busy, setBusy] = useState<string | null>(null)
+  const userInputs = useMemo(() => [email], [email])
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const parsed = formSchema.safeParse(Object.fromEntries(new FormData(event.currentTarget)))
+    setError(null)
+    if (!parsed.success) {
+      setFieldErrors(parsed.error.flatten().fieldErrors)
+      return
+    }
+    setFieldErrors({})
+    setBusy('Chiffrement de votre clé de compte sous le nouveau mot de passe… (quelques secondes)')
+    try {
+      const prepared = await preparePasswordChange({ userId, email, currentPassword: parsed.data.currentPassword, newPassword: parsed.data.newPassword, wrappedAccountKey, kdf })
+      if (!prepared.ok) {
+        setFieldErrors({ currentPassword: ['Mot de passe actuel incorrect.'] })
+        return
+      }
+      const result = await postJson<{ next: string }>('/api/auth/password', prepared.submission)
+      if (!result.ok) {
+        setError(result.error)
+        setFieldErrors(result.fieldErrors ?? {})
+        return
+      }
+      wipeKeys()
+      navigate(result.data.next)
+    } finally {
+      setBusy(null)
+    }
+  }
+
+  return (
+    <div className="fr-grid-row fr-grid-row--center">
+      <div className="fr-col-12 fr-col-md-8">
+        <h1>Changer de mot de passe</h1>
+        <p>Vos clés ne changent pas : seule leur protection par mot de passe est refaite. Toutes vos sessions seront fermées.</p>
+        <NoScriptNotice />
+        <FormMessage kind="error">{error}</FormMessage>
+        {busy ? <FormMessage kind="info">{busy}</FormMessage> : null}
+        <form onSubmit={submit} noValidate>
+          <Field label="Mot de passe actuel" errors={fieldErrors.currentPassword} inputProps={{ name: 'currentPassword', type: 'password', autoComplete: 'current-password', required: true }} />
+          <Field
+            label="Nouveau mot de passe"
+            hint="Au moins 12 caractères."
+            errors={fieldErrors.newPassword}
+            inputProps={{ name: 'newPassword', type: 'password', autoComplete: 'new-password', required: true, onChange: event => setPassword(event.target.value), 'aria-describedby': 'robustesse' }}
+          />
+          <PasswordStrength password={password} userInputs={userInputs} id="robustesse" />
+          <Field label="Confirmation du nouveau mot de passe" errors={fieldErrors.confirmation} inputProps={{ name: 'confirmation', type: 'password', autoComplete: 'new-password', required: true }} />
+          <button className="fr-btn" type="submit" disabled={!hydrated || busy !== null}>
+            Changer le mot de passe
+          </button>
+        </form>
+      </div>
+    </div>
+  )
+}

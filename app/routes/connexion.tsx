@@ -1,0 +1,137 @@
+import { redirect, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Link, useLoaderData, useNavigate } from '@remix-run/react'
+import { useRef, useState, type FormEvent } from 'react'
+import { deriveLoginSecrets, unlockKeys } from '#app/auth/account-crypto.client.ts'
+import { postJson } from '#app/auth/api-client.ts'
+import { getRequestSession } from '#app/auth/session.server.ts'
+import { emailSchema, totpCodeSchema } from '#app/auth/schemas.ts'
+import { safeRedirect } from '#app/auth/redirect.ts'
+import { Field, FormMessage, NoScriptNotice, useHydrated } from '#app/components/forms.tsx'
+
+export const meta: MetaFunction = () => [{ title: 'Connexion — Cellule' }]
+
+const NOTICES: Record<string, string> = {
+  'mot-de-passe-modifie': 'Votre mot de passe a été modifié et toutes vos sessions ont été fermées. Connectez-vous avec le nouveau mot de passe.',
+  'compte-recupere': 'Votre mot de passe a été remplacé grâce au code de récupération. Vos données sont intactes. Connectez-vous.',
+  'session-expiree': 'Votre session a expiré après une période d’inactivité. Connectez-vous de nouveau.',
+  deconnecte: 'Vous êtes déconnecté(e). Les clés de chiffrement ont été effacées de ce navigateur.',
+}
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const url = new URL(request.url)
+  const redirectTo = safeRedirect(url.searchParams.get('redirectTo'))
+  const principal = await getRequestSession(request)
+  if (principal?.session.mfaVerified) throw redirect(redirectTo)
+  const awaitingSecondFactor = Boolean(principal?.user.totpEnabled) && url.searchParams.get('etape') === 'totp'
+  return { redirectTo, awaitingSecondFactor, notice: NOTICES[url.searchParams.get('motif') ?? ''] ?? null }
+}
+
+type Step = 'credentials' | 'totp'
+type PreLogin = { algorithm: string; opsLimit: number; memLimitBytes: number; saltSeed: string }
+type Keys = { userId: string; wrappedAccountKey: string; wrappedIdentitySecrets: string }
+
+export default function Login() {
+  const { redirectTo, awaitingSecondFactor, notice } = useLoaderData<typeof loader>()
+  const navigate = useNavigate()
+  const hydrated = useHydrated()
+  const [step, setStep] = useState<Step>(awaitingSecondFactor ? 'totp' : 'credentials')
+  const [busy, setBusy] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({})
+  const keyEncryptionKey = useRef<Uint8Array | null>(null)
+
+  async function submitCredentials(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const form = new FormData(event.currentTarget)
+    const email = String(form.get('email') ?? '')
+    const password = String(form.get('password') ?? '')
+    const parsedEmail = emailSchema.safeParse(email)
+    const errors: Record<string, string[]> = {}
+    if (!parsedEmail.success) errors.email = parsedEmail.error.issues.map(issue => issue.message)
+    if (!password) errors.password = ['Indiquez votre mot de passe.']
+    setFieldErrors(errors)
+    setError(null)
+    if (Object.keys(errors).length > 0 || !parsedEmail.success) return
+
+    setBusy('Vérification en cours : votre navigateur calcule vos clés (environ une seconde)…')
+    try {
+      const parameters = await postJson<PreLogin>('/api/auth/pre-login', { email: parsedEmail.data })
+      if (!parameters.ok) return setError(parameters.error)
+      let secrets: Awaited<ReturnType<typeof deriveLoginSecrets>>
+      try {
+        secrets = await deriveLoginSecrets({ email: parsedEmail.data, password, kdf: parameters.data })
+      } catch (cause) {
+        // A server asking for weak parameters is refused before anything is sent.
+        return setError(cause instanceof Error ? cause.message : 'Paramètres de sécurité refusés.')
+      }
+      keyEncryptionKey.current = secrets.keyEncryptionKey
+      const login = await postJson<{ next: 'totp' | 'enroll' }>('/api/auth/login', { email: parsedEmail.data, authSecret: secrets.authSecret })
+      if (!login.ok) return setError(login.error)
+      if (login.data.next === 'enroll') return navigate('/compte/double-authentification')
+      setStep('totp')
+    } finally {
+      setBusy(null)
+    }
+  }
+
+  async function submitCode(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const code = totpCodeSchema.safeParse(String(new FormData(event.currentTarget).get('code') ?? ''))
+    setError(null)
+    if (!code.success) return setFieldErrors({ code: code.error.issues.map(issue => issue.message) })
+    setFieldErrors({})
+    setBusy('Vérification du code…')
+    try {
+      const result = await postJson<Keys>('/api/auth/totp', { code: code.data })
+      if (!result.ok) return setError(result.error)
+      if (keyEncryptionKey.current) {
+        unlockKeys({ ...result.data, keyEncryptionKey: keyEncryptionKey.current })
+        keyEncryptionKey.current.fill(0)
+        keyEncryptionKey.current = null
+      }
+      navigate(redirectTo)
+    } finally {
+      setBusy(null)
+    }
+  }
+
+  return (
+    <div className="fr-grid-row fr-grid-row--center">
+      <div className="fr-col-12 fr-col-md-8 fr-col-lg-6">
+        <h1>Connexion</h1>
+        {notice ? <FormMessage kind="info">{notice}</FormMessage> : null}
+        <NoScriptNotice />
+        <FormMessage kind="error">{error}</FormMessage>
+        {busy ? <FormMessage kind="info">{busy}</FormMessage> : null}
+        {step === 'credentials' ? (
+          <form onSubmit={submitCredentials} noValidate aria-describedby="connexion-aide">
+            <p id="connexion-aide" className="fr-text--sm">
+              Votre mot de passe ne quitte jamais votre navigateur : il sert à calculer vos clés de chiffrement.
+            </p>
+            <Field label="Adresse électronique" errors={fieldErrors.email} inputProps={{ name: 'email', type: 'email', autoComplete: 'username', required: true }} />
+            <Field label="Mot de passe" errors={fieldErrors.password} inputProps={{ name: 'password', type: 'password', autoComplete: 'current-password', required: true }} />
+            <button className="fr-btn" type="submit" disabled={!hydrated || busy !== null}>
+              Se connecter
+            </button>
+            <p className="fr-mt-3w">
+              <Link to="/mot-de-passe-oublie">Mot de passe oublié ?</Link>
+            </p>
+          </form>
+        ) : (
+          <form onSubmit={submitCode} noValidate>
+            <h2 className="fr-h4">Double authentification</h2>
+            <Field
+              label="Code à 6 chiffres"
+              hint="Ouvrez votre application d’authentification et saisissez le code affiché pour Cellule."
+              errors={fieldErrors.code}
+              inputProps={{ name: 'code', inputMode: 'numeric', autoComplete: 'one-time-code', pattern: '[0-9]{6}', maxLength: 6, required: true, autoFocus: true }}
+            />
+            <button className="fr-btn" type="submit" disabled={!hydrated || busy !== null}>
+              Valider le code
+            </button>
+          </form>
+        )}
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,187 @@
+import { data, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Link, useLoaderData, useNavigate } from '@remix-run/react'
+import { useMemo, useState, type FormEvent } from 'react'
+import { PROFESSIONS } from '#charter/professions.ts'
+import { DEFAULT_KDF, findUserById } from '#db/accounts.ts'
+import { lookupInvitation } from '#db/invitations.ts'
+import { prepareAccount } from '#app/auth/account-crypto.client.ts'
+import { postJson } from '#app/auth/api-client.ts'
+import { registrationFormSchema } from '#app/auth/schemas.ts'
+import { Field, FormMessage, NoScriptNotice, SelectField, useHydrated } from '#app/components/forms.tsx'
+import { PasswordStrength } from '#app/components/password-strength.tsx'
+import { RecoveryCodeStep } from '#app/components/recovery-code-step.tsx'
+import { database } from '#app/utils/db.server.ts'
+
+export const meta: MetaFunction = () => [{ title: 'Création de votre compte — Cellule' }]
+
+const REFUSALS = {
+  unknown: { status: 404, title: 'Lien d’invitation introuvable', body: 'Ce lien n’est pas valide. Vérifiez qu’il a été copié en entier, ou demandez une nouvelle invitation à la personne qui vous l’a envoyé.' },
+  expired: { status: 410, title: 'Lien d’invitation expiré', body: 'Ce lien était valable 7 jours et a expiré. Demandez une nouvelle invitation à la personne qui vous l’a envoyé.' },
+  used: { status: 410, title: 'Lien d’invitation déjà utilisé', body: 'Ce lien a déjà servi à créer un compte. Si c’est le vôtre, connectez-vous. Sinon, demandez une nouvelle invitation.' },
+} as const
+
+export async function loader({ params }: LoaderFunctionArgs) {
+  const lookup = await lookupInvitation(database(), params.token ?? '')
+  if (lookup.status !== 'valid') {
+    const refusal = REFUSALS[lookup.status]
+    return data({ valid: false as const, title: refusal.title, body: refusal.body }, { status: refusal.status, headers: { 'Cache-Control': 'no-store' } })
+  }
+  const { invitation } = lookup
+  const existing = invitation.purpose === 'account_reset' ? await findUserById(database(), invitation.userId) : undefined
+  return data(
+    {
+      valid: true as const,
+      purpose: invitation.purpose,
+      email: invitation.email,
+      userId: invitation.userId,
+      existing: existing ? { displayName: existing.displayName, profession: existing.profession ?? 'autre', rppsNumber: existing.rppsNumber ?? '', adeliNumber: existing.adeliNumber ?? '' } : null,
+      kdf: { algorithm: 'argon2id13', opsLimit: DEFAULT_KDF.opsLimit, memLimitBytes: DEFAULT_KDF.memLimitBytes, saltSeed: invitation.saltSeed },
+    },
+    { headers: { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' } },
+  )
+}
+
+export default function InvitationPage() {
+  const loaderData = useLoaderData<typeof loader>()
+  if (!loaderData.valid) {
+    return (
+      <>
+        <h1>{loaderData.title}</h1>
+        <p className="fr-text--lead">{loaderData.body}</p>
+        <Link className="fr-btn" to="/connexion">
+          Aller à la connexion
+        </Link>
+      </>
+    )
+  }
+  return <Registration {...loaderData} />
+}
+
+type RegistrationProps = Extract<ReturnType<typeof useLoaderData<typeof loader>>, { valid: true }>
+
+function Registration({ purpose, email, userId, existing, kdf }: RegistrationProps) {
+  const navigate = useNavigate()
+  const hydrated = useHydrated()
+  const token = typeof window === 'undefined' ? '' : window.location.pathname.split('/').pop() ?? ''
+  const [password, setPassword] = useState('')
+  const [profession, setProfession] = useState(existing?.profession ?? '')
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string[] | undefined>>({})
+  const [error, setError] = useState<string | null>(null)
+  const [busy, setBusy] = useState<string | null>(null)
+  const [prepared, setPrepared] = useState<{ body: Record<string, string>; recoveryCode: string } | null>(null)
+  const userInputs = useMemo(() => [email, ...email.split(/[@.]/)], [email])
+  const identifier = PROFESSIONS.find(candidate => candidate.code === profession)?.identifier ?? null
+  const isReset = purpose === 'account_reset'
+
+  async function prepare(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const form = Object.fromEntries(new FormData(event.currentTarget)) as Record<string, string>
+    const parsed = registrationFormSchema.safeParse(form)
+    setError(null)
+    if (!parsed.success) {
+      setFieldErrors(parsed.error.flatten().fieldErrors)
+      setError('Le formulaire contient des erreurs : corrigez les champs signalés.')
+      return
+    }
+    setFieldErrors({})
+    setBusy('Création de vos clés de chiffrement dans votre navigateur… (quelques secondes)')
+    try {
+      const { password: secretPassword, passwordConfirmation: _confirmation, ...identity } = parsed.data
+      const { submission, recoveryCode } = await prepareAccount({ userId, email, password: secretPassword, kdf })
+      setPrepared({ body: { ...identity, ...submission }, recoveryCode })
+    } catch (cause) {
+      setError(cause instanceof Error ? cause.message : 'La création des clés a échoué.')
+    } finally {
+      setBusy(null)
+    }
+  }
+
+  async function submit() {
+    if (!prepared) return
+    setBusy('Enregistrement de votre compte…')
+    try {
+      const result = await postJson<{ next: string }>('/api/auth/register', { token, ...prepared.body })
+      if (!result.ok) {
+        setError(result.error)
+        setFieldErrors(result.fieldErrors ?? {})
+        setPrepared(null)
+        return
+      }
+      navigate(result.data.next)
+    } finally {
+      setBusy(null)
+    }
+  }
+
+  return (
+    <div className="fr-grid-row fr-grid-row--center">
+      <div className="fr-col-12 fr-col-md-10 fr-col-lg-8">
+        <h1>{isReset ? 'Réinitialisation de votre compte' : 'Création de votre compte'}</h1>
+        {isReset ? (
+          <FormMessage kind="info">
+            Vous avez perdu votre mot de passe et votre code de récupération. Cette réinitialisation vous rend l’accès à
+            Cellule avec de nouvelles clés, mais ne permet pas de relire ce qui a été chiffré avec les anciennes. Chaque
+            cellule dont vous êtes membre devra vous réadmettre : sa coordination vérifiera votre nouvelle identité en
+            personne.
+          </FormMessage>
+        ) : null}
+        <NoScriptNotice />
+        <FormMessage kind="error">{error}</FormMessage>
+        {busy ? <FormMessage kind="info">{busy}</FormMessage> : null}
+        {prepared ? (
+          <RecoveryCodeStep code={prepared.recoveryCode} onConfirmed={() => void submit()} busy={busy !== null} />
+        ) : (
+          <form onSubmit={prepare} noValidate>
+            <p>
+              Compte pour <strong>{email}</strong>
+            </p>
+            <Field
+              label="Prénom et nom"
+              errors={fieldErrors.displayName}
+              inputProps={{ name: 'displayName', autoComplete: 'name', required: true, defaultValue: existing?.displayName, readOnly: isReset }}
+            />
+            <SelectField
+              label="Profession"
+              hint="Elle détermine, selon la charte et l’article R1110-2 du code de la santé publique, votre accès aux données nominatives."
+              errors={fieldErrors.profession}
+              options={PROFESSIONS.map(candidate => ({ value: candidate.code, label: candidate.label }))}
+              selectProps={{ name: 'profession', required: true, value: profession, onChange: event => setProfession(event.target.value), disabled: isReset }}
+            />
+            {isReset ? <input type="hidden" name="profession" value={profession} /> : null}
+            {identifier === 'rpps' || identifier === 'rpps_or_adeli' ? (
+              <Field
+                label="Numéro RPPS"
+                hint="11 chiffres, inscrit sur votre carte CPS."
+                errors={fieldErrors.rppsNumber}
+                inputProps={{ name: 'rppsNumber', inputMode: 'numeric', maxLength: 11, defaultValue: existing?.rppsNumber, readOnly: isReset }}
+              />
+            ) : null}
+            {identifier === 'adeli' || identifier === 'rpps_or_adeli' ? (
+              <Field
+                label="Numéro ADELI"
+                hint="9 chiffres."
+                errors={fieldErrors.adeliNumber}
+                inputProps={{ name: 'adeliNumber', inputMode: 'numeric', maxLength: 9, defaultValue: existing?.adeliNumber, readOnly: isReset }}
+              />
+            ) : null}
+            <Field
+              label="Mot de passe"
+              hint="Au moins 12 caractères. Une phrase de plusieurs mots est à la fois robuste et facile à retenir."
+              errors={fieldErrors.password}
+              inputProps={{ name: 'password', type: 'password', autoComplete: 'new-password', required: true, onChange: event => setPassword(event.target.value), 'aria-describedby': 'robustesse' }}
+            />
+            <PasswordStrength password={password} userInputs={userInputs} id="robustesse" />
+            <Field
+              label="Confirmation du mot de passe"
+              errors={fieldErrors.passwordConfirmation}
+              inputProps={{ name: 'passwordConfirmation', type: 'password', autoComplete: 'new-password', required: true }}
+            />
+            <button className="fr-btn" type="submit" disabled={!hydrated || busy !== null}>
+              Continuer
+            </button>
+          </form>
+        )}
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,98 @@
+import { type MetaFunction } from '@remix-run/node'
+import { useNavigate } from '@remix-run/react'
+import { useState, type FormEvent } from 'react'
+import { z } from 'zod'
+import { isValidRecoveryCodeFormat, prepareRecovery } from '#app/auth/account-crypto.client.ts'
+import { postJson } from '#app/auth/api-client.ts'
+import { emailSchema, passwordSchema } from '#app/auth/schemas.ts'
+import { Field, FormMessage, NoScriptNotice, useHydrated } from '#app/components/forms.tsx'
+import { PasswordStrength } from '#app/components/password-strength.tsx'
+
+export const meta: MetaFunction = () => [{ title: 'Mot de passe oublié — Cellule' }]
+
+const formSchema = z
+  .object({
+    email: emailSchema,
+    recoveryCode: z.string().trim().min(1, 'Indiquez votre code de récupération.'),
+    newPassword: passwordSchema,
+    confirmation: z.string(),
+  })
+  .refine(values => values.newPassword === values.confirmation, { path: ['confirmation'], message: 'Les deux mots de passe ne correspondent pas.' })
+
+type RecoveryParameters = { userId: string; recoveryWrappedAccountKey: string; kdf: unknown }
+const WRONG = 'Adresse électronique ou code de récupération incorrect.'
+
+export default function ForgottenPassword() {
+  const navigate = useNavigate()
+  const hydrated = useHydrated()
+  const [password, setPassword] = useState('')
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string[] | undefined>>({})
+  const [error, setError] = useState<string | null>(null)
+  const [busy, setBusy] = useState<string | null>(null)
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const parsed = formSchema.safeParse(Object.fromEntries(new FormData(event.currentTarget)))
+    setError(null)
+    if (!parsed.success) return setFieldErrors(parsed.error.flatten().fieldErrors)
+    if (!isValidRecoveryCodeFormat(parsed.data.recoveryCode)) {
+      return setFieldErrors({ recoveryCode: ['Ce code contient une faute de frappe : vérifiez chaque groupe (28 caractères, 7 groupes de 4).'] })
+    }
+    setFieldErrors({})
+    setBusy('Vérification du code et chiffrement sous le nouveau mot de passe… (quelques secondes)')
+    try {
+      const parameters = await postJson<RecoveryParameters>('/api/auth/recovery-parameters', { email: parsed.data.email })
+      if (!parameters.ok) return setError(parameters.error)
+      const prepared = await prepareRecovery({
+        userId: parameters.data.userId,
+        email: parsed.data.email,
+        recoveryCode: parsed.data.recoveryCode,
+        newPassword: parsed.data.newPassword,
+        recoveryWrappedAccountKey: parameters.data.recoveryWrappedAccountKey,
+        kdf: parameters.data.kdf,
+      })
+      if (!prepared.ok) return setError(WRONG)
+      const result = await postJson<{ next: string }>('/api/auth/recover', { email: parsed.data.email, ...prepared.submission })
+      if (!result.ok) return setError(result.error)
+      navigate(result.data.next)
+    } finally {
+      setBusy(null)
+    }
+  }
+
+  return (
+    <div className="fr-grid-row fr-grid-row--center">
+      <div className="fr-col-12 fr-col-md-8">
+        <h1>Mot de passe oublié</h1>
+        <p>
+          Avec le code de récupération reçu à la création de votre compte, choisissez un nouveau mot de passe : vos clés
+          et vos données restent intactes. Sans ce code, demandez une réinitialisation à l’administration de la
+          plateforme (vous perdrez l’accès aux données chiffrées jusqu’à votre réadmission par chaque cellule).
+        </p>
+        <NoScriptNotice />
+        <FormMessage kind="error">{error}</FormMessage>
+        {busy ? <FormMessage kind="info">{busy}</FormMessage> : null}
+        <form onSubmit={submit} noValidate>
+          <Field label="Adresse électronique" errors={fieldErrors.email} inputProps={{ name: 'email', type: 'email', autoComplete: 'username', required: true }} />
+          <Field
+            label="Code de récupération"
+            hint="28 caractères en 7 groupes de 4, par exemple ABCD-EFGH-…"
+            errors={fieldErrors.recoveryCode}
+            inputProps={{ name: 'recoveryCode', autoComplete: 'off', spellCheck: false, required: true }}
+          />
+          <Field
+            label="Nouveau mot de passe"
+            hint="Au moins 12 caractères."
+            errors={fieldErrors.newPassword}
+            inputProps={{ name: 'newPassword', type: 'password', autoComplete: 'new-password', required: true, onChange: event => setPassword(event.target.value), 'aria-describedby': 'robustesse' }}
+          />
+          <PasswordStrength password={password} userInputs={[]} id="robustesse" />
+          <Field label="Confirmation du nouveau mot de passe" errors={fieldErrors.confirmation} inputProps={{ name: 'confirmation', type: 'password', autoComplete: 'new-password', required: true }} />
+          <button className="fr-btn" type="submit" disabled={!hydrated || busy !== null}>
+            Choisir ce nouveau mot de passe
+          </button>
+        </form>
+      </div>
+    </div>
+  )
+}

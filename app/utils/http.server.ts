@@ -1,0 +1,41 @@
+import { type z } from 'zod'
+
+const MAX_JSON_BYTES = 64 * 1024
+
+export type FieldErrors = Record<string, string[]>
+
+export function jsonError(status: number, error: string, fieldErrors?: FieldErrors): Response {
+  return Response.json({ error, ...(fieldErrors ? { fieldErrors } : {}) }, { status })
+}
+
+/**
+ * Reads a JSON body and parses it with the route's zod schema. Anything else is answered with a
+ * French 4xx that says what to fix; the handler never sees unparsed input.
+ */
+export async function readJson<Schema extends z.ZodTypeAny>(request: Request, schema: Schema): Promise<z.infer<Schema>> {
+  if (!(request.headers.get('content-type') ?? '').includes('application/json')) {
+    throw jsonError(415, 'Format de requête non pris en charge : JSON attendu.')
+  }
+  const declared = Number(request.headers.get('content-length') ?? '0')
+  if (declared > MAX_JSON_BYTES) throw jsonError(413, 'Requête trop volumineuse.')
+  const text = await request.text()
+  if (text.length > MAX_JSON_BYTES) throw jsonError(413, 'Requête trop volumineuse.')
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    throw jsonError(400, 'Requête illisible : le contenu envoyé n’est pas du JSON valide.')
+  }
+  const result = schema.safeParse(body)
+  if (!result.success) {
+    const flattened = result.error.flatten()
+    const fieldErrors = flattened.fieldErrors as FieldErrors
+    const first = flattened.formErrors[0] ?? Object.values(fieldErrors).flat()[0] ?? 'Données invalides.'
+    throw jsonError(422, `Formulaire incomplet ou invalide : ${first}`, fieldErrors)
+  }
+  return result.data
+}
+
+export function methodNotAllowed(): Response {
+  return jsonError(405, 'Méthode non autorisée.')
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod'
+import { type Database } from './database.ts'
+import { auditEvents } from './schema.ts'
+
+/**
+ * Security events as a discriminated union: a `type` literal, an outcome and zod-validated `data`
+ * (STYLE "Data"). Changing a shape needs a new type: rows are stored as JSON and never rewritten.
+ */
+const reason = <T extends [string, ...string[]]>(values: T) => z.object({ reason: z.enum(values) })
+const nothing = z.object({}).strict()
+
+export const auditEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('account.invitation_created'), outcome: z.literal('success'), data: z.object({ invitationId: z.string().uuid(), purpose: z.enum(['registration', 'account_reset']) }) }),
+  z.object({ type: z.literal('account.registered'), outcome: z.literal('success'), data: z.object({ invitationId: z.string().uuid() }) }),
+  z.object({ type: z.literal('account.invitation_refused'), outcome: z.literal('failure'), data: reason(['unknown', 'expired', 'used']) }),
+  z.object({ type: z.literal('auth.login'), outcome: z.enum(['success', 'failure']), data: z.object({ reason: z.enum(['bad_credentials', 'throttled']).optional() }).strict() }),
+  z.object({ type: z.literal('auth.mfa_enrolled'), outcome: z.literal('success'), data: nothing }),
+  z.object({ type: z.literal('auth.mfa'), outcome: z.enum(['success', 'failure']), data: z.object({ reason: z.enum(['bad_code', 'replayed', 'throttled']).optional() }) }),
+  z.object({ type: z.literal('auth.password_changed'), outcome: z.enum(['success', 'failure']), data: z.object({ reason: z.enum(['bad_credentials', 'throttled']).optional(), sessionsRevoked: z.number().int().optional() }) }),
+  z.object({ type: z.literal('auth.recovered'), outcome: z.enum(['success', 'failure']), data: z.object({ reason: z.enum(['bad_recovery_code', 'throttled']).optional(), sessionsRevoked: z.number().int().optional() }) }),
+  z.object({ type: z.literal('auth.account_reset'), outcome: z.literal('success'), data: z.object({ invitationId: z.string().uuid(), sessionsRevoked: z.number().int() }) }),
+  z.object({ type: z.literal('auth.session_revoked'), outcome: z.literal('success'), data: z.object({ reason: z.enum(['user', 'logout', 'expired']) }) }),
+])
+
+export type AuditEvent = z.infer<typeof auditEventSchema>
+export type AuditContext = { actorUserId?: string | null; cellId?: string | null; ipAddress?: string | null }
+
+/** Anything with an insert: the database or a transaction, so the event commits with the change. */
+type Executor = Pick<Database, 'insert'>
+
+export async function recordAudit(executor: Executor, event: AuditEvent, context: AuditContext = {}): Promise<void> {
+  const parsed = auditEventSchema.parse(event)
+  await executor.insert(auditEvents).values({
+    type: parsed.type,
+    outcome: parsed.outcome,
+    data: parsed.data,
+    actorUserId: context.actorUserId ?? null,
+    cellId: context.cellId ?? null,
+    ipAddress: context.ipAddress ?? null,
+  })
+}

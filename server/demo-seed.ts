@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto'
+import { and, eq } from 'drizzle-orm'
+import { createAccount } from '#crypto/account.ts'
+import { toBase64Url } from '#crypto/encoding.ts'
+import { deriveRecoveryAuthSecret } from '#crypto/recovery-proof.ts'
+import { initCrypto } from '#crypto/sodium.ts'
+import { DEFAULT_KDF, findUserByEmail, insertUser } from '#db/accounts.ts'
+import { type Database } from '#db/database.ts'
+import { cells, memberships } from '#db/schema.ts'
+import { DEMO_CELL, seedDemo, type SeedReport } from '#db/seed.ts'
+import { hashSecret } from '#app/auth/secret-hash.server.ts'
+
+/** Demo accounts: embedded database only (a real server never gets known passwords). Listed in README. */
+export const DEMO_ACCOUNTS = [
+  { email: 'admin@demo.cellule.fr', displayName: 'Alex Admin (démo)', profession: 'autre', platformRole: 'platform_admin', cellRole: null, password: 'demo-admin-cellule-2026' },
+  { email: 'coordination@demo.cellule.fr', displayName: 'Dr Camille Coordination (démo)', profession: 'medecin', rppsNumber: '10001234565', platformRole: 'none', cellRole: 'coordinator', password: 'demo-coordination-2026' },
+  { email: 'membre@demo.cellule.fr', displayName: 'Morgane Membre (démo)', profession: 'assistant_service_social', adeliNumber: '751234567', platformRole: 'none', cellRole: 'member', password: 'demo-membre-cellule-2026' },
+  { email: 'associe@demo.cellule.fr', displayName: 'Arthur Associé (démo)', profession: 'autre', platformRole: 'none', cellRole: 'associate', password: 'demo-associe-cellule-2026' },
+  { email: 'dpo@demo.cellule.fr', displayName: 'Dominique DPO (démo)', profession: 'autre', platformRole: 'none', cellRole: 'dpo', password: 'demo-dpo-cellule-2026' },
+] as const
+
+export async function seedDemoData(db: Database, { accounts }: { accounts: boolean }): Promise<SeedReport> {
+  const report = await seedDemo(db)
+  if (!accounts) return report
+  await initCrypto()
+  const [cell] = await db.select({ id: cells.id }).from(cells).where(eq(cells.slug, DEMO_CELL.slug))
+  for (const account of DEMO_ACCOUNTS) {
+    const label = `compte ${account.email}`
+    let user = await findUserByEmail(db, account.email)
+    if (user) {
+      report.existing.push(label)
+    } else {
+      const userId = crypto.randomUUID()
+      const saltSeed = randomBytes(32).toString('base64url')
+      const created = createAccount({
+        userId,
+        email: account.email,
+        password: account.password,
+        kdfParams: { algorithm: 'argon2id13', opsLimit: DEFAULT_KDF.opsLimit, memLimitBytes: DEFAULT_KDF.memLimitBytes, saltSeed },
+      })
+      await insertUser(db, {
+        id: userId,
+        email: account.email,
+        displayName: account.displayName,
+        profession: account.profession,
+        rppsNumber: 'rppsNumber' in account ? account.rppsNumber : null,
+        adeliNumber: 'adeliNumber' in account ? account.adeliNumber : null,
+        platformRole: account.platformRole,
+        saltSeed,
+        authSecretHash: await hashSecret(created.authSecret),
+        recoverySecretHash: await hashSecret(deriveRecoveryAuthSecret(created.recoveryCode.secret)),
+        wrappedAccountKey: toBase64Url(created.wrappedAccountKeyByPassword),
+        recoveryWrappedAccountKey: toBase64Url(created.wrappedAccountKeyByRecovery),
+        identityPublic: toBase64Url(created.identityPublic),
+        wrappedIdentitySecrets: toBase64Url(created.wrappedIdentitySecrets),
+      })
+      report.created.push(`${label} (code de récupération : ${created.recoveryCode.code})`)
+      user = await findUserByEmail(db, account.email)
+    }
+    if (cell && user && account.cellRole) {
+      const [membership] = await db.select().from(memberships).where(and(eq(memberships.cellId, cell.id), eq(memberships.userId, user.id)))
+      if (!membership) await db.insert(memberships).values({ cellId: cell.id, userId: user.id, role: account.cellRole, status: 'active' })
+    }
+  }
+  return report
+}

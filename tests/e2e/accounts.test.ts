@@ -1,0 +1,173 @@
+import { type Browser, type Page } from 'playwright-core'
+import { sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createInvitation } from '#db/invitations.ts'
+import { expectNoAxeViolations } from '#tests/support/axe.ts'
+import { chromiumAvailable, launchChromium } from '#tests/support/chromium.ts'
+import { startInProcessApp, type InProcessApp } from '#tests/support/in-process-app.ts'
+import { nextTotpCode } from '#tests/support/totp.ts'
+
+const EMAIL = 'nouvelle.personne@exemple.fr'
+// Canaries: if any of these reaches the network, the database or the logs, the test fails.
+const PASSWORDS = ['Canari-Premier-Mdp-7391!', 'Canari-Deuxieme-Mdp-4826?', 'Canari-Troisieme-Mdp-5150#']
+
+type RecordedRequest = { url: string; headers: string; body: string }
+
+describe.skipIf(!chromiumAvailable())('accounts, as a new user would click them', () => {
+  let app: InProcessApp
+  let browser: Browser
+  let page: Page
+  const requests: RecordedRequest[] = []
+  const problems: string[] = []
+
+  beforeAll(async () => {
+    ;[app, browser] = await Promise.all([startInProcessApp(), launchChromium()])
+    const context = await browser.newContext({ locale: 'fr-FR' })
+    page = await context.newPage()
+    page.on('request', request =>
+      requests.push({ url: request.url(), headers: JSON.stringify(request.headers()), body: request.postData() ?? '' }),
+    )
+    page.on('console', message => {
+      if (message.type() === 'error') problems.push(message.text())
+    })
+    page.on('pageerror', error => problems.push(error.message))
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await app?.close()
+  })
+
+  async function waitForHydration() {
+    await page.waitForFunction(() => Boolean((window as unknown as { __remixContext?: unknown }).__remixContext))
+    await page.waitForLoadState('networkidle')
+  }
+
+  let manualKey = ''
+  let lastStep = 0
+  async function typeTotp(label: RegExp) {
+    const { code, step } = await nextTotpCode({ manualKey, email: EMAIL, lastStep })
+    lastStep = step
+    await page.getByLabel(label).fill(code)
+  }
+
+  async function logIn(password: string) {
+    await page.goto(`${app.url}/connexion`)
+    await waitForHydration()
+    await page.getByLabel('Adresse électronique').fill(EMAIL)
+    await page.getByLabel('Mot de passe', { exact: true }).fill(password)
+    await page.getByRole('button', { name: 'Se connecter' }).click()
+    await page.getByLabel('Code à 6 chiffres').waitFor()
+    await typeTotp(/Code à 6 chiffres/)
+    await page.getByRole('button', { name: 'Valider le code' }).click()
+    await page.waitForURL(`${app.url}/compte`)
+    await page.getByRole('heading', { name: 'Mon compte' }).waitFor()
+  }
+
+  async function logOut() {
+    await page.getByRole('button', { name: 'Se déconnecter' }).click()
+    await page.waitForURL(/\/connexion\?motif=deconnecte/)
+  }
+
+  it('goes from invitation to registration, recovery code, second factor, logout, login, password change and recovery', async () => {
+    const { token } = await createInvitation(app.database.handle.db, { email: EMAIL, purpose: 'registration' })
+
+    // Registration.
+    await page.goto(`${app.url}/invitation/${token}`)
+    await waitForHydration()
+    await expectNoAxeViolations(page)
+    await page.getByLabel('Prénom et nom').fill('Claire Nouvelle')
+    await page.getByLabel(/^Profession/).selectOption('medecin')
+    await page.getByLabel(/Numéro RPPS/).fill('10001234565')
+    await page.getByLabel(/^Mot de passe/).fill(PASSWORDS[0] as string)
+    await page.getByLabel('Confirmation du mot de passe').fill(PASSWORDS[0] as string)
+    await expect.poll(() => page.locator('#robustesse').innerText()).toMatch(/Robustesse du mot de passe : (Bon|Excellent)/)
+    await page.getByRole('button', { name: 'Continuer' }).click()
+
+    // The recovery code, shown once; one group must be typed back.
+    const codeElement = page.getByTestId('code-recuperation')
+    await codeElement.waitFor({ timeout: 30_000 })
+    const recoveryCode = (await codeElement.innerText()).trim()
+    expect(recoveryCode).toMatch(/^([0-9A-Z]{4}-){6}[0-9A-Z]{4}$/)
+    await expectNoAxeViolations(page)
+    const groupLabel = await page.getByLabel(/groupe de 4 caractères/).evaluate(input => (input as HTMLInputElement).labels?.[0]?.textContent ?? '')
+    const ordinals = ['premier', 'deuxième', 'troisième', 'quatrième', 'cinquième', 'sixième', 'septième']
+    const groupIndex = ordinals.findIndex(word => groupLabel.includes(`le ${word} groupe`))
+    expect(groupIndex).toBeGreaterThan(0)
+    await page.getByLabel(/groupe de 4 caractères/).fill('ZZZZ')
+    await page.getByRole('button', { name: /créer mon compte/ }).click()
+    await expect.poll(() => page.locator('.fr-error-text').innerText()).toMatch(/Ce n’est pas le/)
+    await page.getByLabel(/groupe de 4 caractères/).fill(recoveryCode.split('-')[groupIndex] as string)
+    await page.getByRole('button', { name: /créer mon compte/ }).click()
+
+    // Second factor enrolment.
+    await page.waitForURL(`${app.url}/compte/double-authentification`)
+    await expectNoAxeViolations(page)
+    manualKey = await page.getByTestId('cle-totp').innerText()
+    await typeTotp(/Code à 6 chiffres affiché/)
+    await page.getByRole('button', { name: 'Activer' }).click()
+    await page.waitForURL(`${app.url}/compte?activation=totp`)
+    await expect.poll(() => page.getByText('La double authentification est activée').count()).toBe(1)
+    await expectNoAxeViolations(page)
+    const fingerprint = await page.getByTestId('empreinte').innerText()
+
+    // Logout, then login with both factors.
+    await logOut()
+    await expectNoAxeViolations(page)
+    await logIn(PASSWORDS[0] as string)
+
+    // Password change, then login with the new password.
+    await page.getByRole('link', { name: 'Changer mon mot de passe' }).click()
+    await page.waitForURL(`${app.url}/compte/mot-de-passe`)
+    await waitForHydration()
+    await expectNoAxeViolations(page)
+    await page.getByLabel('Mot de passe actuel').fill(PASSWORDS[0] as string)
+    await page.getByLabel(/^Nouveau mot de passe/).fill(PASSWORDS[1] as string)
+    await page.getByLabel('Confirmation du nouveau mot de passe').fill(PASSWORDS[1] as string)
+    await page.getByRole('button', { name: 'Changer le mot de passe' }).click()
+    await page.waitForURL(/\/connexion\?motif=mot-de-passe-modifie/)
+    await logIn(PASSWORDS[1] as string)
+    await logOut()
+
+    // Forgotten password: the recovery code sets a third password; the keys are the same.
+    await page.getByRole('link', { name: 'Mot de passe oublié ?' }).click()
+    await page.waitForURL(`${app.url}/mot-de-passe-oublie`)
+    await waitForHydration()
+    await expectNoAxeViolations(page)
+    await page.getByLabel('Adresse électronique').fill(EMAIL)
+    await page.getByLabel(/Code de récupération/).fill(recoveryCode.toLowerCase())
+    await page.getByLabel(/^Nouveau mot de passe/).fill(PASSWORDS[2] as string)
+    await page.getByLabel('Confirmation du nouveau mot de passe').fill(PASSWORDS[2] as string)
+    await page.getByRole('button', { name: 'Choisir ce nouveau mot de passe' }).click()
+    await page.waitForURL(/\/connexion\?motif=compte-recupere/)
+    await logIn(PASSWORDS[2] as string)
+    expect(await page.getByTestId('empreinte').innerText()).toBe(fingerprint)
+
+    expect(problems).toEqual([])
+  })
+
+  it('never lets a password leave the browser, reach the database or the logs', async () => {
+    expect(requests.length).toBeGreaterThan(20)
+    const loginCalls = requests.filter(request => request.url.endsWith('/api/auth/login'))
+    expect(loginCalls.length).toBe(3)
+    for (const password of PASSWORDS) {
+      for (const request of requests) {
+        expect(request.url).not.toContain(password)
+        expect(request.headers).not.toContain(password)
+        expect(request.body).not.toContain(password)
+      }
+      expect(app.logs()).not.toContain(password)
+    }
+
+    const db = app.database.handle.db
+    const tables = (await db.execute(sql`select schemaname, tablename from pg_tables where schemaname in ('public', 'drizzle')`)) as unknown as {
+      rows: { schemaname: string; tablename: string }[]
+    }
+    let dump = ''
+    for (const { schemaname, tablename } of tables.rows) {
+      const rows = (await db.execute(sql.raw(`select row_to_json(t)::text as line from "${schemaname}"."${tablename}" t`))) as unknown as { rows: { line: string }[] }
+      dump += rows.rows.map(row => row.line).join('\n')
+    }
+    expect(dump).toContain(EMAIL)
+    for (const password of PASSWORDS) expect(dump).not.toContain(password)
+  })
+})
