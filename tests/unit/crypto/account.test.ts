@@ -14,6 +14,9 @@ import {
   passwordSalt,
   recoverAccountKey,
   recoveryCodeFromSecret,
+  recoveryAuthSecretFromCode,
+  deriveRecoveryAuthSecret,
+  deriveRecoveryKey,
   unlockAccountKey,
   unwrapIdentitySecrets,
   toBase64Url,
@@ -132,6 +135,14 @@ describe('recovery code', () => {
       }),
       { numRuns: 20 },
     )
+  })
+
+  it('proves the code to the server with a value unrelated to the key it wraps', () => {
+    const { code, secret } = recoveryCodeFromSecret(new Uint8Array(16).fill(3))
+    const proof = recoveryAuthSecretFromCode(code)
+    expect(proof).toEqual(deriveRecoveryAuthSecret(secret))
+    expect(proof).not.toEqual(deriveRecoveryKey(secret))
+    expect(recoveryAuthSecretFromCode(recoveryCodeFromSecret(new Uint8Array(16).fill(4)).code)).not.toEqual(proof)
   })
 
   it('gives typed errors for wrong lengths and characters', () => {
