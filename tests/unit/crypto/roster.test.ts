@@ -6,6 +6,11 @@ import {
   createCellEpochKey,
   createInvitation,
   createRosterLink,
+  createSituationKey,
+  openNote,
+  rosterAuthorKeys,
+  sealNote,
+  verifyNote,
   extendRoster,
   genesisAnchor,
   initCrypto,
@@ -155,6 +160,25 @@ describe('roster log', () => {
     expectCryptoError(() => checkRosterPin({ state: forkState, pin }), 'roster_fork')
     const longer = [...cell.links, createRosterLink({ state: validateRoster({ cellId, links: cell.links }), author: author(cell.founder), payload: { type: 'charter_version', version: 1, charterHash: new Uint8Array(32) }, createdAtMs: 1 })]
     expect(validateRoster({ cellId, links: longer, pin }).headSeq).toBe(pin.seq + 1)
+  })
+
+  it('key change: later links need the new key; notes signed with the old key still verify', () => {
+    const cell = cellWithTeam()
+    const situationKey = createSituationKey({ keyEpoch: 0 })
+    const context = { cellId, situationId: 's', noteId: 'n', revision: 0 }
+    const before = sealNote({ context, layer: 'pseudonymised', author: author(cell.alice), situationKey, body: new Uint8Array([1]) })
+    const replacement = makeMember({ memberId: 'alice', role: 'member' })
+    cell.append({ by: cell.founder, payload: { type: 'key_change', memberId: 'alice', signPublicKey: replacement.identity.signing.publicKey, boxPublicKey: replacement.identity.box.publicKey } })
+    const state = cell.getState()
+    const head = { attestedSeq: state.headSeq, attestedHash: state.headHash }
+    const oldKeyLink = createRosterLink({ state, author: author(cell.alice), payload: { type: 'verification_attestation', ...head }, createdAtMs: 1 })
+    expectCryptoError(() => extendRoster({ state, links: [oldKeyLink] }), 'roster_invalid')
+    const newKeyLink = createRosterLink({ state, author: author(replacement), payload: { type: 'verification_attestation', ...head }, createdAtMs: 1 })
+    expect(extendRoster({ state, links: [newKeyLink] }).headSeq).toBe(state.headSeq + 1)
+    const opened = openNote({ envelope: before, expected: context, situationKeys: [situationKey] })
+    expect(verifyNote({ note: opened, authorSignPublicKey: rosterAuthorKeys(state)('alice') }).verification).toBe('verified')
+    expect(verifyNote({ note: opened, authorSignPublicKey: state.members.get('alice')?.signPublicKey }).verification).toBe('rejected')
+    expect(rosterAuthorKeys(state)('nobody')).toBeUndefined()
   })
 
   it('roster code: 12 digits, equal for equal rosters, different after any change', () => {
