@@ -1,5 +1,6 @@
 export * from './canonical-json.ts'
 export * from './default-charter.ts'
+export * from './diff.ts'
 export * from './hash.ts'
 export * from './policy.ts'
 export * from './professions.ts'
