@@ -1,284 +1,22 @@
+import { type Action, type CellRule, type SituationAccess, ACTIONS, actionRule } from './actions.ts'
 import { DEFAULT_RULES } from './default-charter.ts'
+import { DENY_MESSAGES, ROLE_DENY_MESSAGES } from './deny-messages.ts'
+import { type Actor, type Decision, type DenyReason, type MembershipRole, type ProfessionCategory, type Resource } from './policy-types.ts'
 import { type CharterRules } from './schema.ts'
+
+export { ACTIONS, actionRule, actionScope, type Action, type ActionScope } from './actions.ts'
+export { DENY_MESSAGES, denyMessage } from './deny-messages.ts'
+export type { Actor, Decision, DenyReason, MembershipRole, MembershipStatus, ProfessionCategory, Resource } from './policy-types.ts'
 
 /**
  * The one authorization policy of the product (DESIGN §9). Every loader and action calls `can()` on
  * the server; the UI calls the same function to decide what to show.
  */
 
-export const ACTIONS = [
-  // Platform administration: cells and their first coordinator, never content.
-  'platform:cells:list',
-  'platform:cell:create',
-  'platform:invitation:create',
-  // Cell
-  'cell:home:read',
-  'cell:members:read',
-  'cell:roster:read',
-  'cell:roster:attest',
-  'cell:keys:read',
-  'cell:charter:read',
-  'cell:charter:sign',
-  'cell:charter:publish',
-  'cell:member:invite',
-  'cell:member:confirm',
-  'cell:member:set-role',
-  'cell:member:remove',
-  'cell:member:readmit',
-  'cell:habilitation:review',
-  'cell:invitation:accept',
-  'cell:audit:read',
-  'cell:audit:review',
-  'cell:audit:export',
-  // Situations
-  'situation:list',
-  'situation:create',
-  'situation:read:pseudonymised',
-  'situation:read:nominative',
-  'situation:read:medical',
-  'situation:write',
-  'situation:participant:attach',
-  'situation:legal-basis:record',
-  'situation:break-glass',
-  'situation:close',
-  'situation:export:single',
-  // Referrals
-  'referral:submit',
-  'referral:triage',
-  'referral:feedback:write',
-  'referral:feedback:read',
-  // Meetings
-  'meeting:manage',
-  'meeting:attend',
-  'meeting:proposals:write',
-] as const
-
-export type Action = (typeof ACTIONS)[number]
-
-export type MembershipRole = 'coordinator' | 'member' | 'associate' | 'dpo'
-export type MembershipStatus = 'invited' | 'active' | 'suspended' | 'removed'
-export type ProfessionCategory = 'health' | 'social' | 'none'
-
-export type Actor = {
-  userId: string | null
-  platformRole: 'none' | 'platform_admin'
-  secondFactor: boolean
-  professionCategory: ProfessionCategory
-  membership: null | {
-    cellId: string
-    role: MembershipRole
-    status: MembershipStatus
-    signedCurrentCharter: boolean
-    needsReadmission: boolean
-  }
-}
-
-export type Resource =
-  | { kind: 'platform' }
-  | { kind: 'cell'; cellId: string }
-  | {
-      kind: 'situation'
-      cellId: string
-      situationId: string
-      participantIds: string[]
-      legalBasisRecorded: boolean
-      objection: boolean
-      breakGlassActiveFor: string[]
-    }
-  | { kind: 'referral'; cellId: string }
-
-export type DenyReason =
-  | 'anonymous'
-  | 'second_factor_required'
-  | 'not_member'
-  | 'invitation_pending'
-  | 'already_member'
-  | 'other_cell'
-  | 'removed'
-  | 'suspended'
-  | 'charter_unsigned'
-  | 'role'
-  | 'not_participant'
-  | 'no_legal_basis'
-  | 'objection'
-  | 'not_health_professional'
-  | 'not_secrecy_bound'
-  | 'excluded_by_charter'
-  | 'needs_readmission'
-  | 'platform_admin_no_content'
-  | 'wrong_resource'
-
-export type Decision = { allowed: true } | { allowed: false; reason: DenyReason; message: string }
-
-/** Who an action is for: anyone, the platform admin, a cell member, or someone joining a cell. */
-export type ActionScope = 'public' | 'platform' | 'cell' | 'invitation'
-
-/** What an action on a situation needs beyond the role (DESIGN §9 rules 2–7, 13, 15). */
-type SituationAccess =
-  /** The pseudonymised layer: any member holding the cell key. */
-  | 'pseudonymised'
-  /** Participant, or an active break-glass for this user. */
-  | 'participant'
-  /** Coordinator, or participant. */
-  | 'participant-or-coordinator'
-  /** Nominative content: participant or break-glass, legal basis, no objection, eligible profession. */
-  | 'nominative'
-  /** Nominative content restricted to health professionals. */
-  | 'medical'
-  /** A single export: as nominative, but participants only (never under break-glass). */
-  | 'export'
-  /** Opening break-glass: eligible profession, legal basis, no objection; not being a participant. */
-  | 'break-glass'
-
-type CellRule = {
-  scope: 'cell'
-  resource: 'cell' | 'situation' | 'referral'
-  roles: readonly MembershipRole[]
-  /** Allowed before signing the current charter (rule 1). */
-  beforeSignature: boolean
-  /** Allowed while awaiting re-admission after an account reset. */
-  duringReadmission: boolean
-  situation?: SituationAccess
-}
-
-type ActionRule = { scope: 'public'; resource: 'referral' } | { scope: 'platform' } | { scope: 'invitation' } | CellRule
-
-const ALL_ROLES = ['coordinator', 'member', 'associate', 'dpo'] as const
-const KEY_HOLDERS = ['coordinator', 'member', 'associate'] as const
-const SECRECY_ROLES = ['coordinator', 'member'] as const
-const COORDINATOR = ['coordinator'] as const
-const DPO = ['dpo'] as const
-
-function cellRule(rule: Omit<CellRule, 'scope' | 'beforeSignature' | 'duringReadmission'> & Partial<CellRule>): CellRule {
-  return { scope: 'cell', beforeSignature: false, duringReadmission: false, ...rule }
-}
-
-/** The rule of each action; a new action without a rule fails typecheck. */
-export function actionRule(action: Action): ActionRule {
-  switch (action) {
-    case 'platform:cells:list':
-    case 'platform:cell:create':
-    case 'platform:invitation:create':
-      return { scope: 'platform' }
-
-    case 'cell:home:read':
-    case 'cell:charter:read':
-      return cellRule({ resource: 'cell', roles: ALL_ROLES, beforeSignature: true, duringReadmission: true })
-    case 'cell:charter:sign':
-      return cellRule({ resource: 'cell', roles: ALL_ROLES, beforeSignature: true })
-    case 'cell:members:read':
-    case 'cell:roster:read':
-      return cellRule({ resource: 'cell', roles: ALL_ROLES })
-    case 'cell:roster:attest':
-    case 'cell:keys:read':
-      return cellRule({ resource: 'cell', roles: KEY_HOLDERS })
-    case 'cell:charter:publish':
-    case 'cell:member:invite':
-    case 'cell:member:confirm':
-    case 'cell:member:set-role':
-    case 'cell:member:remove':
-    case 'cell:member:readmit':
-    case 'cell:habilitation:review':
-      return cellRule({ resource: 'cell', roles: COORDINATOR })
-    case 'cell:invitation:accept':
-      return { scope: 'invitation' }
-    // The DPO audits (DESIGN §11); the coordinator is audited, and is alerted of break-glass elsewhere.
-    case 'cell:audit:read':
-    case 'cell:audit:review':
-    case 'cell:audit:export':
-      return cellRule({ resource: 'cell', roles: DPO })
-
-    case 'situation:list':
-      return cellRule({ resource: 'cell', roles: KEY_HOLDERS })
-    case 'situation:create':
-      return cellRule({ resource: 'cell', roles: SECRECY_ROLES })
-    case 'situation:read:pseudonymised':
-      return cellRule({ resource: 'situation', roles: KEY_HOLDERS, situation: 'pseudonymised' })
-    case 'situation:read:nominative':
-      return cellRule({ resource: 'situation', roles: SECRECY_ROLES, situation: 'nominative' })
-    case 'situation:read:medical':
-      return cellRule({ resource: 'situation', roles: SECRECY_ROLES, situation: 'medical' })
-    case 'situation:write':
-      return cellRule({ resource: 'situation', roles: SECRECY_ROLES, situation: 'participant' })
-    case 'situation:legal-basis:record':
-      return cellRule({ resource: 'situation', roles: SECRECY_ROLES, situation: 'participant-or-coordinator' })
-    case 'situation:participant:attach':
-    case 'situation:close':
-      return cellRule({ resource: 'situation', roles: COORDINATOR, situation: 'pseudonymised' })
-    case 'situation:break-glass':
-      return cellRule({ resource: 'situation', roles: SECRECY_ROLES, situation: 'break-glass' })
-    case 'situation:export:single':
-      return cellRule({ resource: 'situation', roles: SECRECY_ROLES, situation: 'export' })
-
-    // Anonymous on purpose: the referring doctor has no account; the reply code is checked by the route.
-    case 'referral:submit':
-    case 'referral:feedback:read':
-      return { scope: 'public', resource: 'referral' }
-    case 'referral:triage':
-    case 'referral:feedback:write':
-      return cellRule({ resource: 'referral', roles: COORDINATOR })
-
-    case 'meeting:manage':
-      return cellRule({ resource: 'cell', roles: COORDINATOR })
-    case 'meeting:attend':
-      return cellRule({ resource: 'cell', roles: KEY_HOLDERS })
-    case 'meeting:proposals:write':
-      return cellRule({ resource: 'cell', roles: SECRECY_ROLES })
-
-    default: {
-      const unreachable: never = action
-      throw new Error(`Unknown action ${String(unreachable)}`)
-    }
-  }
-}
-
-export function actionScope(action: Action): ActionScope {
-  return actionRule(action).scope
-}
-
 const ALLOWED: Decision = { allowed: true }
 
-const MESSAGES: Record<DenyReason, string> = {
-  anonymous: 'Connectez-vous pour accéder à cette page.',
-  second_factor_required: 'Confirmez votre connexion avec votre second facteur d’authentification pour continuer.',
-  not_member: 'Vous n’êtes pas membre de cette cellule. Demandez une invitation à sa coordination.',
-  invitation_pending: 'Votre invitation n’est pas encore confirmée. La coordination doit la valider avec vous, en personne.',
-  already_member: 'Vous êtes déjà membre de cette cellule : ouvrez-la depuis la page « Mes cellules ».',
-  other_cell: 'Cette ressource appartient à une autre cellule que la vôtre. Vérifiez l’adresse ou contactez la coordination.',
-  removed: 'Vous ne faites plus partie de cette cellule. Contactez sa coordination si vous pensez qu’il s’agit d’une erreur.',
-  suspended: 'Votre accès à cette cellule est suspendu. Contactez sa coordination pour le rétablir.',
-  charter_unsigned: 'Signez la version en vigueur de la charte de la cellule pour accéder à cette page.',
-  role: 'Votre rôle dans la cellule ne permet pas cette action. Adressez-vous à la coordination si nécessaire.',
-  not_participant:
-    'Vous n’êtes pas participant de cette situation. Demandez à la coordination de vous y rattacher ou, en cas d’urgence, utilisez l’accès en urgence.',
-  no_legal_basis:
-    'Aucune base légale du partage n’est enregistrée pour cette situation : seule sa présentation pseudonymisée est accessible.',
-  objection: 'La personne s’est opposée au partage de ses informations : leur contenu nominatif n’est plus accessible.',
-  not_health_professional: 'La section médicale est réservée aux professionnels de santé participant à la situation.',
-  not_secrecy_bound:
-    'Votre profession ne figure pas parmi celles autorisées à partager des informations nominatives (CSP R1110-2) : seules les présentations pseudonymisées vous sont accessibles.',
-  excluded_by_charter:
-    'La charte de la cellule réserve l’accès nominatif à d’autres catégories de professionnels que la vôtre : seules les présentations pseudonymisées vous sont accessibles.',
-  needs_readmission:
-    'Votre compte a été réinitialisé : la coordination doit vérifier de nouveau votre identité avec vous avant que vous retrouviez l’accès à la cellule.',
-  platform_admin_no_content:
-    'Le compte d’administration de la plateforme n’accède à aucun contenu de cellule. Utilisez un compte de membre pour participer à une cellule.',
-  wrong_resource: 'Cette action ne s’applique pas à cette ressource.',
-}
-
-export function denyMessage(reason: DenyReason): string {
-  return MESSAGES[reason]
-}
-
-function deny(reason: DenyReason, message: string = MESSAGES[reason]): Decision {
+function deny(reason: DenyReason, message: string = DENY_MESSAGES[reason]): Decision {
   return { allowed: false, reason, message }
-}
-
-const ROLE_MESSAGES: Record<MembershipRole, string> = {
-  coordinator: MESSAGES.role,
-  member: 'Cette action est réservée à la coordination de la cellule.',
-  associate: 'Les membres associés n’ont accès qu’aux présentations pseudonymisées et aux informations générales de la cellule.',
-  dpo: 'Le rôle de DPO donne accès au journal des accès, aux membres et aux signatures de la charte, jamais au contenu des situations ni aux clés.',
 }
 
 /**
@@ -381,7 +119,7 @@ function canActInCell({
   }
   if (membership.needsReadmission && !rule.duringReadmission) return deny('needs_readmission')
   if (!membership.signedCurrentCharter && !rule.beforeSignature) return deny('charter_unsigned')
-  if (!rule.roles.includes(membership.role)) return deny('role', ROLE_MESSAGES[membership.role])
+  if (!rule.roles.includes(membership.role)) return deny('role', ROLE_DENY_MESSAGES[membership.role])
 
   if (rule.situation === undefined) return ALLOWED
   if (resource.kind !== 'situation') return deny('wrong_resource')
