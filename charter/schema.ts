@@ -316,11 +316,13 @@ export function checkCharterUpdate({ previous, next }: { previous: Charter; next
   const parsed = charterSchema.safeParse(next)
   if (!parsed.success) return { ok: false, problems: charterProblems(parsed.error) }
   const charter = parsed.data
+  // Stored versions may come back from JSONB in another key order or without defaults.
+  const before = charterSchema.parse(previous)
   const problems: CharterProblem[] = []
   if (charter.version !== previous.version + 1) {
     problems.push({ path: 'version', message: `La nouvelle version de la charte doit porter le numéro ${previous.version + 1}.` })
   }
-  if (canonicalJson({ ...charter, version: 0 }) === canonicalJson({ ...previous, version: 0 })) {
+  if (canonicalJson({ ...charter, version: 0 }) === canonicalJson({ ...before, version: 0 })) {
     problems.push({
       path: '',
       message: 'Cette version est identique à la précédente : modifiez le texte ou les règles avant de la publier.',
@@ -330,7 +332,7 @@ export function checkCharterUpdate({ previous, next }: { previous: Charter; next
 
   const loosened: CharterProblem[] = []
   for (const rule of RULE_NAMES) {
-    const from = previous.rules[rule]
+    const from = before.rules[rule]
     const to = charter.rules[rule]
     if (compareRuleStrictness({ rule, from, to }) === 1) {
       loosened.push({
