@@ -71,7 +71,7 @@ export type SituationAccess =
   | 'medical'
   /** A single export: as nominative, but participants only (never under break-glass). */
   | 'export'
-  /** Opening break-glass: eligible profession, legal basis, no objection; not being a participant. */
+  /** Opening break-glass: eligible profession, legal basis, no objection; no attachment needed. */
   | 'break-glass'
 
 export type CellRule = {
