@@ -5,6 +5,7 @@ import { registrationFormSchema } from '#app/auth/schemas.ts'
 import { fromBase64Url, toBase64Url } from '#crypto/encoding.ts'
 import { randomKey } from '#crypto/primitives.ts'
 import { initCrypto } from '#crypto/sodium.ts'
+import { InvitationError } from '#db/invitations.ts'
 import { invitations, users } from '#db/schema.ts'
 import { startInProcessApp, type InProcessApp } from '#tests/support/in-process-app.ts'
 import {
@@ -378,8 +379,9 @@ describe('registration identity fields', () => {
     ['ADELI of 8 digits', { profession: 'psychologue', rppsNumber: '', adeliNumber: '12345678' }, 'adeliNumber', /Numéro ADELI invalide : 9 chiffres attendus/],
     ['ADELI of 10 digits', { profession: 'psychologue', rppsNumber: '', adeliNumber: '1234567890' }, 'adeliNumber', /Numéro ADELI invalide/],
     ['no ADELI for a psychologist', { profession: 'psychologue', rppsNumber: '', adeliNumber: '' }, 'adeliNumber', /Indiquez votre numéro ADELI/],
-    ['ADELI only for a physician (RPPS expected)', { profession: 'medecin', rppsNumber: '', adeliNumber: '123456789' }, 'rppsNumber', /RPPS/],
-    ['RPPS only for a psychologist (ADELI expected)', { profession: 'psychologue', rppsNumber: '10001234565', adeliNumber: '' }, 'adeliNumber', /ADELI/],
+    // Two faults each (missing identifier, foreign one): either may be reported first.
+    ['ADELI only for a physician (RPPS expected)', { profession: 'medecin', rppsNumber: '', adeliNumber: '123456789' }, 'rppsNumber', /RPPS|ADELI/],
+    ['RPPS only for a psychologist (ADELI expected)', { profession: 'psychologue', rppsNumber: '10001234565', adeliNumber: '' }, 'adeliNumber', /RPPS|ADELI/],
     ['neither for a nurse', { profession: 'infirmier', rppsNumber: '', adeliNumber: '' }, 'rppsNumber', /RPPS .*ou ADELI/],
     ['unknown profession', { profession: 'sorcier' }, 'profession', /Choisissez votre profession dans la liste/],
     ['empty name', { displayName: '' }, 'displayName', /Indiquez vos prénom et nom/],
@@ -445,6 +447,24 @@ describe('registration identity fields', () => {
     expect(messages({ password: 'x'.repeat(1025), passwordConfirmation: 'x'.repeat(1025) }).password?.[0]).toMatch(/trop long/)
     expect(messages({ displayName: '' }).displayName?.[0]).toBe('Indiquez vos prénom et nom.')
     expect(messages({ profession: 42 }).profession?.[0]).toBe('Choisissez votre profession dans la liste.')
+  })
+})
+
+describe('invitation addresses', () => {
+  it('an invitation is only issued for an address that the login then accepts', async () => {
+    // The bootstrap script (npm run admin:create -- --email …) passes its argument straight to createInvitation.
+    const stranded: string[] = []
+    for (const email of ['admin@localhost', 'jean-françois@exemple.fr', 'pas-une-adresse']) {
+      let issued = true
+      try {
+        await newInvitation(app, email)
+      } catch (error) {
+        issued = false
+        expect(error).toBeInstanceOf(InvitationError)
+      }
+      if (issued && (await callJson('pre-login', { email })).status !== 200) stranded.push(email)
+    }
+    expect(stranded).toEqual([])
   })
 })
 

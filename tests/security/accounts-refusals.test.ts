@@ -532,6 +532,58 @@ describe('session expiry and revocation', () => {
   })
 })
 
+describe('session cookies', () => {
+  function setCookieLine(response: HttpResult): string {
+    return response.headers.getSetCookie().find(line => line.startsWith('cellule_session=')) ?? ''
+  }
+
+  it('the session cookie is HttpOnly, SameSite=Lax, and a browser-session cookie (no Max-Age nor Expires)', async () => {
+    const login = await postJson(app, '/api/auth/login', { email: bob.email, authSecret: bob.authSecret })
+    const { code, step } = await freshTotpCode(app, bob)
+    const totp = await postJson(app, '/api/auth/totp', { code }, { cookie: login.sessionCookie })
+    bob.lastStep = step
+    for (const response of [login, totp]) {
+      const attributes = setCookieLine(response).split(';').map(part => part.trim().toLowerCase())
+      expect(attributes).toContain('httponly')
+      expect(attributes).toContain('samesite=lax')
+      expect(attributes).toContain('path=/')
+      // session.server.ts: "A browser-session cookie: the server decides expiry (idle and absolute)".
+      expect(attributes.filter(attribute => attribute.startsWith('max-age=') || attribute.startsWith('expires='))).toEqual([])
+    }
+  })
+
+  it('logout sends a cookie that expires at once', async () => {
+    const cookie = await loginBothFactors(app, bob)
+    const logout = await send(app, '/deconnexion', { cookie, headers: { Origin: app.url } })
+    expect(setCookieLine(logout)).toMatch(/^cellule_session=;/)
+    expect(setCookieLine(logout).toLowerCase()).toContain('max-age=0')
+  })
+
+  it('after the second factor the password-only cookie is dead (no fixation) and the 12 h cap is kept', async () => {
+    const passwordCookie = await loginPasswordOnly(app, bob)
+    const cap = new Date(Date.now() + 60 * 60_000)
+    await app.database.handle.db.update(sessions).set({ absoluteExpiresAt: cap }).where(eq(sessions.id, sessionIdOf(passwordCookie)))
+    const { code, step } = await freshTotpCode(app, bob)
+    const upgraded = await postJson(app, '/api/auth/totp', { code }, { cookie: passwordCookie })
+    bob.lastStep = step
+    expect(upgraded.status).toBe(200)
+    expect(upgraded.sessionCookie).toBeDefined()
+    expect(upgraded.sessionCookie).not.toBe(passwordCookie)
+    expect(await sessionRow(app, passwordCookie)).toBeUndefined()
+    expectLoginRedirect(await getPage(app, '/compte', { cookie: passwordCookie }))
+    const row = await sessionRow(app, upgraded.sessionCookie ?? '')
+    expect(row?.mfaVerified).toBe(true)
+    expect(row?.absoluteExpiresAt.getTime()).toBe(cap.getTime())
+  })
+
+  it.each(['/compte', '/compte/mot-de-passe', '/compte/mot-de-passe.data'])('%s (account data, wrapped key) is not stored by caches', async path => {
+    const cookie = await loginBothFactors(app, bob)
+    const response = await getPage(app, path, { cookie })
+    expect(response.status).toBe(200)
+    expect(response.headers.get('cache-control') ?? '').toContain('no-store')
+  })
+})
+
 describe('a password-only session (before the second factor)', () => {
   it('cannot reach /compte, the password change page nor the password API', async () => {
     const cookie = await loginPasswordOnly(app, alice)
