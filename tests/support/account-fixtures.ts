@@ -12,7 +12,6 @@ import { createInvitation } from '#db/invitations.ts'
 import { auditEvents, invitations, sessions, users } from '#db/schema.ts'
 import { hashToken } from '#db/tokens.ts'
 import { type InProcessApp } from './in-process-app.ts'
-import { nextTotpCode } from './totp.ts'
 
 /**
  * Accounts for the security tests, built the way the browser builds them: the crypto library derives
@@ -145,7 +144,7 @@ export async function newInvitation(app: InProcessApp, email: string, purpose: '
 
 /** The six TOTP codes around now that the server would accept (one step of drift either way). */
 export function acceptableTotpCodes(secret: string, email: string): string[] {
-  const totp = new TOTP({ issuer: 'Cellule', label: email, algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) })
+  const totp = totpFor(secret, email)
   const current = Math.floor(Date.now() / 30_000)
   return [current - 2, current - 1, current, current + 1, current + 2].map(step => totp.generate({ timestamp: step * 30_000 + 1 }))
 }
@@ -159,19 +158,34 @@ export function wrongTotpCode(secret: string, email: string): string {
   }
 }
 
+function totpFor(secret: string, email: string) {
+  return new TOTP({ issuer: 'Cellule', label: email, algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) })
+}
+
 /**
- * A fresh TOTP code for the user. The server accepts at most three steps per 30 s window and refuses
- * replays; rather than wait up to 30 s, the helper may move the stored last step back (test set-up
+ * A code for the current step or the next one, never the previous: the server accepts one step of
+ * drift either way, so a previous-step code would be refused if a 30 s boundary passed before it
+ * reached the server. Undefined when both are already used.
+ */
+function unusedTotpCode(secret: string, email: string, lastStep: number): { code: string; step: number } | undefined {
+  const current = Math.floor(Date.now() / 30_000)
+  const step = [current, current + 1].find(candidate => candidate > lastStep)
+  return step === undefined ? undefined : { code: totpFor(secret, email).generate({ timestamp: step * 30_000 + 1 }), step }
+}
+
+/**
+ * A fresh TOTP code for the user. The server refuses replays, so at most two codes per 30 s window
+ * are usable this way; rather than wait, the helper moves the stored last step back (test set-up
  * only, never the behaviour under test).
  */
 export async function freshTotpCode(app: InProcessApp, user: TestUser): Promise<{ code: string; step: number }> {
-  const current = Math.floor(Date.now() / 30_000)
-  if (user.lastStep >= current + 1) {
-    user.lastStep = current - 2
-    await app.database.handle.db.update(users).set({ totpLastStep: user.lastStep }).where(eq(users.id, user.userId))
-  }
-  const next = await nextTotpCode({ manualKey: user.totpSecret, email: user.email, lastStep: user.lastStep })
-  return next
+  const next = unusedTotpCode(user.totpSecret, user.email, user.lastStep)
+  if (next) return next
+  user.lastStep = Math.floor(Date.now() / 30_000) - 1
+  await app.database.handle.db.update(users).set({ totpLastStep: user.lastStep }).where(eq(users.id, user.userId))
+  const rewound = unusedTotpCode(user.totpSecret, user.email, user.lastStep)
+  if (!rewound) throw new Error('no TOTP step available after rewinding')
+  return rewound
 }
 
 /**
@@ -226,7 +240,9 @@ export async function registerUser(
   const manualKey = /data-testid="cle-totp"[^>]*>([A-Z2-7 ]+)</.exec(enrolment.text)?.[1]
   if (enrolment.status !== 200 || !manualKey) throw new Error(`enrolment page answered ${enrolment.status} without a key`)
   user.totpSecret = manualKey.replace(/\s/g, '')
-  const { code, step } = await nextTotpCode({ manualKey, email, lastStep: 0 })
+  const first = unusedTotpCode(user.totpSecret, email, 0)
+  if (!first) throw new Error('no TOTP step available')
+  const { code, step } = first
   const enrolled = await postForm(app, '/compte/double-authentification', { code }, { cookie: user.cookie })
   if (enrolled.status !== 302 || !enrolled.sessionCookie) throw new Error(`enrolment answered ${enrolled.status}: ${enrolled.text.slice(0, 300)}`)
   user.lastStep = step
