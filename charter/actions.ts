@@ -110,8 +110,10 @@ export function actionRule(action: Action): ActionRule {
       return cellRule({ resource: 'cell', roles: ALL_ROLES, beforeSignature: true, duringReadmission: true })
     case 'cell:charter:sign':
       return cellRule({ resource: 'cell', roles: ALL_ROLES, beforeSignature: true })
-    case 'cell:members:read':
+    // The roster holds public keys only; a member checks the charter against it before signing.
     case 'cell:roster:read':
+      return cellRule({ resource: 'cell', roles: ALL_ROLES, beforeSignature: true })
+    case 'cell:members:read':
       return cellRule({ resource: 'cell', roles: ALL_ROLES })
     case 'cell:roster:attest':
     case 'cell:keys:read':

@@ -19,7 +19,17 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('auth.password_changed'), outcome: z.enum(['success', 'failure']), data: z.object({ reason: z.enum(['bad_credentials', 'throttled']).optional(), sessionsRevoked: z.number().int().optional() }) }),
   z.object({ type: z.literal('auth.recovered'), outcome: z.enum(['success', 'failure']), data: z.object({ reason: z.enum(['bad_recovery_code', 'throttled']).optional(), sessionsRevoked: z.number().int().optional() }) }),
   z.object({ type: z.literal('auth.account_reset'), outcome: z.literal('success'), data: z.object({ invitationId: z.string().uuid(), sessionsRevoked: z.number().int() }) }),
-  z.object({ type: z.literal('auth.session_revoked'), outcome: z.literal('success'), data: z.object({ reason: z.enum(['user', 'logout', 'expired']) }) }),
+  z.object({ type: z.literal('auth.session_revoked'), outcome: z.literal('success'), data: z.object({ reason: z.enum(['user', 'logout', 'expired', 'removed_from_cell']) }) }),
+  z.object({ type: z.literal('cell.created'), outcome: z.literal('success'), data: z.object({ invitationId: z.string().uuid() }) }),
+  z.object({ type: z.literal('cell.founded'), outcome: z.literal('success'), data: z.object({ epoch: z.number().int() }) }),
+  z.object({ type: z.literal('cell.member_invited'), outcome: z.literal('success'), data: z.object({ invitationId: z.string().uuid(), role: z.string(), kind: z.string() }) }),
+  z.object({ type: z.literal('cell.member_confirmed'), outcome: z.literal('success'), data: z.object({ invitationId: z.string().uuid(), memberId: z.string().uuid(), role: z.string(), kind: z.string() }) }),
+  z.object({ type: z.literal('cell.member_removed'), outcome: z.literal('success'), data: z.object({ memberId: z.string().uuid(), newEpoch: z.number().int().nullable(), sessionsRevoked: z.number().int() }) }),
+  z.object({ type: z.literal('cell.member_role_changed'), outcome: z.literal('success'), data: z.object({ memberId: z.string().uuid(), role: z.string(), newEpoch: z.number().int().nullable() }) }),
+  z.object({ type: z.literal('cell.charter_published'), outcome: z.literal('success'), data: z.object({ version: z.number().int() }) }),
+  z.object({ type: z.literal('cell.charter_signed'), outcome: z.literal('success'), data: z.object({ version: z.number().int() }) }),
+  z.object({ type: z.literal('cell.roster_attested'), outcome: z.literal('success'), data: z.object({ seq: z.number().int() }) }),
+  z.object({ type: z.literal('cell.habilitations_reviewed'), outcome: z.literal('success'), data: z.object({}).strict() }),
 ])
 
 export type AuditEvent = z.infer<typeof auditEventSchema>

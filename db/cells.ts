@@ -1,11 +1,205 @@
-import { asc } from 'drizzle-orm'
+import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm'
 import { type Database } from './database.ts'
-import { cells } from './schema.ts'
+import { cellCharters, cellInvitations, cellKeyBlobs, cells, charterSignatures, memberships, rosterLinks, users } from './schema.ts'
+
+/** Tenant scoping lives here: every helper touching a cell's tables takes its id (STYLE "Data"). */
+
+type Reader = Pick<Database, 'select'>
+type Writer = Pick<Database, 'insert' | 'update' | 'delete' | 'select'>
+
+export type Cell = typeof cells.$inferSelect
+export type Membership = typeof memberships.$inferSelect
+export type CellInvitation = typeof cellInvitations.$inferSelect
 
 /** Public directory of hosted cells (names and communes only): what a referring doctor may look up. */
-export async function listCellDirectory(db: Database) {
+export async function listCellDirectory(db: Reader) {
   return db
     .select({ slug: cells.slug, name: cells.name, communes: cells.communes, hostInstitution: cells.hostInstitution })
     .from(cells)
     .orderBy(asc(cells.name))
+}
+
+export async function listCellsForAdmin(db: Reader) {
+  return db.select().from(cells).orderBy(desc(cells.createdAt))
+}
+
+export async function findCell(db: Reader, cellId: string): Promise<Cell | undefined> {
+  const [cell] = await db.select().from(cells).where(eq(cells.id, cellId))
+  return cell
+}
+
+export async function insertCell(
+  tx: Writer,
+  values: { slug: string; name: string; communes: string[]; hostInstitution: string; dpoContact: string; createdBy: string | null; charter: unknown; charterHash: string },
+): Promise<Cell> {
+  const { charter, charterHash, ...cellValues } = values
+  const [cell] = await tx.insert(cells).values({ ...cellValues, currentCharterVersion: 1 }).returning()
+  if (!cell) throw new Error('cell insert returned nothing')
+  await tx.insert(cellCharters).values({ cellId: cell.id, version: 1, content: charter, hash: charterHash, publishedBy: values.createdBy })
+  return cell
+}
+
+export async function findMembership(db: Reader, { cellId, userId }: { cellId: string; userId: string }): Promise<Membership | undefined> {
+  const [membership] = await db.select().from(memberships).where(and(eq(memberships.cellId, cellId), eq(memberships.userId, userId)))
+  return membership
+}
+
+export async function listMyCells(db: Reader, userId: string) {
+  return db
+    .select({ id: cells.id, name: cells.name, communes: cells.communes, role: memberships.role, status: memberships.status })
+    .from(memberships)
+    .innerJoin(cells, eq(cells.id, memberships.cellId))
+    .where(eq(memberships.userId, userId))
+    .orderBy(asc(cells.name))
+}
+
+export async function listMembers(db: Reader, cellId: string) {
+  return db
+    .select({
+      userId: memberships.userId,
+      role: memberships.role,
+      status: memberships.status,
+      keysConfirmedAt: memberships.keysConfirmedAt,
+      removedAt: memberships.removedAt,
+      displayName: users.displayName,
+      email: users.email,
+      profession: users.profession,
+      needsReadmissionSince: users.needsReadmissionSince,
+    })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.cellId, cellId))
+    .orderBy(asc(users.displayName))
+}
+
+export async function upsertActiveMembership(tx: Writer, { cellId, userId, role }: { cellId: string; userId: string; role: Membership['role'] }) {
+  await tx
+    .insert(memberships)
+    .values({ cellId, userId, role, status: 'active', keysConfirmedAt: new Date() })
+    .onConflictDoUpdate({ target: [memberships.cellId, memberships.userId], set: { role, status: 'active', keysConfirmedAt: new Date(), removedAt: null } })
+}
+
+export async function setMembershipRole(tx: Writer, { cellId, userId, role }: { cellId: string; userId: string; role: Membership['role'] }) {
+  await tx.update(memberships).set({ role }).where(and(eq(memberships.cellId, cellId), eq(memberships.userId, userId)))
+}
+
+export async function markMembershipRemoved(tx: Writer, { cellId, userId }: { cellId: string; userId: string }) {
+  await tx.update(memberships).set({ status: 'removed', removedAt: new Date() }).where(and(eq(memberships.cellId, cellId), eq(memberships.userId, userId)))
+}
+
+export async function markKeysConfirmed(tx: Writer, { cellId, userId }: { cellId: string; userId: string }) {
+  await tx.update(memberships).set({ keysConfirmedAt: new Date() }).where(and(eq(memberships.cellId, cellId), eq(memberships.userId, userId)))
+}
+
+// Charter
+
+export async function listCharterVersions(db: Reader, cellId: string) {
+  return db.select().from(cellCharters).where(eq(cellCharters.cellId, cellId)).orderBy(asc(cellCharters.version))
+}
+
+export async function findCharterVersion(db: Reader, { cellId, version }: { cellId: string; version: number }) {
+  const [charter] = await db.select().from(cellCharters).where(and(eq(cellCharters.cellId, cellId), eq(cellCharters.version, version)))
+  return charter
+}
+
+export async function insertCharterVersion(tx: Writer, values: { cellId: string; version: number; content: unknown; hash: string; publishedBy: string }) {
+  await tx.insert(cellCharters).values(values)
+  await tx.update(cells).set({ currentCharterVersion: values.version }).where(eq(cells.id, values.cellId))
+}
+
+export async function listCharterSignatures(db: Reader, cellId: string) {
+  return db
+    .select({
+      userId: charterSignatures.userId,
+      version: charterSignatures.version,
+      hash: charterSignatures.hash,
+      signature: charterSignatures.signature,
+      signedAt: charterSignatures.signedAt,
+      displayName: users.displayName,
+    })
+    .from(charterSignatures)
+    .innerJoin(users, eq(users.id, charterSignatures.userId))
+    .where(eq(charterSignatures.cellId, cellId))
+    .orderBy(asc(charterSignatures.version), asc(users.displayName))
+}
+
+export async function latestSignedVersion(db: Reader, { cellId, userId }: { cellId: string; userId: string }): Promise<number | null> {
+  const [row] = await db
+    .select({ version: charterSignatures.version })
+    .from(charterSignatures)
+    .where(and(eq(charterSignatures.cellId, cellId), eq(charterSignatures.userId, userId)))
+    .orderBy(desc(charterSignatures.version))
+    .limit(1)
+  return row?.version ?? null
+}
+
+export async function insertCharterSignature(tx: Writer, values: { cellId: string; userId: string; version: number; hash: string; signature: string }) {
+  await tx.insert(charterSignatures).values(values).onConflictDoNothing()
+}
+
+// Roster and keys
+
+export async function listRosterLinks(db: Reader, cellId: string) {
+  return db.select().from(rosterLinks).where(eq(rosterLinks.cellId, cellId)).orderBy(asc(rosterLinks.seq))
+}
+
+/** Appends links; the primary key (cell, seq) makes two concurrent appends at one position fail. */
+export async function appendRosterLinks(tx: Writer, links: { cellId: string; seq: number; link: string; linkType: string; authorId: string }[]) {
+  if (links.length > 0) await tx.insert(rosterLinks).values(links)
+}
+
+export type KeyBlobKind = 'cell_epoch_key' | 'previous_epoch' | 'intake_secrets' | 'intake_public' | 'cell_index_key'
+
+export async function insertKeyBlobs(tx: Writer, blobs: { cellId: string; kind: KeyBlobKind; epoch: number; slot: string; blob: string }[]) {
+  if (blobs.length > 0) await tx.insert(cellKeyBlobs).values(blobs)
+}
+
+/** The blobs a member may fetch: epoch keys sealed to them, and the cell-wide wrapped blobs. */
+export async function listKeyBlobsFor(db: Reader, { cellId, userId }: { cellId: string; userId: string }) {
+  const rows = await db.select().from(cellKeyBlobs).where(eq(cellKeyBlobs.cellId, cellId))
+  return rows.filter(row => row.kind !== 'cell_epoch_key' || row.slot === userId)
+}
+
+// Invitations
+
+export async function insertCellInvitation(
+  tx: Writer,
+  values: { cellId: string; kind: CellInvitation['kind']; email: string; role: CellInvitation['role']; createdBy: string | null; expiresAt: Date },
+): Promise<CellInvitation> {
+  const [invitation] = await tx.insert(cellInvitations).values(values).returning()
+  if (!invitation) throw new Error('invitation insert returned nothing')
+  return invitation
+}
+
+export async function findCellInvitation(db: Reader, invitationId: string): Promise<CellInvitation | undefined> {
+  const [invitation] = await db.select().from(cellInvitations).where(eq(cellInvitations.id, invitationId))
+  return invitation
+}
+
+export async function listOpenCellInvitations(db: Reader, cellId: string) {
+  return db
+    .select()
+    .from(cellInvitations)
+    .where(and(eq(cellInvitations.cellId, cellId), inArray(cellInvitations.status, ['pending', 'answered']), isNull(cellInvitations.confirmedAt)))
+    .orderBy(desc(cellInvitations.createdAt))
+}
+
+export async function recordInvitationAnswer(tx: Writer, { invitationId, userId, answer }: { invitationId: string; userId: string; answer: unknown }) {
+  const updated = await tx
+    .update(cellInvitations)
+    .set({ status: 'answered', answeredBy: userId, answer })
+    .where(and(eq(cellInvitations.id, invitationId), eq(cellInvitations.status, 'pending')))
+    .returning({ id: cellInvitations.id })
+  return updated.length === 1
+}
+
+export async function markInvitation(tx: Writer, { invitationId, status }: { invitationId: string; status: 'confirmed' | 'cancelled' }) {
+  await tx
+    .update(cellInvitations)
+    .set({ status, confirmedAt: status === 'confirmed' ? new Date() : null })
+    .where(eq(cellInvitations.id, invitationId))
+}
+
+export async function markHabilitationReviewed(tx: Writer, cellId: string) {
+  await tx.update(cells).set({ habilitationReviewedAt: new Date() }).where(eq(cells.id, cellId))
 }

@@ -106,6 +106,9 @@ export const sessions = pgTable(
 
 export const cells = pgTable('cells', {
   id: uuid('id').primaryKey().defaultRandom(),
+  currentCharterVersion: integer('current_charter_version').notNull().default(1),
+  habilitationReviewedAt: timestamp('habilitation_reviewed_at', { withTimezone: true }),
+  createdBy: uuid('created_by'),
   slug: text('slug').notNull().unique(),
   name: text('name').notNull(),
   communes: text('communes')
@@ -128,7 +131,105 @@ export const memberships = pgTable(
       .references(() => users.id, { onDelete: 'restrict' }),
     role: cellRole('role').notNull(),
     status: membershipStatus('status').notNull().default('invited'),
+    /** When the member's current identity keys were confirmed in the roster (add or key change). */
+    keysConfirmedAt: timestamp('keys_confirmed_at', { withTimezone: true }).notNull().defaultNow(),
+    removedAt: timestamp('removed_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   table => [primaryKey({ columns: [table.cellId, table.userId] }), index('memberships_user_id_idx').on(table.userId)],
+)
+
+/** Every published version of a cell's charter (zod-validated JSON) and its SHA-256. */
+export const cellCharters = pgTable(
+  'cell_charters',
+  {
+    cellId: uuid('cell_id')
+      .notNull()
+      .references(() => cells.id, { onDelete: 'restrict' }),
+    version: integer('version').notNull(),
+    content: jsonb('content').notNull(),
+    hash: text('hash').notNull(),
+    publishedBy: uuid('published_by'),
+    publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  table => [primaryKey({ columns: [table.cellId, table.version] })],
+)
+
+/** Ed25519 signature of a charter version by a member's identity key; anyone in the cell can verify it. */
+export const charterSignatures = pgTable(
+  'charter_signatures',
+  {
+    cellId: uuid('cell_id')
+      .notNull()
+      .references(() => cells.id, { onDelete: 'restrict' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'restrict' }),
+    version: integer('version').notNull(),
+    hash: text('hash').notNull(),
+    signature: text('signature').notNull(),
+    signedAt: timestamp('signed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  table => [primaryKey({ columns: [table.cellId, table.userId, table.version] })],
+)
+
+/** The signed roster log (DESIGN §7), stored and served as the clients wrote it. */
+export const rosterLinks = pgTable(
+  'roster_links',
+  {
+    cellId: uuid('cell_id')
+      .notNull()
+      .references(() => cells.id, { onDelete: 'restrict' }),
+    seq: integer('seq').notNull(),
+    link: text('link').notNull(),
+    linkType: text('link_type').notNull(),
+    authorId: uuid('author_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  table => [primaryKey({ columns: [table.cellId, table.seq] })],
+)
+
+/** Opaque key blobs of a cell: epoch keys sealed to members, chained epochs, intake secrets, index key. */
+export const cellKeyBlobs = pgTable(
+  'cell_key_blobs',
+  {
+    cellId: uuid('cell_id')
+      .notNull()
+      .references(() => cells.id, { onDelete: 'restrict' }),
+    kind: text('kind').notNull(),
+    epoch: integer('epoch').notNull(),
+    /** Recipient user id for sealed epoch keys, intake index for intake secrets, '' otherwise. */
+    slot: text('slot').notNull().default(''),
+    blob: text('blob').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  table => [primaryKey({ columns: [table.cellId, table.kind, table.epoch, table.slot] })],
+)
+
+export const cellInvitationStatus = pgEnum('cell_invitation_status', ['pending', 'answered', 'confirmed', 'cancelled'])
+export const cellInvitationKind = pgEnum('cell_invitation_kind', ['founding', 'member', 'readmission'])
+
+/**
+ * A person invited into a cell. The code handed over in person never reaches the server; the
+ * newcomer's answer carries their public keys and a proof computed with that code.
+ */
+export const cellInvitations = pgTable(
+  'cell_invitations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    cellId: uuid('cell_id')
+      .notNull()
+      .references(() => cells.id, { onDelete: 'restrict' }),
+    kind: cellInvitationKind('kind').notNull(),
+    email: text('email').notNull(),
+    role: cellRole('role').notNull(),
+    status: cellInvitationStatus('status').notNull().default('pending'),
+    createdBy: uuid('created_by'),
+    answeredBy: uuid('answered_by'),
+    answer: jsonb('answer'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
+  },
+  table => [index('cell_invitations_cell_idx').on(table.cellId)],
 )

@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto'
-import { and, eq } from 'drizzle-orm'
+import { eq } from 'drizzle-orm'
 import { createAccount } from '#crypto/account.ts'
 import { toBase64Url } from '#crypto/encoding.ts'
 import { deriveRecoveryAuthSecret } from '#crypto/recovery-proof.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { DEFAULT_KDF, findUserByEmail, insertUser } from '#db/accounts.ts'
 import { type Database } from '#db/database.ts'
-import { cells, memberships } from '#db/schema.ts'
+import { cells } from '#db/schema.ts'
 import { DEMO_CELL, seedDemo, type SeedReport } from '#db/seed.ts'
 import { hashSecret } from '#app/auth/secret-hash.server.ts'
+import { ensureFirstCharter, foundDemoCell, type DemoKeys } from './demo-cell.ts'
 
 /** Demo accounts: embedded database only (a real server never gets known passwords). Listed in README. */
 export const DEMO_ACCOUNTS = [
@@ -24,9 +25,11 @@ export async function seedDemoData(db: Database, { accounts }: { accounts: boole
   if (!accounts) return report
   await initCrypto()
   const [cell] = await db.select({ id: cells.id }).from(cells).where(eq(cells.slug, DEMO_CELL.slug))
+  if (cell) await ensureFirstCharter(db, cell.id)
+  const newKeys: DemoKeys[] = []
   for (const account of DEMO_ACCOUNTS) {
     const label = `compte ${account.email}`
-    let user = await findUserByEmail(db, account.email)
+    const user = await findUserByEmail(db, account.email)
     if (user) {
       report.existing.push(label)
     } else {
@@ -55,12 +58,11 @@ export async function seedDemoData(db: Database, { accounts }: { accounts: boole
         wrappedIdentitySecrets: toBase64Url(created.wrappedIdentitySecrets),
       })
       report.created.push(`${label} (code de récupération : ${created.recoveryCode.code})`)
-      user = await findUserByEmail(db, account.email)
+      if (account.cellRole) newKeys.push({ userId, accountKey: created.accountKey, identity: created.identity, role: account.cellRole })
     }
-    if (cell && user && account.cellRole) {
-      const [membership] = await db.select().from(memberships).where(and(eq(memberships.cellId, cell.id), eq(memberships.userId, user.id)))
-      if (!membership) await db.insert(memberships).values({ cellId: cell.id, userId: user.id, role: account.cellRole, status: 'active' })
-    }
+  }
+  if (cell && newKeys.length === DEMO_ACCOUNTS.filter(account => account.cellRole).length && (await foundDemoCell({ db, cellId: cell.id, members: newKeys }))) {
+    report.created.push('registre signé de la cellule de démonstration (coordination, membre, associé, DPO ; charte signée)')
   }
   return report
 }

@@ -17,10 +17,10 @@ export const passwordSchema = z
   .min(PASSWORD_MIN_LENGTH, `Le mot de passe doit compter au moins ${PASSWORD_MIN_LENGTH} caractères.`)
   .max(1024, 'Le mot de passe est trop long (1024 caractères au plus).')
 
-/** A 32-byte secret in base64url (43 characters). */
+/** A 32-byte secret in canonical base64url: 43 characters, the last one carrying no stray bits. */
 export const secretSchema = z
   .string({ invalid_type_error: 'Secret invalide.' })
-  .regex(/^[A-Za-z0-9_-]{43}$/, 'Secret invalide.')
+  .regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'Secret invalide.')
 
 /** A wrapped key or public blob in base64url. */
 export const blobSchema = z
@@ -39,7 +39,9 @@ const identityFields = {
     .string({ required_error: 'Indiquez vos prénom et nom.' })
     .trim()
     .min(2, 'Indiquez vos prénom et nom.')
-    .max(120, 'Nom trop long (120 caractères au plus).'),
+    .max(120, 'Nom trop long (120 caractères au plus).')
+    // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'Le nom contient des caractères non imprimables.'),
   profession: z.enum(PROFESSION_CODES, { errorMap: () => ({ message: 'Choisissez votre profession dans la liste.' }) }),
   rppsNumber: z.string().trim().max(20).optional().default(''),
   adeliNumber: z.string().trim().max(20).optional().default(''),
@@ -55,6 +57,13 @@ function checkProfessionalIdentifier(values: IdentityValues, context: z.Refineme
   }
   if (values.adeliNumber && !isValidAdeli(values.adeliNumber)) {
     context.addIssue({ code: 'custom', path: ['adeliNumber'], message: 'Numéro ADELI invalide : 9 chiffres attendus.' })
+  }
+  const expected = profession?.identifier ?? null
+  if (values.rppsNumber && expected !== 'rpps' && expected !== 'rpps_or_adeli') {
+    context.addIssue({ code: 'custom', path: ['rppsNumber'], message: 'Cette profession n’a pas de numéro RPPS : laissez ce champ vide.' })
+  }
+  if (values.adeliNumber && expected !== 'adeli' && expected !== 'rpps_or_adeli') {
+    context.addIssue({ code: 'custom', path: ['adeliNumber'], message: 'Cette profession n’a pas de numéro ADELI : laissez ce champ vide.' })
   }
   switch (profession?.identifier) {
     case 'rpps':

@@ -22,6 +22,7 @@ type LayoutUser = { displayName: string; platformRole: string; secondFactorDone:
 function accountItems(user: LayoutUser) {
   if (!user) return [{ iconId: 'fr-icon-lock-line' as const, text: 'Se connecter', linkProps: { to: '/connexion' } }]
   return [
+    ...(user.secondFactorDone ? [{ iconId: 'fr-icon-team-line' as const, text: 'Mes cellules', linkProps: { to: '/cellules' } }] : []),
     { iconId: 'fr-icon-account-circle-line' as const, text: user.displayName, linkProps: { to: '/compte' } },
     <Form key="logout" method="post" action="/deconnexion" onSubmit={() => wipeKeys()}>
       <button type="submit" className="fr-btn fr-icon-logout-box-r-line">

@@ -8,11 +8,13 @@ import { createUserSession } from '#app/auth/session.server.ts'
 import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { loginRequestSchema } from '#app/auth/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
-import { jsonError, readJson } from '#app/utils/http.server.ts'
+import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
 
 const WRONG_CREDENTIALS = 'Adresse électronique ou mot de passe incorrect.'
 
 /** Step 2 of login: the browser proves the password with the authSecret; the password never comes here. */
+export const loader = postOnly
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const { email, authSecret } = await readJson(request, loginRequestSchema)
   const keys = [`account:${normalizeEmailAddress(email)}`, `ip:${context.clientIp}`]

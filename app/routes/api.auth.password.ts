@@ -9,9 +9,11 @@ import { blankSessionCookie, revokeAllSessions } from '#app/auth/session.server.
 import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { passwordChangeRequestSchema } from '#app/auth/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
-import { jsonError, readJson } from '#app/utils/http.server.ts'
+import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
 
 /** Password change: the same account key re-wrapped under the new password; every session ends. */
+export const loader = postOnly
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user: sessionUser } = await requireApiSession(request, { secondFactor: true })
   const body = await readJson(request, passwordChangeRequestSchema)

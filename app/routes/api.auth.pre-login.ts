@@ -6,12 +6,14 @@ import { instanceSecret } from '#db/instance-secrets.ts'
 import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { preLoginRequestSchema } from '#app/auth/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
-import { readJson } from '#app/utils/http.server.ts'
+import { postOnly, readJson } from '#app/utils/http.server.ts'
 
 /**
  * Step 1 of login: the salt seed and KDF parameters for an address. An unknown address gets a
  * deterministic fake seed with the same shape, so the answer does not reveal whether an account exists.
  */
+export const loader = postOnly
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const { email } = await readJson(request, preLoginRequestSchema)
   const limiter = throttles().preLogin

@@ -9,7 +9,7 @@ import { revokeAllSessions } from '#app/auth/session.server.ts'
 import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { recoveryRequestSchema } from '#app/auth/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
-import { jsonError, readJson } from '#app/utils/http.server.ts'
+import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
 
 const REFUSED = 'Adresse électronique ou code de récupération incorrect.'
 
@@ -18,6 +18,8 @@ const REFUSED = 'Adresse électronique ou code de récupération incorrect.'
  * the code plus the account key wrapped under the new password. Same keys, nothing lost; every
  * session ends; the second factor is still required at the next login.
  */
+export const loader = postOnly
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const body = await readJson(request, recoveryRequestSchema)
   const keys = [`account:${normalizeEmailAddress(body.email)}`, `ip:${context.clientIp}`]

@@ -10,7 +10,7 @@ import { normalizeEmailAddress } from '#db/invitations.ts'
 import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { preLoginRequestSchema } from '#app/auth/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
-import { readJson } from '#app/utils/http.server.ts'
+import { postOnly, readJson } from '#app/utils/http.server.ts'
 
 /** Deterministic bytes for an unknown address, so a second request gives the same answer. */
 function fakeBytes({ secret, label, email, length }: { secret: Uint8Array; label: string; email: string; length: number }): Buffer {
@@ -25,6 +25,8 @@ function fakeBytes({ secret, label, email, length }: { secret: Uint8Array; label
  * Recovery, step 1: what the browser needs to open the recovery wrap with the code it holds. An
  * unknown address gets well-formed fakes; opening them fails like a wrong code does.
  */
+export const loader = postOnly
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const { email } = await readJson(request, preLoginRequestSchema)
   const limiter = throttles().preLogin

@@ -1,13 +1,13 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
 import { recordAudit } from '#db/audit.ts'
-import { insertUser, replaceAccountKeys } from '#db/accounts.ts'
+import { findUserByEmail, insertUser, replaceAccountKeys } from '#db/accounts.ts'
 import { consumeInvitation, lookupInvitation } from '#db/invitations.ts'
 import { checkSubmittedKeys } from '#app/auth/key-material.server.ts'
 import { createUserSession, revokeAllSessions } from '#app/auth/session.server.ts'
 import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { registrationRequestSchema } from '#app/auth/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
-import { jsonError, readJson } from '#app/utils/http.server.ts'
+import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
 
 const REFUSED = {
   unknown: 'Ce lien d’invitation n’est pas valide. Vérifiez qu’il a été copié en entier ou demandez-en un nouveau.',
@@ -19,6 +19,8 @@ const REFUSED = {
  * Registration (or account reset) from a one-time link. The browser sends public keys, wrapped keys
  * and the authSecret; the invitation is consumed in the same transaction that stores the account.
  */
+export const loader = postOnly
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const limiter = throttles().registration
   const wait = limiter.retryAfterSeconds([context.clientIp])
@@ -33,6 +35,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return jsonError(lookup.status === 'unknown' ? 404 : 410, REFUSED[lookup.status])
   }
   const { invitation } = lookup
+  if (invitation.purpose === 'registration' && (await findUserByEmail(db, invitation.email))) {
+    return jsonError(409, 'Un compte existe déjà pour cette adresse : connectez-vous, ou utilisez « Mot de passe oublié ».')
+  }
   const keys = await checkSubmittedKeys({ userId: invitation.userId, keys: body })
   const audit = { actorUserId: invitation.userId, ipAddress: context.clientIp }
 

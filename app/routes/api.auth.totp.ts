@@ -7,9 +7,11 @@ import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { checkTotp } from '#app/auth/totp.server.ts'
 import { totpRequestSchema } from '#app/auth/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
-import { jsonError, readJson } from '#app/utils/http.server.ts'
+import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
 
 /** Step 3 of login: the second factor. Only then does the browser receive its wrapped keys. */
+export const loader = postOnly
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const { session, user: sessionUser } = await requireApiSession(request, { secondFactor: false })
   const { code } = await readJson(request, totpRequestSchema)

@@ -1,5 +1,6 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
 import { getRequestSession } from '#app/auth/session.server.ts'
+import { postOnly } from '#app/utils/http.server.ts'
 
 /** "Rester connecté": a POST is activity, which extends the idle deadline; answers the new deadline. */
 async function sessionStatus(request: Request) {
@@ -8,6 +9,8 @@ async function sessionStatus(request: Request) {
   const deadline = Math.min(principal.session.expiresAt.getTime(), principal.session.absoluteExpiresAt.getTime())
   return Response.json({ active: true, expiresAt: new Date(deadline).toISOString() }, { headers: { 'Cache-Control': 'no-store' } })
 }
+
+export const loader = postOnly
 
 export async function action({ request }: ActionFunctionArgs) {
   return sessionStatus(request)

@@ -11,6 +11,7 @@ import { requireUser } from '#app/auth/guards.server.ts'
 import { blankSessionCookie, listActiveSessions, revokeOwnSession } from '#app/auth/session.server.ts'
 import { FormMessage } from '#app/components/forms.tsx'
 import { database } from '#app/utils/db.server.ts'
+import { readForm } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Mon compte — Cellule' }]
 
@@ -44,7 +45,7 @@ const revokeSchema = z.object({ intent: z.literal('revoke'), sessionId: z.string
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { session, user } = await requireUser(request)
-  const parsed = revokeSchema.safeParse(Object.fromEntries(await request.formData()))
+  const parsed = revokeSchema.safeParse(Object.fromEntries(await readForm(request)))
   if (!parsed.success) return Response.json({ error: 'Demande invalide.' }, { status: 400 })
   const revoked = await revokeOwnSession({ userId: user.id, sessionId: parsed.data.sessionId })
   if (!revoked) return Response.json({ error: 'Cette session n’existe plus.' }, { status: 404 })

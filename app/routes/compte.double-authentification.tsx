@@ -1,5 +1,5 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
+import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react'
 import { recordAudit } from '#db/audit.ts'
 import { enableTotp, findUserById, setPendingTotpSecret } from '#db/accounts.ts'
 import { requirePasswordSession } from '#app/auth/guards.server.ts'
@@ -7,8 +7,10 @@ import { upgradeSessionAfterSecondFactor } from '#app/auth/session.server.ts'
 import { throttles } from '#app/auth/throttle.server.ts'
 import { checkTotp, generateTotpSecret, totpEnrolment } from '#app/auth/totp.server.ts'
 import { totpCodeSchema } from '#app/auth/schemas.ts'
+import { safeRedirect } from '#app/auth/redirect.ts'
 import { Field } from '#app/components/forms.tsx'
 import { database } from '#app/utils/db.server.ts'
+import { readForm } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Double authentification — Cellule' }]
 
@@ -28,7 +30,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { session, user: sessionUser } = await requirePasswordSession(request)
-  const code = totpCodeSchema.safeParse((await request.formData()).get('code') ?? '')
+  const form = await readForm(request)
+  const code = totpCodeSchema.safeParse(form.get('code') ?? '')
+  const suite = safeRedirect(String(form.get('suite') ?? ''), '/compte?activation=totp')
   if (!code.success) return Response.json({ error: code.error.issues[0]?.message ?? 'Code invalide.' }, { status: 422 })
   const db = database()
   const user = await findUserById(db, sessionUser.id)
@@ -50,13 +54,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
     await recordAudit(tx, { type: 'auth.mfa_enrolled', outcome: 'success', data: {} }, { actorUserId: user.id, ipAddress: context.clientIp })
   })
   const { cookie } = await upgradeSessionAfterSecondFactor({ session, request })
-  throw redirect('/compte?activation=totp', { headers: { 'Set-Cookie': cookie } })
+  throw redirect(suite, { headers: { 'Set-Cookie': cookie } })
 }
 
 export default function TotpEnrolment() {
   const { qrCode, manualKey } = useLoaderData<typeof loader>()
   const result = useActionData<{ error?: string }>()
   const navigation = useNavigation()
+  const [searchParams] = useSearchParams()
   return (
     <div className="fr-grid-row fr-grid-row--center">
       <div className="fr-col-12 fr-col-md-10 fr-col-lg-8">
@@ -72,6 +77,7 @@ export default function TotpEnrolment() {
           <code data-testid="cle-totp">{manualKey}</code>
         </p>
         <Form method="post" noValidate>
+          <input type="hidden" name="suite" value={searchParams.get('suite') ?? ''} />
           <Field
             label="Code à 6 chiffres affiché par l’application"
             errors={result?.error ? [result.error] : undefined}

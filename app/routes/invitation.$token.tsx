@@ -107,7 +107,9 @@ function Registration({ purpose, email, userId, existing, kdf }: RegistrationPro
         setPrepared(null)
         return
       }
-      navigate(result.data.next)
+      // After the account, the cell invitation that brought the person here (same-site paths only).
+      const suite = new URLSearchParams(window.location.search).get('suite')
+      navigate(suite && suite.startsWith('/') && !suite.startsWith('//') ? `${result.data.next}?suite=${encodeURIComponent(suite)}` : result.data.next)
     } finally {
       setBusy(null)
     }

@@ -36,6 +36,21 @@ export async function readJson<Schema extends z.ZodTypeAny>(request: Request, sc
   return result.data
 }
 
-export function methodNotAllowed(): Response {
-  return jsonError(405, 'Méthode non autorisée.')
+
+/** Reads a form body; anything that is not a form gets a French 400 instead of an exception. */
+export async function readForm(request: Request): Promise<FormData> {
+  const type = request.headers.get('content-type') ?? ''
+  if (!type.includes('application/x-www-form-urlencoded') && !type.includes('multipart/form-data')) {
+    throw jsonError(400, 'Formulaire attendu : rechargez la page et recommencez.')
+  }
+  try {
+    return await request.formData()
+  } catch {
+    throw jsonError(400, 'Formulaire illisible : rechargez la page et recommencez.')
+  }
+}
+
+/** For resource routes that only accept POST: a GET gets a French 405 rather than Remix's default. */
+export function postOnly() {
+  return jsonError(405, 'Méthode non autorisée : cette adresse n’accepte que l’envoi de formulaires (POST).')
 }

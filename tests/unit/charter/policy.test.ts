@@ -70,7 +70,7 @@ const MATRIX: [Action, keyof typeof RESOURCES, string][] = [
   ['cell:charter:read', 'cell', `${BLOCKED} ✓ ✓ ✓ ✓ ✓ ✓ ✓`],
   ['cell:charter:sign', 'cell', `${BLOCKED} rd ✓ ✓ ✓ ✓ ✓ ✓`],
   ['cell:members:read', 'cell', `${BLOCKED} rd ch ✓ ✓ ✓ ✓ ✓`],
-  ['cell:roster:read', 'cell', `${BLOCKED} rd ch ✓ ✓ ✓ ✓ ✓`],
+  ['cell:roster:read', 'cell', `${BLOCKED} rd ✓ ✓ ✓ ✓ ✓ ✓`],
   ['cell:roster:attest', 'cell', `${BLOCKED} rd ch ✓ ✓ ✓ ✓ role`],
   ['cell:keys:read', 'cell', `${BLOCKED} rd ch ✓ ✓ ✓ ✓ role`],
   ['cell:charter:publish', 'cell', `${BLOCKED} rd ch ✓ role role role role`],
@@ -250,6 +250,7 @@ describe('helpers', () => {
   it('allowedActions lists what can() allows', () => {
     expect(allowedActions({ actor: ACTOR_KINDS.unsigned, resource: RESOURCES.cell })).toEqual([
       'cell:home:read',
+      'cell:roster:read',
       'cell:charter:read',
       'cell:charter:sign',
     ])

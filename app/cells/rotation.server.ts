@@ -1,0 +1,33 @@
+import { type z } from 'zod'
+import { type RosterState } from '#crypto/roster.ts'
+import { type Database } from '#db/database.ts'
+import { insertKeyBlobs } from '#db/cells.ts'
+import { jsonError } from '#app/utils/http.server.ts'
+import { type rotationSchema } from './schemas.ts'
+
+type Writer = Pick<Database, 'insert' | 'update' | 'delete' | 'select'>
+
+/**
+ * Stores what a rotation produced in the coordinator's browser. The new epoch must be the roster's,
+ * and its key sealed to exactly the recipients the roster names (no more, no fewer).
+ */
+export async function storeRotation({ tx, cellId, state, rotation }: { tx: Writer; cellId: string; state: RosterState; rotation: z.infer<typeof rotationSchema> }) {
+  if (rotation.epoch === null) return
+  const epoch = state.epochs.get(rotation.epoch)
+  if (!epoch || state.currentEpoch !== rotation.epoch) throw jsonError(422, 'Nouvelle époque absente du registre.')
+  const sealedTo = Object.keys(rotation.envelopes).sort()
+  if (sealedTo.join(',') !== [...epoch.recipientIds].sort().join(',')) {
+    throw jsonError(422, 'La nouvelle clé de cellule doit être scellée à chaque membre restant, et à eux seuls.')
+  }
+  await insertKeyBlobs(tx, [
+    ...Object.entries(rotation.envelopes).map(([userId, blob]) => ({ cellId, kind: 'cell_epoch_key' as const, epoch: rotation.epoch as number, slot: userId, blob })),
+    ...(rotation.previousEpoch ? [{ cellId, kind: 'previous_epoch' as const, epoch: rotation.epoch, slot: '', blob: rotation.previousEpoch }] : []),
+    ...(rotation.indexKey ? [{ cellId, kind: 'cell_index_key' as const, epoch: rotation.epoch, slot: '', blob: rotation.indexKey }] : []),
+    ...(rotation.intake
+      ? [
+          { cellId, kind: 'intake_public' as const, epoch: rotation.epoch, slot: String(rotation.intake.index), blob: rotation.intake.publicBundle },
+          { cellId, kind: 'intake_secrets' as const, epoch: rotation.epoch, slot: String(rotation.intake.index), blob: rotation.intake.secrets },
+        ]
+      : []),
+  ])
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod'
+import { blobSchema, emailSchema } from '#app/auth/schemas.ts'
+
+/** Request shapes of the cell endpoints, shared by the browser and the server. */
+
+export const linksSchema = z.array(blobSchema).min(1, 'Aucun maillon du registre.').max(20, 'Trop de maillons en une fois.')
+export const uuidSchema = z.string().uuid('Identifiant invalide.')
+export const roleSchema = z.enum(['coordinator', 'member', 'associate', 'dpo'], { errorMap: () => ({ message: 'Rôle inconnu : choisissez coordination, membre, membre associé ou DPO.' }) })
+const hexHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'Empreinte de charte invalide.')
+const signatureSchema = z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'Signature invalide.')
+
+export const foundCellSchema = z.object({
+  invitationId: uuidSchema,
+  links: linksSchema,
+  cellKeyEnvelope: blobSchema,
+  intakePublic: blobSchema,
+  intakeSecrets: blobSchema,
+  indexKey: blobSchema,
+  charterHash: hexHashSchema,
+  charterSignature: signatureSchema,
+})
+
+export const createCellSchema = z.object({
+  name: z.string({ required_error: 'Indiquez le nom de la cellule.' }).trim().min(3, 'Le nom de la cellule doit compter au moins 3 caractères.').max(160, 'Nom trop long (160 caractères au plus).'),
+  communes: z
+    .string({ required_error: 'Indiquez au moins une commune.' })
+    .trim()
+    .min(2, 'Indiquez au moins une commune.')
+    .max(1000, 'Liste de communes trop longue.')
+    .transform(value => value.split(/[,;\n]/).map(part => part.trim()).filter(Boolean)),
+  hostInstitution: z.string({ required_error: 'Indiquez l’institution qui porte la cellule.' }).trim().min(3, 'Indiquez l’institution qui porte la cellule.').max(200, 'Nom d’institution trop long.'),
+  dpoContact: emailSchema,
+  coordinatorEmail: emailSchema,
+})
+
+export const createInvitationSchema = z.object({ email: emailSchema, role: roleSchema })
+
+export const answerInvitationSchema = z.object({
+  proof: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, 'Preuve invalide.'),
+})
+
+export const confirmInvitationSchema = z.object({
+  links: linksSchema,
+  cellKeyEnvelope: blobSchema.optional(),
+})
+
+export const rotationSchema = z.object({
+  links: linksSchema,
+  epoch: z.number().int().min(0).nullable(),
+  envelopes: z.record(uuidSchema, blobSchema),
+  previousEpoch: blobSchema.nullable(),
+  indexKey: blobSchema.nullable(),
+  intake: z.object({ index: z.number().int().min(0), publicBundle: blobSchema, secrets: blobSchema }).nullable(),
+})
+
+export const setRoleSchema = rotationSchema.extend({ role: roleSchema })
+
+export const attestSchema = z.object({ links: linksSchema })
+
+export const signCharterSchema = z.object({ version: z.number().int().min(1), hash: hexHashSchema, signature: signatureSchema })
+
+export const publishCharterSchema = z.object({ charter: z.unknown(), links: linksSchema, hash: hexHashSchema, signature: signatureSchema })

@@ -1,0 +1,64 @@
+import { type ActionFunctionArgs } from '@remix-run/node'
+import { recordAudit } from '#db/audit.ts'
+import { findCellInvitation, findCharterVersion, insertCharterSignature, insertKeyBlobs, markInvitation, upsertActiveMembership } from '#db/cells.ts'
+import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { withRosterRace } from '#app/cells/http.server.ts'
+import { checkCharterSignature, hexOf, registeredIdentity, sameKeys } from '#app/cells/identity.server.ts'
+import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
+import { foundCellSchema } from '#app/cells/schemas.ts'
+import { database } from '#app/utils/db.server.ts'
+import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
+
+/**
+ * The first coordinator founds the cell: genesis, epoch 0 sealed to themself, intake key pair, the
+ * charter version 1 in the roster and their signature of it. The server checks everything it can
+ * without any key: signatures, the founder's registered identity, the charter hash.
+ */
+export const loader = postOnly
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:invitation:accept', mode: 'api' })
+  const body = await readJson(request, foundCellSchema)
+  const db = database()
+  const cellId = principal.cell.id
+  const invitation = await findCellInvitation(db, body.invitationId)
+  const identity = await registeredIdentity(db, principal.userId)
+  const charter = await findCharterVersion(db, { cellId, version: 1 })
+  if (!invitation || invitation.cellId !== cellId || invitation.kind !== 'founding') return jsonError(404, 'Invitation introuvable.')
+  if (invitation.status !== 'pending' || invitation.expiresAt < new Date()) return jsonError(410, 'Cette invitation n’est plus valable.')
+  const user = await db.query.users.findFirst({ where: (table, { eq }) => eq(table.id, principal.userId) })
+  if (user?.email !== invitation.email) return jsonError(403, 'Cette invitation a été adressée à une autre personne.')
+  if (!charter || charter.hash !== body.charterHash) return jsonError(409, 'La charte a changé : rechargez la page.')
+  checkCharterSignature({ identity, cellId, version: 1, hash: body.charterHash, signature: body.charterSignature })
+
+  await withRosterRace(() =>
+    db.transaction(async tx => {
+      const { state, parsed } = await appendRosterLinksChecked({
+        tx,
+        cellId,
+        authorId: principal.userId,
+        links: body.links,
+        allowedTypes: ['genesis', 'rotate_epoch', 'publish_intake_key', 'charter_version'],
+      })
+      const genesis = parsed[0]
+      if (genesis?.payload.type !== 'genesis' || !sameKeys({ identity, keys: genesis.payload.founder })) {
+        throw jsonError(422, 'La genèse doit porter vos clés d’identité enregistrées.')
+      }
+      if (state.currentEpoch !== 0 || state.intakeKeys.size !== 1) throw jsonError(422, 'Fondation incomplète : clé de cellule ou clé de saisine manquante.')
+      if (state.charter?.version !== 1 || hexOf(state.charter.charterHash) !== body.charterHash) {
+        throw jsonError(422, 'Le registre doit porter la version 1 de la charte.')
+      }
+      await insertKeyBlobs(tx, [
+        { cellId, kind: 'cell_epoch_key', epoch: 0, slot: principal.userId, blob: body.cellKeyEnvelope },
+        { cellId, kind: 'intake_public', epoch: 0, slot: '0', blob: body.intakePublic },
+        { cellId, kind: 'intake_secrets', epoch: 0, slot: '0', blob: body.intakeSecrets },
+        { cellId, kind: 'cell_index_key', epoch: 0, slot: '', blob: body.indexKey },
+      ])
+      await upsertActiveMembership(tx, { cellId, userId: principal.userId, role: 'coordinator' })
+      await insertCharterSignature(tx, { cellId, userId: principal.userId, version: 1, hash: body.charterHash, signature: body.charterSignature })
+      await markInvitation(tx, { invitationId: invitation.id, status: 'confirmed' })
+      await recordAudit(tx, { type: 'cell.founded', outcome: 'success', data: { epoch: 0 } }, { actorUserId: principal.userId, cellId, ipAddress: context.clientIp })
+    }),
+  )
+  return Response.json({ next: `/cellules/${cellId}` })
+}

@@ -1,0 +1,64 @@
+import { type ActionFunctionArgs } from '@remix-run/node'
+import { findProfession } from '#charter/professions.ts'
+import { recordAudit } from '#db/audit.ts'
+import { findUserById } from '#db/accounts.ts'
+import { findCellInvitation, insertKeyBlobs, markInvitation, markKeysConfirmed, upsertActiveMembership } from '#db/cells.ts'
+import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { withRosterRace } from '#app/cells/http.server.ts'
+import { registeredIdentity, sameKeys } from '#app/cells/identity.server.ts'
+import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
+import { confirmInvitationSchema } from '#app/cells/schemas.ts'
+import { database } from '#app/utils/db.server.ts'
+import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
+
+/**
+ * After comparing the SAS in person, the coordinator's browser signs add_member (or key_change for a
+ * re-admission) with the newcomer's registered keys and seals the current cell key to them.
+ */
+export const loader = postOnly
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:member:confirm', mode: 'api' })
+  const body = await readJson(request, confirmInvitationSchema)
+  const db = database()
+  const cellId = principal.cell.id
+  const invitation = await findCellInvitation(db, params.invitationId ?? '')
+  if (!invitation || invitation.cellId !== cellId || invitation.kind === 'founding') return jsonError(404, 'Invitation introuvable.')
+  if (invitation.status !== 'answered' || !invitation.answeredBy) return jsonError(409, 'La personne invitée n’a pas encore saisi son code.')
+  const newcomerId = invitation.answeredBy
+  const newcomer = await findUserById(db, newcomerId)
+  const identity = await registeredIdentity(db, newcomerId)
+  if (invitation.role !== 'associate' && invitation.role !== 'dpo' && findProfession(newcomer?.profession ?? '')?.category === 'none') {
+    return jsonError(422, 'Cette personne n’exerce pas une profession soumise au secret (article R1110-2 du CSP) : elle ne peut être que membre associé ou DPO.')
+  }
+  const needsKey = invitation.role !== 'dpo'
+  if (needsKey && !body.cellKeyEnvelope) return jsonError(422, 'La clé de cellule scellée pour cette personne manque.')
+
+  await withRosterRace(() =>
+    db.transaction(async tx => {
+      const { state, parsed } = await appendRosterLinksChecked({
+        tx,
+        cellId,
+        authorId: principal.userId,
+        links: body.links,
+        allowedTypes: invitation.kind === 'readmission' ? ['key_change'] : ['add_member'],
+      })
+      const link = parsed[0]
+      const keys = link && (link.payload.type === 'add_member' || link.payload.type === 'key_change') ? link.payload : undefined
+      if (parsed.length !== 1 || !keys || !sameKeys({ identity, keys })) throw jsonError(422, 'Le maillon doit porter les clés enregistrées de la personne invitée.')
+      if (keys && 'role' in keys && keys.role !== invitation.role) throw jsonError(422, 'Le rôle signé diffère du rôle de l’invitation.')
+      if (needsKey && body.cellKeyEnvelope && state.currentEpoch !== undefined) {
+        await insertKeyBlobs(tx, [{ cellId, kind: 'cell_epoch_key', epoch: state.currentEpoch, slot: newcomerId, blob: body.cellKeyEnvelope }])
+      }
+      if (invitation.kind === 'readmission') await markKeysConfirmed(tx, { cellId, userId: newcomerId })
+      else await upsertActiveMembership(tx, { cellId, userId: newcomerId, role: invitation.role })
+      await markInvitation(tx, { invitationId: invitation.id, status: 'confirmed' })
+      await recordAudit(
+        tx,
+        { type: 'cell.member_confirmed', outcome: 'success', data: { invitationId: invitation.id, memberId: newcomerId, role: invitation.role, kind: invitation.kind } },
+        { actorUserId: principal.userId, cellId, ipAddress: context.clientIp },
+      )
+    }),
+  )
+  return Response.json({ ok: true })
+}

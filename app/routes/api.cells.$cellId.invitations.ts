@@ -1,0 +1,60 @@
+import { type ActionFunctionArgs } from '@remix-run/node'
+import { findProfession } from '#charter/professions.ts'
+import { recordAudit } from '#db/audit.ts'
+import { findUserByEmail } from '#db/accounts.ts'
+import { findMembership, insertCellInvitation } from '#db/cells.ts'
+import { memberships } from '#db/schema.ts'
+import { and, eq } from 'drizzle-orm'
+import { createInvitation, INVITATION_LIFETIME_MS, normalizeEmailAddress } from '#db/invitations.ts'
+import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { createInvitationSchema } from '#app/cells/schemas.ts'
+import { database } from '#app/utils/db.server.ts'
+import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
+
+const NOMINATIVE_ROLES = new Set(['coordinator', 'member'])
+
+/**
+ * The coordinator invites someone (or re-admits a member whose account was reset). The code to hand
+ * over in person is created in the coordinator's browser and never sent here.
+ */
+export const loader = postOnly
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:member:invite', mode: 'api' })
+  const { email: rawEmail, role } = await readJson(request, createInvitationSchema)
+  const email = normalizeEmailAddress(rawEmail)
+  const db = database()
+  const cellId = principal.cell.id
+  const account = await findUserByEmail(db, email)
+  const membership = account ? await findMembership(db, { cellId, userId: account.id }) : undefined
+  const readmission = Boolean(
+    account && membership?.status === 'active' && account.needsReadmissionSince && account.needsReadmissionSince > membership.keysConfirmedAt,
+  )
+  if (membership?.status === 'active' && !readmission) return jsonError(409, 'Cette personne est déjà membre de la cellule.')
+  // Rule 2 of the charter: nominative roles need a profession bound by secrecy (CSP R1110-2).
+  if (account && NOMINATIVE_ROLES.has(role) && findProfession(account.profession ?? '')?.category === 'none') {
+    return jsonError(422, 'Cette personne n’exerce pas une profession soumise au secret (article R1110-2 du CSP) : invitez-la comme membre associé.', {
+      role: ['Profession non soumise au secret : rôle « membre associé » ou « DPO » seulement.'],
+    })
+  }
+  // A person removed earlier may be invited again: the policy accepts invitations for 'invited' only.
+  if (account && membership?.status === 'removed') {
+    await db.update(memberships).set({ status: 'invited' }).where(and(eq(memberships.cellId, cellId), eq(memberships.userId, account.id)))
+  }
+  const invitation = await insertCellInvitation(db, {
+    cellId,
+    kind: readmission ? 'readmission' : 'member',
+    email,
+    role: readmission && membership ? membership.role : role,
+    createdBy: principal.userId,
+    expiresAt: new Date(Date.now() + INVITATION_LIFETIME_MS),
+  })
+  const accountInvitation = account ? null : await createInvitation(db, { email, purpose: 'registration', createdBy: principal.userId })
+  await recordAudit(db, { type: 'cell.member_invited', outcome: 'success', data: { invitationId: invitation.id, role: invitation.role, kind: invitation.kind } }, { actorUserId: principal.userId, cellId, ipAddress: context.clientIp })
+  return Response.json({
+    invitationId: invitation.id,
+    kind: invitation.kind,
+    joinPath: `/rejoindre/${invitation.id}`,
+    accountPath: accountInvitation ? `/invitation/${accountInvitation.token}?suite=${encodeURIComponent(`/rejoindre/${invitation.id}`)}` : null,
+  })
+}

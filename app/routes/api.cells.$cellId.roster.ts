@@ -1,0 +1,43 @@
+import { type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node'
+import { can } from '#charter/policy.ts'
+import { recordAudit } from '#db/audit.ts'
+import { listKeyBlobsFor, listRosterLinks } from '#db/cells.ts'
+import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { withRosterRace } from '#app/cells/http.server.ts'
+import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
+import { attestSchema } from '#app/cells/schemas.ts'
+import { database } from '#app/utils/db.server.ts'
+import { readJson } from '#app/utils/http.server.ts'
+
+/**
+ * The roster as stored, and the key blobs this member may fetch (epoch keys sealed to them only).
+ * The browser validates everything; a DPO gets the roster but no key.
+ */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:roster:read', mode: 'api' })
+  const db = database()
+  const links = (await listRosterLinks(db, principal.cell.id)).map(row => row.link)
+  const canHoldKeys = can({ actor: principal.actor, action: 'cell:keys:read', resource: { kind: 'cell', cellId: principal.cell.id } }).allowed
+  const blobs = canHoldKeys ? await listKeyBlobsFor(db, { cellId: principal.cell.id, userId: principal.userId }) : []
+  return Response.json(
+    { cellId: principal.cell.id, links, blobs: blobs.map(({ kind, epoch, slot, blob }) => ({ kind, epoch, slot, blob })) },
+    { headers: { 'Cache-Control': 'no-store' } },
+  )
+}
+
+/** "J'atteste": after the roster code was read aloud and matched, a member signs an attestation link. */
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:roster:attest', mode: 'api' })
+  const { links } = await readJson(request, attestSchema)
+  const db = database()
+  const seq = await withRosterRace(() =>
+    db.transaction(async tx => {
+      const { parsed } = await appendRosterLinksChecked({ tx, cellId: principal.cell.id, authorId: principal.userId, links, allowedTypes: ['verification_attestation'] })
+      const attested = parsed[0]?.payload
+      const attestedSeq = attested?.type === 'verification_attestation' ? attested.attestedSeq : -1
+      await recordAudit(tx, { type: 'cell.roster_attested', outcome: 'success', data: { seq: attestedSeq } }, { actorUserId: principal.userId, cellId: principal.cell.id, ipAddress: context.clientIp })
+      return attestedSeq
+    }),
+  )
+  return Response.json({ ok: true, seq })
+}

@@ -1,0 +1,46 @@
+import { type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node'
+import { toBase64Url } from '#crypto/encoding.ts'
+import { findUserById } from '#db/accounts.ts'
+import { findCellInvitation, recordInvitationAnswer } from '#db/cells.ts'
+import { requireCellPermission, requireSignedInActor } from '#app/cells/cell-guard.server.ts'
+import { registeredIdentity } from '#app/cells/identity.server.ts'
+import { answerInvitationSchema } from '#app/cells/schemas.ts'
+import { database } from '#app/utils/db.server.ts'
+import { jsonError, readJson } from '#app/utils/http.server.ts'
+
+async function loadForInvitee({ request, invitationId }: { request: Request; invitationId: string }) {
+  const principal = await requireSignedInActor({ request, mode: 'api' })
+  const db = database()
+  const invitation = /^[0-9a-f-]{36}$/i.test(invitationId) ? await findCellInvitation(db, invitationId) : undefined
+  if (!invitation) throw jsonError(404, 'Invitation introuvable.')
+  const user = await findUserById(db, principal.userId)
+  return { principal, invitation, isInvitee: user?.email === invitation.email }
+}
+
+/** Status for the invitee (polling while the coordinator compares the SAS), and the answer for the coordinator. */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { invitation, isInvitee } = await loadForInvitee({ request, invitationId: params.invitationId ?? '' })
+  if (isInvitee) return Response.json({ status: invitation.status }, { headers: { 'Cache-Control': 'no-store' } })
+  await requireCellPermission({ request, cellId: invitation.cellId, action: 'cell:member:confirm', mode: 'api' })
+  return Response.json({ status: invitation.status, role: invitation.role, kind: invitation.kind, answer: invitation.answer }, { headers: { 'Cache-Control': 'no-store' } })
+}
+
+/** The invitee's answer: a proof made with the code handed over in person, bound to their registered keys. */
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { principal, invitation, isInvitee } = await loadForInvitee({ request, invitationId: params.invitationId ?? '' })
+  if (!isInvitee) return jsonError(403, 'Cette invitation a été adressée à une autre personne.')
+  if (invitation.kind === 'founding') return jsonError(409, 'Une invitation de fondation ne se confirme pas par code.')
+  if (invitation.status !== 'pending' || invitation.expiresAt < new Date()) return jsonError(410, 'Cette invitation n’est plus valable : demandez-en une nouvelle à la coordination.')
+  if (invitation.kind === 'member') {
+    await requireCellPermission({ request, cellId: invitation.cellId, action: 'cell:invitation:accept', mode: 'api' })
+  }
+  const { proof } = await readJson(request, answerInvitationSchema)
+  const identity = await registeredIdentity(database(), principal.userId)
+  const recorded = await recordInvitationAnswer(database(), {
+    invitationId: invitation.id,
+    userId: principal.userId,
+    answer: { memberId: identity.userId, signPublicKey: toBase64Url(identity.signPublicKey), boxPublicKey: toBase64Url(identity.boxPublicKey), proof },
+  })
+  if (!recorded) return jsonError(409, 'Cette invitation a déjà reçu une réponse.')
+  return Response.json({ status: 'answered' })
+}

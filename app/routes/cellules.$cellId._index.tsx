@@ -1,0 +1,140 @@
+import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Form, Link, useLoaderData } from '@remix-run/react'
+import { useState } from 'react'
+import { recordAudit } from '#db/audit.ts'
+import { findCharterVersion, markHabilitationReviewed } from '#db/cells.ts'
+import { type Charter } from '#charter/schema.ts'
+import { postJson } from '#app/auth/api-client.ts'
+import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { formatRosterCode, prepareAttestation } from '#app/cells/cell-client.ts'
+import { allowedActions, navigationFlags } from '#app/cells/view.server.ts'
+import { CellNav } from '#app/components/cell-nav.tsx'
+import { FormMessage } from '#app/components/forms.tsx'
+import { KeyUnlock } from '#app/components/key-unlock.tsx'
+import { RosterGate } from '#app/components/roster-check.tsx'
+import { database } from '#app/utils/db.server.ts'
+import { readForm } from '#app/utils/http.server.ts'
+
+export const meta: MetaFunction = () => [{ title: 'Cellule — Cellule' }]
+
+const MONTH_MS = 30.44 * 24 * 3_600_000
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:home:read' })
+  const { cell, actor } = principal
+  const charter = await findCharterVersion(database(), { cellId: cell.id, version: cell.currentCharterVersion })
+  const reviewMonths = (charter?.content as Charter | undefined)?.rules.habilitationReviewMonths ?? 6
+  const lastReview = cell.habilitationReviewedAt ?? cell.createdAt
+  const allowed = allowedActions(principal, ['cell:roster:attest', 'cell:habilitation:review', 'cell:roster:read'])
+  return {
+    cell: { id: cell.id, name: cell.name, communes: cell.communes, charterVersion: cell.currentCharterVersion },
+    userId: principal.userId,
+    role: actor.membership?.role ?? null,
+    signedCurrentCharter: actor.membership?.signedCurrentCharter ?? false,
+    needsReadmission: actor.membership?.needsReadmission ?? false,
+    reviewDue: Boolean(allowed['cell:habilitation:review']) && Date.now() - lastReview.getTime() > reviewMonths * MONTH_MS,
+    reviewMonths,
+    canAttest: Boolean(allowed['cell:roster:attest']),
+    canReadRoster: Boolean(allowed['cell:roster:read']),
+    nav: navigationFlags(principal),
+  }
+}
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:habilitation:review' })
+  const intent = (await readForm(request)).get('intent')
+  if (intent !== 'habilitations-reviewed') return Response.json({ error: 'Demande invalide.' }, { status: 400 })
+  await database().transaction(async tx => {
+    await markHabilitationReviewed(tx, principal.cell.id)
+    await recordAudit(tx, { type: 'cell.habilitations_reviewed', outcome: 'success', data: {} }, { actorUserId: principal.userId, cellId: principal.cell.id, ipAddress: context.clientIp })
+  })
+  return Response.json({ ok: true })
+}
+
+export default function CellHome() {
+  const data = useLoaderData<typeof loader>()
+  return (
+    <>
+      <CellNav cellId={data.cell.id} cellName={data.cell.name} allowed={data.nav} />
+      <h1>{data.cell.name}</h1>
+      <p>Communes : {data.cell.communes.join(', ')}</p>
+      {data.needsReadmission ? (
+        <FormMessage kind="info">Votre compte a été réinitialisé : la coordination doit vous réadmettre (vérification en personne) avant que vous retrouviez l’accès.</FormMessage>
+      ) : null}
+      {!data.signedCurrentCharter ? (
+        <div className="fr-alert fr-alert--warning fr-mb-4w" role="alert">
+          <h2 className="fr-alert__title">Signature de la charte requise</h2>
+          <p>
+            La version {data.cell.charterVersion} de la charte est en vigueur. Votre accès aux données de la cellule est suspendu
+            jusqu’à ce que vous la signiez. <Link to={`/cellules/${data.cell.id}/charte`}>Lire et signer la charte</Link>
+          </p>
+        </div>
+      ) : null}
+      {data.reviewDue ? (
+        <div className="fr-alert fr-alert--info fr-mb-4w">
+          <h2 className="fr-alert__title">Revue des habilitations à faire</h2>
+          <p>La charte demande de revoir les membres et leurs rôles tous les {data.reviewMonths} mois.</p>
+          <Form method="post">
+            <input type="hidden" name="intent" value="habilitations-reviewed" />
+            <Link to={`/cellules/${data.cell.id}/membres`}>Voir les membres</Link>{' '}
+            <button type="submit" className="fr-btn fr-btn--sm fr-ml-2w">
+              J’ai revu les habilitations
+            </button>
+          </Form>
+        </div>
+      ) : null}
+      {data.canReadRoster ? (
+        <section aria-labelledby="code-registre-titre">
+          <h2 id="code-registre-titre">Code du registre</h2>
+          <RosterGate cellId={data.cell.id} userId={data.userId}>
+            {(roster, reload) => <RosterCode roster={roster} canAttest={data.canAttest} cellId={data.cell.id} reload={reload} />}
+          </RosterGate>
+        </section>
+      ) : null}
+    </>
+  )
+}
+
+function RosterCode({ roster, canAttest, cellId, reload }: { roster: Parameters<Parameters<typeof RosterGate>[0]['children']>[0]; canAttest: boolean; cellId: string; reload: () => void }) {
+  const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null)
+  const [attesting, setAttesting] = useState(false)
+  return (
+    <>
+      <p>
+        En réunion, la personne qui préside lit ce code à voix haute ; chaque membre vérifie qu’il est identique sur son écran.
+        Cela authentifie d’un coup les clés de tous les membres.
+      </p>
+      <p className="fr-display--xs" data-testid="code-registre" aria-label={`Code du registre : ${roster.check.code.replace(/\s/g, '').split('').join(' ')}`}>
+        {formatRosterCode(roster.check.code)}
+      </p>
+      <p className="fr-text--sm">
+        {roster.check.state.members.size} personne(s) dans le registre, maillon n° {roster.check.state.headSeq}, époque de clé {roster.check.state.currentEpoch ?? '—'}.
+      </p>
+      {message ? <FormMessage kind={message.kind}>{message.text}</FormMessage> : null}
+      {canAttest ? (
+        attesting ? (
+          <KeyUnlock>
+            {keys => (
+              <button
+                type="button"
+                className="fr-btn"
+                onClick={async () => {
+                  const result = await postJson(`/api/cells/${cellId}/roster`, prepareAttestation({ state: roster.check.state, keys }))
+                  setMessage(result.ok ? { kind: 'success', text: 'Votre attestation est inscrite au registre.' } : { kind: 'error', text: result.error })
+                  setAttesting(false)
+                  if (result.ok) reload()
+                }}
+              >
+                Signer l’attestation
+              </button>
+            )}
+          </KeyUnlock>
+        ) : (
+          <button type="button" className="fr-btn fr-btn--secondary" onClick={() => setAttesting(true)}>
+            J’atteste que ce code a été lu et qu’il est identique
+          </button>
+        )
+      ) : null}
+    </>
+  )
+}

@@ -1,0 +1,178 @@
+import { type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { useLoaderData, useRevalidator } from '@remix-run/react'
+import { useState } from 'react'
+import { findProfession } from '#charter/professions.ts'
+import { listMembers, listOpenCellInvitations } from '#db/cells.ts'
+import { postJson } from '#app/auth/api-client.ts'
+import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { prepareRotation, type UnlockedKeys } from '#app/cells/cell-client.ts'
+import { allowedActions, navigationFlags } from '#app/cells/view.server.ts'
+import { CellNav } from '#app/components/cell-nav.tsx'
+import { FormMessage } from '#app/components/forms.tsx'
+import { KeyUnlock } from '#app/components/key-unlock.tsx'
+import { InviteForm, PendingInvitation, ROLE_OPTIONS } from '#app/components/member-invitations.tsx'
+import { RosterGate, type CheckedRoster } from '#app/components/roster-check.tsx'
+import { database } from '#app/utils/db.server.ts'
+
+export const meta: MetaFunction = () => [{ title: 'Membres — Cellule' }]
+
+const ROLE_LABELS = { coordinator: 'Coordination', member: 'Membre', associate: 'Membre associé·e', dpo: 'DPO' } as const
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:members:read' })
+  const db = database()
+  const allowed = allowedActions(principal, ['cell:member:invite', 'cell:member:confirm', 'cell:member:remove', 'cell:member:set-role'])
+  const members = await listMembers(db, principal.cell.id)
+  const invitations = allowed['cell:member:confirm'] ? await listOpenCellInvitations(db, principal.cell.id) : []
+  return {
+    cell: { id: principal.cell.id, name: principal.cell.name },
+    userId: principal.userId,
+    manage: Boolean(allowed['cell:member:remove'] && allowed['cell:member:set-role']),
+    canInvite: Boolean(allowed['cell:member:invite']),
+    members: members
+      .filter(member => member.status !== 'removed')
+      .map(member => ({
+        userId: member.userId,
+        displayName: member.displayName,
+        profession: findProfession(member.profession ?? '')?.label ?? '—',
+        role: member.role,
+        needsReadmission: member.needsReadmissionSince !== null && member.needsReadmissionSince > member.keysConfirmedAt,
+      })),
+    invitations: invitations.map(invitation => ({ id: invitation.id, email: invitation.email, role: invitation.role, status: invitation.status, kind: invitation.kind })),
+    nav: navigationFlags(principal),
+  }
+}
+
+type Member = ReturnType<typeof useLoaderData<typeof loader>>['members'][number]
+
+export default function Members() {
+  const data = useLoaderData<typeof loader>()
+  const revalidator = useRevalidator()
+  return (
+    <>
+      <CellNav cellId={data.cell.id} cellName={data.cell.name} allowed={data.nav} />
+      <h1>Membres</h1>
+      <div className="fr-table">
+        <table>
+          <caption className="fr-sr-only">Membres de la cellule et leurs rôles</caption>
+          <thead>
+            <tr>
+              <th scope="col">Nom</th>
+              <th scope="col">Profession</th>
+              <th scope="col">Rôle</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.members.map(member => (
+              <tr key={member.userId}>
+                <td>
+                  {member.displayName}
+                  {member.needsReadmission ? <span className="fr-badge fr-badge--warning fr-badge--sm fr-ml-1w">Réadmission requise</span> : null}
+                </td>
+                <td>{member.profession}</td>
+                <td>{ROLE_LABELS[member.role]}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {data.canInvite ? <InviteForm cellId={data.cell.id} /> : null}
+      {data.manage ? (
+        <section aria-labelledby="gestion-titre">
+          <h2 id="gestion-titre">Confirmer, modifier, retirer</h2>
+          <p>Ces opérations signent le registre et renouvellent les clés depuis votre navigateur.</p>
+          <RosterGate cellId={data.cell.id} userId={data.userId}>
+            {(roster, reload) => (
+              <KeyUnlock>
+                {keys => (
+                  <>
+                    {data.invitations.length > 0 ? (
+                      <>
+                        <h3>Invitations en cours</h3>
+                        <ul>
+                          {data.invitations.map(invitation => (
+                            <PendingInvitation key={invitation.id} invitation={invitation} roster={roster} keys={keys} onDone={() => { reload(); revalidator.revalidate() }} />
+                          ))}
+                        </ul>
+                      </>
+                    ) : null}
+                    <h3>Membres</h3>
+                    <ul>
+                      {data.members
+                        .filter(member => member.userId !== data.userId)
+                        .map(member => (
+                          <MemberActions key={member.userId} member={member} roster={roster} keys={keys} onDone={() => { reload(); revalidator.revalidate() }} />
+                        ))}
+                    </ul>
+                  </>
+                )}
+              </KeyUnlock>
+            )}
+          </RosterGate>
+        </section>
+      ) : null}
+    </>
+  )
+}
+
+function MemberActions({ member, roster, keys, onDone }: { member: Member; roster: CheckedRoster; keys: UnlockedKeys; onDone: () => void }) {
+  const [confirmRemoval, setConfirmRemoval] = useState(false)
+  const [role, setRole] = useState<Member['role']>(member.role)
+  const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null)
+  const [busy, setBusy] = useState(false)
+
+  async function run(intent: 'remove' | 'set-role') {
+    setBusy(true)
+    setMessage(null)
+    try {
+      const change = intent === 'remove' ? ({ type: 'remove_member', memberId: member.userId } as const) : ({ type: 'set_role', memberId: member.userId, role } as const)
+      const body = prepareRotation({ state: roster.check.state, blobs: roster.response.blobs, keys, change })
+      const result = await postJson(`/api/cells/${roster.check.state.cellId}/members/${member.userId}`, { intent, ...body, ...(intent === 'set-role' ? { role } : {}) })
+      if (!result.ok) return setMessage({ kind: 'error', text: result.error })
+      setMessage({ kind: 'success', text: intent === 'remove' ? `${member.displayName} a été retiré·e ; une nouvelle clé de cellule a été distribuée.` : 'Rôle modifié.' })
+      onDone()
+    } catch (cause) {
+      setMessage({ kind: 'error', text: cause instanceof Error ? cause.message : 'L’opération a échoué.' })
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  const selectId = `role-${member.userId}`
+  return (
+    <li className="fr-mb-3w">
+      <p className="fr-mb-1w">
+        <strong>{member.displayName}</strong>
+      </p>
+      {message ? <FormMessage kind={message.kind}>{message.text}</FormMessage> : null}
+      <label className="fr-label" htmlFor={selectId}>
+        Rôle de {member.displayName}
+      </label>
+      <select id={selectId} className="fr-select fr-mb-1w" value={role} onChange={event => setRole(event.target.value as Member['role'])} style={{ maxWidth: '28rem' }}>
+        {ROLE_OPTIONS.map(option => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+      <ul className="fr-btns-group fr-btns-group--inline-sm">
+        <li>
+          <button type="button" className="fr-btn fr-btn--secondary fr-btn--sm" disabled={busy || role === member.role} onClick={() => void run('set-role')}>
+            Changer le rôle<span className="fr-sr-only"> de {member.displayName}</span>
+          </button>
+        </li>
+        <li>
+          {confirmRemoval ? (
+            <button type="button" className="fr-btn fr-btn--sm" disabled={busy} onClick={() => void run('remove')}>
+              Confirmer le retrait de {member.displayName}
+            </button>
+          ) : (
+            <button type="button" className="fr-btn fr-btn--tertiary fr-btn--sm" disabled={busy} onClick={() => setConfirmRemoval(true)}>
+              Retirer<span className="fr-sr-only"> {member.displayName}</span> de la cellule
+            </button>
+          )}
+        </li>
+      </ul>
+    </li>
+  )
+}

@@ -1,0 +1,77 @@
+import { type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { Link, useLoaderData } from '@remix-run/react'
+import { and, eq, gt } from 'drizzle-orm'
+import { findUserById } from '#db/accounts.ts'
+import { listMyCells } from '#db/cells.ts'
+import { cellInvitations, cells } from '#db/schema.ts'
+import { requireSignedInActor } from '#app/cells/cell-guard.server.ts'
+import { database } from '#app/utils/db.server.ts'
+
+export const meta: MetaFunction = () => [{ title: 'Mes cellules — Cellule' }]
+
+const ROLE_LABELS = { coordinator: 'Coordination', member: 'Membre', associate: 'Membre associé·e', dpo: 'DPO' } as const
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const principal = await requireSignedInActor({ request })
+  const db = database()
+  const user = await findUserById(db, principal.userId)
+  const mine = await listMyCells(db, principal.userId)
+  const invitations = user
+    ? await db
+        .select({ id: cellInvitations.id, kind: cellInvitations.kind, cellName: cells.name })
+        .from(cellInvitations)
+        .innerJoin(cells, eq(cells.id, cellInvitations.cellId))
+        .where(and(eq(cellInvitations.email, user.email), eq(cellInvitations.status, 'pending'), gt(cellInvitations.expiresAt, new Date())))
+    : []
+  return { cells: mine.filter(cell => cell.status !== 'removed'), invitations, isPlatformAdmin: principal.actor.platformRole === 'platform_admin' }
+}
+
+export default function MyCells() {
+  const { cells: myCells, invitations, isPlatformAdmin } = useLoaderData<typeof loader>()
+  return (
+    <>
+      <h1>Mes cellules</h1>
+      {invitations.length > 0 ? (
+        <section aria-labelledby="invitations-titre" className="fr-mb-4w">
+          <h2 id="invitations-titre">Invitations en attente</h2>
+          <ul>
+            {invitations.map(invitation => (
+              <li key={invitation.id}>
+                <Link to={`/rejoindre/${invitation.id}`}>
+                  {invitation.kind === 'founding' ? 'Fonder' : 'Rejoindre'} « {invitation.cellName} »
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {myCells.length === 0 ? (
+        <p>Vous n’êtes membre d’aucune cellule. La coordination d’une cellule peut vous inviter ; l’invitation se confirme en personne.</p>
+      ) : (
+        <ul className="fr-grid-row fr-grid-row--gutters" style={{ listStyle: 'none', paddingLeft: 0 }}>
+          {myCells.map(cell => (
+            <li key={cell.id} className="fr-col-12 fr-col-md-6">
+              <div className="fr-card fr-enlarge-link">
+                <div className="fr-card__body">
+                  <div className="fr-card__content">
+                    <h2 className="fr-card__title fr-h5">
+                      <Link to={`/cellules/${cell.id}`}>{cell.name}</Link>
+                    </h2>
+                    <p className="fr-card__desc">
+                      {ROLE_LABELS[cell.role]} — {cell.communes.join(', ')}
+                    </p>
+                  </div>
+                </div>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+      {isPlatformAdmin ? (
+        <p className="fr-mt-4w">
+          <Link to="/admin">Administration de la plateforme</Link>
+        </p>
+      ) : null}
+    </>
+  )
+}

@@ -1,0 +1,62 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import { eq } from 'drizzle-orm'
+import { createAccount } from '#crypto/account.ts'
+import { toBase64Url } from '#crypto/encoding.ts'
+import { deriveRecoveryAuthSecret } from '#crypto/recovery-proof.ts'
+import { initCrypto } from '#crypto/sodium.ts'
+import { DEFAULT_KDF, insertUser } from '#db/accounts.ts'
+import { type Database } from '#db/database.ts'
+import { users } from '#db/schema.ts'
+import { hashSecret } from '#app/auth/secret-hash.server.ts'
+import { createUserSession, SESSION_COOKIE } from '#app/auth/session.server.ts'
+
+export type AccountFixture = {
+  userId: string
+  email: string
+  password: string
+  displayName: string
+  /** The raw cookie value of a session with both factors done (STYLE: fixtures log in directly). */
+  sessionToken: string
+}
+
+/**
+ * A registered account with keys made by the real library, second factor enrolled, and a session
+ * created directly. Tests of login itself go through the pages instead.
+ */
+export async function createAccountFixture(
+  db: Database,
+  { email, password, displayName, profession, platformRole = 'none' }: { email: string; password: string; displayName: string; profession: string; platformRole?: 'none' | 'platform_admin' },
+): Promise<AccountFixture> {
+  await initCrypto()
+  const userId = randomUUID()
+  const saltSeed = randomBytes(32).toString('base64url')
+  const account = createAccount({
+    userId,
+    email,
+    password,
+    kdfParams: { algorithm: 'argon2id13', opsLimit: DEFAULT_KDF.opsLimit, memLimitBytes: DEFAULT_KDF.memLimitBytes, saltSeed },
+  })
+  await insertUser(db, {
+    id: userId,
+    email,
+    displayName,
+    profession,
+    rppsNumber: null,
+    adeliNumber: null,
+    platformRole,
+    saltSeed,
+    authSecretHash: await hashSecret(account.authSecret),
+    recoverySecretHash: await hashSecret(deriveRecoveryAuthSecret(account.recoveryCode.secret)),
+    wrappedAccountKey: toBase64Url(account.wrappedAccountKeyByPassword),
+    recoveryWrappedAccountKey: toBase64Url(account.wrappedAccountKeyByRecovery),
+    identityPublic: toBase64Url(account.identityPublic),
+    wrappedIdentitySecrets: toBase64Url(account.wrappedIdentitySecrets),
+  })
+  await db.update(users).set({ totpSecret: 'JBSWY3DPEHPK3PXP', totpEnabledAt: new Date(), totpLastStep: 0 }).where(eq(users.id, userId))
+  const { token } = await createUserSession({ userId, mfaVerified: true, userAgent: 'fixture' })
+  return { userId, email, password, displayName, sessionToken: token }
+}
+
+export function sessionCookie({ url, token }: { url: string; token: string }) {
+  return { name: SESSION_COOKIE, value: token, url }
+}
