@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { eq } from 'drizzle-orm'
 import { createAccount } from '#crypto/account.ts'
+import { type IdentityKeys } from '#crypto/identity.ts'
 import { toBase64Url } from '#crypto/encoding.ts'
 import { deriveRecoveryAuthSecret } from '#crypto/recovery-proof.ts'
 import { initCrypto } from '#crypto/sodium.ts'
@@ -17,6 +18,8 @@ export type AccountFixture = {
   displayName: string
   /** The raw cookie value of a session with both factors done (STYLE: fixtures log in directly). */
   sessionToken: string
+  /** The unwrapped keys, as a browser holds them after login (to found cells or sign links in tests). */
+  keys: { userId: string; accountKey: Uint8Array; identity: IdentityKeys }
 }
 
 /**
@@ -54,7 +57,7 @@ export async function createAccountFixture(
   })
   await db.update(users).set({ totpSecret: 'JBSWY3DPEHPK3PXP', totpEnabledAt: new Date(), totpLastStep: 0 }).where(eq(users.id, userId))
   const { token } = await createUserSession({ userId, mfaVerified: true, userAgent: 'fixture' })
-  return { userId, email, password, displayName, sessionToken: token }
+  return { userId, email, password, displayName, sessionToken: token, keys: { userId, accountKey: account.accountKey, identity: account.identity } }
 }
 
 export function sessionCookie({ url, token }: { url: string; token: string }) {
