@@ -303,6 +303,34 @@ describe('invitations', () => {
   })
 })
 
+describe('invitations used at the same time', () => {
+  it('two links for one address used at once: one account, the other refused in French (never a 500)', async () => {
+    const email = 'deux.liens.ensemble@exemple.fr'
+    const links = [await newInvitation(app, email), await newInvitation(app, email)]
+    const bodies = await Promise.all(
+      links.map(async ({ token, invitation }) => ({ token, displayName: 'Dominique Pressée', profession: 'autre', ...(await fakeKeyMaterial(invitation.userId)) })),
+    )
+    const before = await countRows(app)
+    const responses = await Promise.all(bodies.map(body => postJson(app, '/api/auth/register', body)))
+    const statuses = responses.map(response => response.status).sort()
+    expect(statuses[0]).toBe(200)
+    expect(statuses[1]).toBeGreaterThanOrEqual(400)
+    expect(statuses[1]).toBeLessThan(500)
+    const refused = responses.find(response => response.status !== 200)
+    expect(refused && errorOf(refused)).toMatch(/compte|invitation/)
+    expect((await countRows(app)).users).toBe(before.users + 1)
+  })
+
+  it('one link used twice at once: one account, one French 410', async () => {
+    const { token, invitation } = await newInvitation(app, 'un.lien.deux.fois@exemple.fr')
+    const body = { token, displayName: 'Dominique Pressée', profession: 'autre', ...(await fakeKeyMaterial(invitation.userId)) }
+    const before = await countRows(app)
+    const responses = await Promise.all([postJson(app, '/api/auth/register', body), postJson(app, '/api/auth/register', body)])
+    expect(responses.map(response => response.status).sort()).toEqual([200, 410])
+    expect((await countRows(app)).users).toBe(before.users + 1)
+  })
+})
+
 describe('KDF parameters below the floor', () => {
   const password = 'Un-mot-de-passe-solide-42'
 
