@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, isNull, ne, or } from 'drizzle-orm'
 import { type Database } from './database.ts'
 import { cellCharters, cellInvitations, cellKeyBlobs, cells, charterSignatures, memberships, rosterLinks, users } from './schema.ts'
 
@@ -79,6 +79,14 @@ export async function upsertActiveMembership(tx: Writer, { cellId, userId, role 
     .onConflictDoUpdate({ target: [memberships.cellId, memberships.userId], set: { role, status: 'active', keysConfirmedAt: new Date(), removedAt: null } })
 }
 
+/** A person removed earlier may be invited again: the policy accepts invitations for 'invited' only. */
+export async function reopenRemovedMembership(tx: Writer, { cellId, userId }: { cellId: string; userId: string }) {
+  await tx
+    .update(memberships)
+    .set({ status: 'invited' })
+    .where(and(eq(memberships.cellId, cellId), eq(memberships.userId, userId), eq(memberships.status, 'removed')))
+}
+
 export async function setMembershipRole(tx: Writer, { cellId, userId, role }: { cellId: string; userId: string; role: Membership['role'] }) {
   await tx.update(memberships).set({ role }).where(and(eq(memberships.cellId, cellId), eq(memberships.userId, userId)))
 }
@@ -156,8 +164,11 @@ export async function insertKeyBlobs(tx: Writer, blobs: { cellId: string; kind: 
 
 /** The blobs a member may fetch: epoch keys sealed to them, and the cell-wide wrapped blobs. */
 export async function listKeyBlobsFor(db: Reader, { cellId, userId }: { cellId: string; userId: string }) {
-  const rows = await db.select().from(cellKeyBlobs).where(eq(cellKeyBlobs.cellId, cellId))
-  return rows.filter(row => row.kind !== 'cell_epoch_key' || row.slot === userId)
+  return db
+    .select()
+    .from(cellKeyBlobs)
+    .where(and(eq(cellKeyBlobs.cellId, cellId), or(ne(cellKeyBlobs.kind, 'cell_epoch_key'), eq(cellKeyBlobs.slot, userId))))
+    .orderBy(asc(cellKeyBlobs.epoch))
 }
 
 // Invitations
@@ -182,6 +193,15 @@ export async function listOpenCellInvitations(db: Reader, cellId: string) {
     .from(cellInvitations)
     .where(and(eq(cellInvitations.cellId, cellId), inArray(cellInvitations.status, ['pending', 'answered']), isNull(cellInvitations.confirmedAt)))
     .orderBy(desc(cellInvitations.createdAt))
+}
+
+/** Invitations addressed to an e-mail that are still open (for « Mes cellules »). */
+export async function listPendingInvitationsFor(db: Reader, email: string) {
+  return db
+    .select({ id: cellInvitations.id, kind: cellInvitations.kind, cellName: cells.name })
+    .from(cellInvitations)
+    .innerJoin(cells, eq(cells.id, cellInvitations.cellId))
+    .where(and(eq(cellInvitations.email, email), eq(cellInvitations.status, 'pending'), gt(cellInvitations.expiresAt, new Date())))
 }
 
 export async function recordInvitationAnswer(tx: Writer, { invitationId, userId, answer }: { invitationId: string; userId: string; answer: unknown }) {

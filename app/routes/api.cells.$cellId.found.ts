@@ -1,4 +1,5 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
+import { findUserById } from '#db/accounts.ts'
 import { recordAudit } from '#db/audit.ts'
 import { findCellInvitation, findCharterVersion, insertCharterSignature, insertKeyBlobs, markInvitation, upsertActiveMembership } from '#db/cells.ts'
 import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
@@ -26,7 +27,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const charter = await findCharterVersion(db, { cellId, version: 1 })
   if (!invitation || invitation.cellId !== cellId || invitation.kind !== 'founding') return jsonError(404, 'Invitation introuvable.')
   if (invitation.status !== 'pending' || invitation.expiresAt < new Date()) return jsonError(410, 'Cette invitation n’est plus valable.')
-  const user = await db.query.users.findFirst({ where: (table, { eq }) => eq(table.id, principal.userId) })
+  const user = await findUserById(db, principal.userId)
   if (user?.email !== invitation.email) return jsonError(403, 'Cette invitation a été adressée à une autre personne.')
   if (!charter || charter.hash !== body.charterHash) return jsonError(409, 'La charte a changé : rechargez la page.')
   checkCharterSignature({ identity, cellId, version: 1, hash: body.charterHash, signature: body.charterSignature })

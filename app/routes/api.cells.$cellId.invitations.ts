@@ -2,9 +2,7 @@ import { type ActionFunctionArgs } from '@remix-run/node'
 import { findProfession } from '#charter/professions.ts'
 import { recordAudit } from '#db/audit.ts'
 import { findUserByEmail } from '#db/accounts.ts'
-import { findMembership, insertCellInvitation } from '#db/cells.ts'
-import { memberships } from '#db/schema.ts'
-import { and, eq } from 'drizzle-orm'
+import { findMembership, insertCellInvitation, reopenRemovedMembership } from '#db/cells.ts'
 import { createInvitation, INVITATION_LIFETIME_MS, normalizeEmailAddress } from '#db/invitations.ts'
 import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { createInvitationSchema } from '#app/cells/schemas.ts'
@@ -37,10 +35,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       role: ['Profession non soumise au secret : rôle « membre associé » ou « DPO » seulement.'],
     })
   }
-  // A person removed earlier may be invited again: the policy accepts invitations for 'invited' only.
-  if (account && membership?.status === 'removed') {
-    await db.update(memberships).set({ status: 'invited' }).where(and(eq(memberships.cellId, cellId), eq(memberships.userId, account.id)))
-  }
+  if (account && membership?.status === 'removed') await reopenRemovedMembership(db, { cellId, userId: account.id })
   const invitation = await insertCellInvitation(db, {
     cellId,
     kind: readmission ? 'readmission' : 'member',

@@ -1,9 +1,7 @@
 import { type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
-import { and, eq, gt } from 'drizzle-orm'
 import { findUserById } from '#db/accounts.ts'
-import { listMyCells } from '#db/cells.ts'
-import { cellInvitations, cells } from '#db/schema.ts'
+import { listMyCells, listPendingInvitationsFor } from '#db/cells.ts'
 import { requireSignedInActor } from '#app/cells/cell-guard.server.ts'
 import { database } from '#app/utils/db.server.ts'
 
@@ -16,13 +14,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const db = database()
   const user = await findUserById(db, principal.userId)
   const mine = await listMyCells(db, principal.userId)
-  const invitations = user
-    ? await db
-        .select({ id: cellInvitations.id, kind: cellInvitations.kind, cellName: cells.name })
-        .from(cellInvitations)
-        .innerJoin(cells, eq(cells.id, cellInvitations.cellId))
-        .where(and(eq(cellInvitations.email, user.email), eq(cellInvitations.status, 'pending'), gt(cellInvitations.expiresAt, new Date())))
-    : []
+  const invitations = user ? await listPendingInvitationsFor(db, user.email) : []
   return { cells: mine.filter(cell => cell.status !== 'removed'), invitations, isPlatformAdmin: principal.actor.platformRole === 'platform_admin' }
 }
 
