@@ -120,12 +120,17 @@ export const cells = pgTable('cells', {
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 })
 
+/** Every tenant table's `cell_id` (DESIGN §4); cells are never deleted under their data. */
+function cellReference() {
+  return uuid('cell_id')
+    .notNull()
+    .references(() => cells.id, { onDelete: 'restrict' })
+}
+
 export const memberships = pgTable(
   'memberships',
   {
-    cellId: uuid('cell_id')
-      .notNull()
-      .references(() => cells.id, { onDelete: 'restrict' }),
+    cellId: cellReference(),
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'restrict' }),
@@ -143,9 +148,7 @@ export const memberships = pgTable(
 export const cellCharters = pgTable(
   'cell_charters',
   {
-    cellId: uuid('cell_id')
-      .notNull()
-      .references(() => cells.id, { onDelete: 'restrict' }),
+    cellId: cellReference(),
     version: integer('version').notNull(),
     content: jsonb('content').notNull(),
     hash: text('hash').notNull(),
@@ -159,9 +162,7 @@ export const cellCharters = pgTable(
 export const charterSignatures = pgTable(
   'charter_signatures',
   {
-    cellId: uuid('cell_id')
-      .notNull()
-      .references(() => cells.id, { onDelete: 'restrict' }),
+    cellId: cellReference(),
     userId: uuid('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'restrict' }),
@@ -177,9 +178,7 @@ export const charterSignatures = pgTable(
 export const rosterLinks = pgTable(
   'roster_links',
   {
-    cellId: uuid('cell_id')
-      .notNull()
-      .references(() => cells.id, { onDelete: 'restrict' }),
+    cellId: cellReference(),
     seq: integer('seq').notNull(),
     link: text('link').notNull(),
     linkType: text('link_type').notNull(),
@@ -193,9 +192,7 @@ export const rosterLinks = pgTable(
 export const cellKeyBlobs = pgTable(
   'cell_key_blobs',
   {
-    cellId: uuid('cell_id')
-      .notNull()
-      .references(() => cells.id, { onDelete: 'restrict' }),
+    cellId: cellReference(),
     kind: text('kind').notNull(),
     epoch: integer('epoch').notNull(),
     /** Recipient user id for sealed epoch keys, intake index for intake secrets, '' otherwise. */
@@ -217,9 +214,7 @@ export const cellInvitations = pgTable(
   'cell_invitations',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    cellId: uuid('cell_id')
-      .notNull()
-      .references(() => cells.id, { onDelete: 'restrict' }),
+    cellId: cellReference(),
     kind: cellInvitationKind('kind').notNull(),
     email: text('email').notNull(),
     role: cellRole('role').notNull(),

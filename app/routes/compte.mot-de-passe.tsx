@@ -9,7 +9,7 @@ import { wipeKeys } from '#app/auth/key-store.client.ts'
 import { requireUser } from '#app/auth/guards.server.ts'
 import { passwordSchema } from '#app/auth/schemas.ts'
 import { Field, FormMessage, NoScriptNotice, useHydrated } from '#app/components/forms.tsx'
-import { PasswordStrength } from '#app/components/password-strength.tsx'
+import { NewPasswordFields } from '#app/components/new-password-fields.tsx'
 import { database } from '#app/utils/db.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Changer de mot de passe — Cellule' }]
@@ -35,7 +35,6 @@ export default function ChangePassword() {
   const { userId, email, wrappedAccountKey, kdf } = useLoaderData<typeof loader>()
   const navigate = useNavigate()
   const hydrated = useHydrated()
-  const [password, setPassword] = useState('')
   const [fieldErrors, setFieldErrors] = useState<Record<string, string[] | undefined>>({})
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState<string | null>(null)
@@ -80,14 +79,7 @@ export default function ChangePassword() {
         {busy ? <FormMessage kind="info">{busy}</FormMessage> : null}
         <form onSubmit={submit} noValidate>
           <Field label="Mot de passe actuel" errors={fieldErrors.currentPassword} inputProps={{ name: 'currentPassword', type: 'password', autoComplete: 'current-password', required: true }} />
-          <Field
-            label="Nouveau mot de passe"
-            hint="Au moins 12 caractères."
-            errors={fieldErrors.newPassword}
-            inputProps={{ name: 'newPassword', type: 'password', autoComplete: 'new-password', required: true, onChange: event => setPassword(event.target.value), 'aria-describedby': 'robustesse' }}
-          />
-          <PasswordStrength password={password} userInputs={userInputs} id="robustesse" />
-          <Field label="Confirmation du nouveau mot de passe" errors={fieldErrors.confirmation} inputProps={{ name: 'confirmation', type: 'password', autoComplete: 'new-password', required: true }} />
+          <NewPasswordFields fieldErrors={fieldErrors} userInputs={userInputs} />
           <button className="fr-btn" type="submit" disabled={!hydrated || busy !== null}>
             Changer le mot de passe
           </button>

@@ -6,7 +6,7 @@ import { isValidRecoveryCodeFormat, prepareRecovery } from '#app/auth/account-cr
 import { postJson } from '#app/auth/api-client.ts'
 import { emailSchema, passwordSchema } from '#app/auth/schemas.ts'
 import { Field, FormMessage, NoScriptNotice, useHydrated } from '#app/components/forms.tsx'
-import { PasswordStrength } from '#app/components/password-strength.tsx'
+import { NewPasswordFields } from '#app/components/new-password-fields.tsx'
 
 export const meta: MetaFunction = () => [{ title: 'Mot de passe oublié — Cellule' }]
 
@@ -20,12 +20,12 @@ const formSchema = z
   .refine(values => values.newPassword === values.confirmation, { path: ['confirmation'], message: 'Les deux mots de passe ne correspondent pas.' })
 
 type RecoveryParameters = { userId: string; recoveryWrappedAccountKey: string; kdf: unknown }
+const NO_USER_INPUTS: string[] = []
 const WRONG = 'Adresse électronique ou code de récupération incorrect.'
 
 export default function ForgottenPassword() {
   const navigate = useNavigate()
   const hydrated = useHydrated()
-  const [password, setPassword] = useState('')
   const [fieldErrors, setFieldErrors] = useState<Record<string, string[] | undefined>>({})
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState<string | null>(null)
@@ -80,14 +80,7 @@ export default function ForgottenPassword() {
             errors={fieldErrors.recoveryCode}
             inputProps={{ name: 'recoveryCode', autoComplete: 'off', spellCheck: false, required: true }}
           />
-          <Field
-            label="Nouveau mot de passe"
-            hint="Au moins 12 caractères."
-            errors={fieldErrors.newPassword}
-            inputProps={{ name: 'newPassword', type: 'password', autoComplete: 'new-password', required: true, onChange: event => setPassword(event.target.value), 'aria-describedby': 'robustesse' }}
-          />
-          <PasswordStrength password={password} userInputs={[]} id="robustesse" />
-          <Field label="Confirmation du nouveau mot de passe" errors={fieldErrors.confirmation} inputProps={{ name: 'confirmation', type: 'password', autoComplete: 'new-password', required: true }} />
+          <NewPasswordFields fieldErrors={fieldErrors} userInputs={NO_USER_INPUTS} />
           <button className="fr-btn" type="submit" disabled={!hydrated || busy !== null}>
             Choisir ce nouveau mot de passe
           </button>
