@@ -266,6 +266,27 @@ describe.skipIf(!chromiumAvailable())('a roster tampered with by the server is d
     await expectAlarm(cellA, /autre cellule/)
   })
 
+  it('the whole roster of another cell served in place of this one: alarm', async () => {
+    const cellA = await foundedCell('Cellule substituée A')
+    const cellB = await foundedCell('Cellule substituée B')
+    await expectCode(cellA)
+    const linksB = await storedLinks(cellB)
+    for (const [seq, link] of linksB.entries()) await replaceRow(cellA, seq, link)
+    await expectAlarm(cellA, /maillon 0 : autre cellule/)
+  })
+
+  it('rollback to nothing: a member who saw the roster gets the alarm when the server serves an empty roster', async () => {
+    const cellId = await foundedCell('Cellule effacée')
+    await expectCode(cellId)
+    expect(await pinOf(cellId)).not.toBeNull()
+    await db().delete(rosterLinks).where(eq(rosterLinks.cellId, cellId))
+    const seen = await visit(cellId)
+    expect(seen.code).toBeNull()
+    // Not "this cell has not been founded yet": this browser saw it founded, the server rolled it back.
+    expect(await page.getByText('Cette cellule n’a pas encore été fondée').count()).toBe(0)
+    expect(seen.alarm ?? '').toMatch(/Alerte de sécurité/)
+  })
+
   /** Opens another page of the cell and waits until the browser has settled (no roster check left running). */
   async function openPage(path: string) {
     await page.goto(`${app.url}${path}`)
