@@ -559,6 +559,32 @@ describe('invitations', () => {
     })
   })
 
+  it('confirm: someone invited as a member before having an account, who then registers with a profession not bound by secrecy, is refused at confirmation (422), nothing stored', async () => {
+    const email = `inscription.tardive.${randomUUID().slice(0, 8)}@association.fr`
+    const invited = await callJson('invitations', { email, role: 'member' })
+    expect(invited.status, invited.text).toBe(200)
+    expect(invited.json?.accountPath).toEqual(expect.any(String))
+    const late = await createAccountFixture(db(), { email, password: `mot-de-passe-${randomUUID()}`, displayName: 'Lou Tardive', profession: 'autre' })
+    const invitationId = String(invited.json?.invitationId)
+    resetThrottles()
+    const answer = await postJson(app, `/api/invitations-cellule/${invitationId}`, { proof: toBase64Url(randomKey()) }, { cookie: cookieOf(late) })
+    expect(answer.status, answer.text).toBe(200)
+    const state = await rosterState(cellId)
+    const body = prepareConfirmation({
+      state,
+      blobs: await keyBlobsOf(cellId, coordinator.userId),
+      keys: coordinator.keys,
+      newcomer: { memberId: late.userId, signPublicKey: late.keys.identity.signing.publicKey, boxPublicKey: late.keys.identity.box.publicKey },
+      role: 'member',
+      kind: 'member',
+    })
+    await expectNothingStored(async () => {
+      resetThrottles()
+      const response = await postJson(app, `/api/cells/${cellId}/invitations/${invitationId}/confirm`, body, { cookie: cookieOf(coordinator) })
+      expectFrenchRefusal(response, /profession soumise au secret/, 422)
+    })
+  })
+
   it('an active member cannot be invited again (409), nothing stored', async () => {
     await expectNothingStored(async () => {
       expectFrenchRefusal(await callJson('invitations', { email: member.email, role: 'member' }), /déjà membre/, 409)
@@ -642,6 +668,21 @@ describe('form actions', () => {
         expectRefusedForm(response, /Demande invalide/, 400)
       }
       expectRefusedForm(await postForm(app, HOME(), {}, { cookie: cookieOf(coordinator) }), /Demande invalide/, 400)
+    })
+  })
+
+  it('a form body over 64 KiB (valid fields plus 2 MiB of filler) is refused like on the JSON endpoints: 4xx in French, nothing stored', async () => {
+    await expectNothingStored(async () => {
+      const filler = 'y'.repeat(2 * 1024 * 1024)
+      for (const [path, actor, fields] of [
+        [ADMIN, admin, adminValid()],
+        [HOME(), coordinator, { intent: 'habilitations-reviewed' }],
+      ] as const) {
+        const response = await postForm(app, path, { ...fields, filler }, { cookie: cookieOf(actor) })
+        expect(response.status, `${path}: ${response.text.slice(0, 200)}`).toBeGreaterThanOrEqual(400)
+        expect(response.status).toBeLessThan(500)
+        expect(response.json?.error).toMatch(FRENCH)
+      }
     })
   })
 })
