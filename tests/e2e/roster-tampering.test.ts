@@ -245,6 +245,24 @@ describe.skipIf(!chromiumAvailable())('a roster tampered with by the server is d
     await expectAlarm(cellId, /set_role réservé aux coordinateurs/)
   })
 
+  it('a link signed by a member after their removal: alarm', async () => {
+    const leaver = await createAccountFixture(db(), { email: `depart.${randomUUID().slice(0, 8)}@ccas.fr`, password: 'mot-de-passe-depart-1', displayName: 'Lina Départ', profession: 'infirmier' })
+    const cell = await insertCell(db(), { slug: `depart-${randomUUID().slice(0, 8)}`, name: 'Cellule départ', communes: ['Sevran'], hostInstitution: 'Ville de Sevran', dpoContact: 'dpo@sevran.fr', createdBy: null, charter: DEFAULT_CHARTER, charterHash: await charterHash(DEFAULT_CHARTER) })
+    expect(await foundDemoCell({ db: db(), cellId: cell.id, members: [{ ...coordinator.keys, role: 'coordinator' }, { ...member.keys, role: 'member' }, { ...leaver.keys, role: 'member' }] })).toBe(true)
+    const state = await storedState(cell.id)
+    // The coordinator removes the leaver (the removal and its new epoch, signed for real).
+    const removal = signLink({ state, author: signerOf(coordinator), payload: { type: 'remove_member', memberId: leaver.userId } })
+    const afterRemoval = validateRoster({ cellId: cell.id, links: [...(await storedLinks(cell.id)), removal] })
+    const rotation = signLink({ state: afterRemoval, author: signerOf(coordinator), payload: { type: 'rotate_epoch', epoch: 1, keyCommitment: new Uint8Array(32).fill(9), recipientIds: [coordinator.userId, member.userId].sort() } })
+    await insertRow(cell.id, removal)
+    await insertRow(cell.id, rotation)
+    await expectCode(cell.id)
+    // The server then serves a link the removed member signed afterwards.
+    const rotated = await storedState(cell.id)
+    await insertRow(cell.id, signLink({ state: rotated, author: signerOf(leaver), payload: attestation(rotated) }))
+    await expectAlarm(cell.id, /inconnu ou retiré/)
+  })
+
   it('a valid link moved from another cell: alarm', async () => {
     const cellA = await foundedCell('Cellule A')
     const cellB = await foundedCell('Cellule B')
