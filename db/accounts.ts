@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm'
+import { and, eq, isNull, lt, or } from 'drizzle-orm'
 import { type Database } from './database.ts'
 import { normalizeEmailAddress } from './invitations.ts'
 import { users } from './schema.ts'
@@ -76,10 +76,23 @@ export async function setPendingTotpSecret(db: Pick<Database, 'update'>, { userI
   await db.update(users).set({ totpSecret: secret }).where(eq(users.id, userId))
 }
 
-export async function enableTotp(tx: Pick<Database, 'update'>, { userId, step }: { userId: string; step: number }) {
-  await tx.update(users).set({ totpEnabledAt: new Date(), totpLastStep: step }).where(eq(users.id, userId))
+/** Conditional on the step being new, so two concurrent requests cannot both use one code. */
+function newerStep(step: number) {
+  return or(isNull(users.totpLastStep), lt(users.totpLastStep, step))
 }
 
-export async function recordTotpStep(tx: Pick<Database, 'update'>, { userId, step }: { userId: string; step: number }) {
-  await tx.update(users).set({ totpLastStep: step }).where(eq(users.id, userId))
+/** False when another request enabled it or used this step first. */
+export async function enableTotp(tx: Pick<Database, 'update'>, { userId, step }: { userId: string; step: number }): Promise<boolean> {
+  const updated = await tx
+    .update(users)
+    .set({ totpEnabledAt: new Date(), totpLastStep: step })
+    .where(and(eq(users.id, userId), isNull(users.totpEnabledAt), newerStep(step)))
+    .returning({ id: users.id })
+  return updated.length === 1
+}
+
+/** False when this step (or a later one) was already used: a replay, even a concurrent one. */
+export async function recordTotpStep(tx: Pick<Database, 'update'>, { userId, step }: { userId: string; step: number }): Promise<boolean> {
+  const updated = await tx.update(users).set({ totpLastStep: step }).where(and(eq(users.id, userId), newerStep(step))).returning({ id: users.id })
+  return updated.length === 1
 }

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, ne, or } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm'
 import { type Database } from './database.ts'
 import { cellCharters, cellInvitations, cellKeyBlobs, cells, charterSignatures, memberships, rosterLinks, users } from './schema.ts'
 
@@ -158,8 +158,18 @@ export async function appendRosterLinks(tx: Writer, links: { cellId: string; seq
 
 export type KeyBlobKind = 'cell_epoch_key' | 'previous_epoch' | 'intake_secrets' | 'intake_public' | 'cell_index_key'
 
-export async function insertKeyBlobs(tx: Writer, blobs: { cellId: string; kind: KeyBlobKind; epoch: number; slot: string; blob: string }[]) {
-  if (blobs.length > 0) await tx.insert(cellKeyBlobs).values(blobs)
+export async function insertKeyBlobs(
+  tx: Writer,
+  blobs: { cellId: string; kind: KeyBlobKind; epoch: number; slot: string; blob: string }[],
+  { replace = false }: { replace?: boolean } = {},
+) {
+  if (blobs.length === 0) return
+  const insert = tx.insert(cellKeyBlobs).values(blobs)
+  if (replace) {
+    await insert.onConflictDoUpdate({ target: [cellKeyBlobs.cellId, cellKeyBlobs.kind, cellKeyBlobs.epoch, cellKeyBlobs.slot], set: { blob: sql`excluded.blob`, createdAt: new Date() } })
+  } else {
+    await insert
+  }
 }
 
 /** The blobs a member may fetch: epoch keys sealed to them, and the cell-wide wrapped blobs. */

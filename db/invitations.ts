@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { and, eq, isNull } from 'drizzle-orm'
+import { z } from 'zod'
 import { recordAudit } from './audit.ts'
 import { type Database } from './database.ts'
 import { invitations, users } from './schema.ts'
@@ -33,6 +34,10 @@ export async function createInvitation(
   }: { email: string; purpose: InvitationPurpose; platformRole?: 'none' | 'platform_admin'; createdBy?: string | null; now?: Date },
 ): Promise<{ token: string; invitation: Invitation }> {
   const normalized = normalizeEmailAddress(email)
+  // The same rule as the login form's, or the person could register but never log in.
+  if (!z.string().min(1).max(254).email().safeParse(normalized).success) {
+    throw new InvitationError(`Adresse électronique invalide : ${normalized} / invalid e-mail address`)
+  }
   const [existing] = await db.select({ id: users.id }).from(users).where(eq(users.email, normalized))
   if (purpose === 'registration' && existing) {
     throw new InvitationError(`Un compte existe déjà pour ${normalized} / an account already exists`)

@@ -63,6 +63,11 @@ export function createApp({ build, config, logger, projectRoot }: CreateAppOptio
   app.use('/build', express.static(path.join(publicDirectory, 'build'), { immutable: true, maxAge: '1y', index: false }))
   app.use(express.static(publicDirectory, { maxAge: '1h', index: false }))
 
+  // Pages and data may carry personal data or wrapped keys: no cache keeps them unless a route says so.
+  app.use((_request, response, next) => {
+    response.setHeader('Cache-Control', 'no-store')
+    next()
+  })
   app.all(
     '*',
     createRequestHandler({

@@ -19,18 +19,18 @@ export const passwordSchema = z
 
 /** A 32-byte secret in canonical base64url: 43 characters, the last one carrying no stray bits. */
 export const secretSchema = z
-  .string({ invalid_type_error: 'Secret invalide.' })
+  .string({ required_error: 'Secret manquant.', invalid_type_error: 'Secret invalide.' })
   .regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'Secret invalide.')
 
 /** A wrapped key or public blob in base64url. */
 export const blobSchema = z
-  .string({ invalid_type_error: 'Donnée chiffrée invalide.' })
+  .string({ required_error: 'Donnée chiffrée manquante.', invalid_type_error: 'Donnée chiffrée invalide.' })
   .min(16, 'Donnée chiffrée invalide.')
   .max(4096, 'Donnée chiffrée trop longue.')
   .regex(/^[A-Za-z0-9_-]+$/, 'Donnée chiffrée invalide.')
 
 export const totpCodeSchema = z
-  .string({ required_error: 'Indiquez le code à 6 chiffres.' })
+  .string({ required_error: 'Indiquez le code à 6 chiffres.', invalid_type_error: 'Le code doit compter exactement 6 chiffres.' })
   .trim()
   .regex(/^\d{6}$/, 'Le code doit compter exactement 6 chiffres.')
 
@@ -43,8 +43,8 @@ const identityFields = {
     // eslint-disable-next-line no-control-regex -- refusing control characters is the point
     .regex(/^[^\u0000-\u001f\u007f]*$/, 'Le nom contient des caractères non imprimables.'),
   profession: z.enum(PROFESSION_CODES, { errorMap: () => ({ message: 'Choisissez votre profession dans la liste.' }) }),
-  rppsNumber: z.string().trim().max(20).optional().default(''),
-  adeliNumber: z.string().trim().max(20).optional().default(''),
+  rppsNumber: z.string({ invalid_type_error: 'Numéro RPPS invalide.' }).trim().max(20, 'Numéro RPPS invalide.').optional().default(''),
+  adeliNumber: z.string({ invalid_type_error: 'Numéro ADELI invalide.' }).trim().max(20, 'Numéro ADELI invalide.').optional().default(''),
 }
 
 type IdentityValues = { profession: string; rppsNumber: string; adeliNumber: string }
@@ -91,7 +91,7 @@ export const registrationFormSchema = z
   .object({
     ...identityFields,
     password: passwordSchema,
-    passwordConfirmation: z.string(),
+    passwordConfirmation: z.string({ required_error: 'Confirmez le mot de passe.' }),
   })
   .superRefine((values, context) => {
     checkProfessionalIdentifier(values, context)
@@ -102,7 +102,7 @@ export const registrationFormSchema = z
 
 export const registrationRequestSchema = z
   .object({
-    token: z.string().min(20).max(100),
+    token: z.string({ required_error: 'Lien d’invitation manquant.', invalid_type_error: 'Lien d’invitation invalide.' }).min(20, 'Lien d’invitation invalide.').max(100, 'Lien d’invitation invalide.'),
     ...identityFields,
     authSecret: secretSchema,
     recoveryAuthSecret: secretSchema,

@@ -18,12 +18,7 @@ function createLucia(db: Database) {
   const adapter = new DrizzlePostgreSQLAdapter(db as never, sessions, users)
   return new Lucia(adapter, {
     sessionExpiresIn: new TimeSpan(SESSION_IDLE_MINUTES, 'm'),
-    sessionCookie: {
-      name: SESSION_COOKIE,
-      // A browser-session cookie: the server decides expiry (idle and absolute).
-      expires: false,
-      attributes: { secure: (process.env.PUBLIC_ORIGIN ?? '').startsWith('https:'), sameSite: 'lax' },
-    },
+    sessionCookie: { name: SESSION_COOKIE, attributes: { secure: secureCookies(), sameSite: 'lax' } },
     getSessionAttributes: attributes => ({
       mfaVerified: attributes.mfaVerified,
       absoluteExpiresAt: new Date(attributes.absoluteExpiresAt),
@@ -49,6 +44,18 @@ declare module 'lucia' {
   }
 }
 
+function secureCookies(): boolean {
+  return (process.env.PUBLIC_ORIGIN ?? '').startsWith('https:')
+}
+
+/**
+ * A browser-session cookie (no Max-Age, no Expires): closing the browser forgets it, and the server
+ * decides expiry (idle and absolute). lucia 3 always sets a Max-Age, so the header is written here.
+ */
+function sessionCookieHeader(token: string): string {
+  return [`${SESSION_COOKIE}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', ...(secureCookies() ? ['Secure'] : [])].join('; ')
+}
+
 const cache = new WeakMap<Database, ReturnType<typeof createLucia>>()
 export function lucia() {
   const db = database()
@@ -68,7 +75,7 @@ export async function createUserSession({ userId, mfaVerified, userAgent }: { us
   const token = newToken()
   const absoluteExpiresAt = new Date(Date.now() + SESSION_ABSOLUTE_HOURS * 3_600_000)
   await lucia().createSession(userId, { mfaVerified, absoluteExpiresAt, userAgent: userAgent.slice(0, 200) }, { sessionId: hashToken(token) })
-  return { token, cookie: lucia().createSessionCookie(token).serialize() }
+  return { token, cookie: sessionCookieHeader(token) }
 }
 
 export function blankSessionCookie(): string {
@@ -101,7 +108,7 @@ export async function upgradeSessionAfterSecondFactor({ session, request }: { se
     { sessionId: hashToken(token) },
   )
   await lucia().invalidateSession(session.id)
-  return { cookie: lucia().createSessionCookie(token).serialize() }
+  return { cookie: sessionCookieHeader(token) }
 }
 
 export async function revokeSession(sessionId: string) {

@@ -60,8 +60,10 @@ const registry = globalThis as { __celluleThrottles?: ReturnType<typeof createTh
 
 function createThrottles() {
   return {
-    /** Password step: 5 free failures per account or address, then 30 s, 1 min, 2 min … up to 15 min. */
+    /** Password step: 5 free failures per account, then 30 s, 1 min, 2 min … up to 15 min. */
     login: new Throttle({ freeFailures: 5, baseDelayMs: 30_000, maxDelayMs: 15 * MINUTE, forgetAfterMs: 60 * MINUTE }),
+    /** Per client address, looser: a hospital or town hall puts many people behind one address. */
+    address: new Throttle({ freeFailures: 50, baseDelayMs: 30_000, maxDelayMs: 15 * MINUTE, forgetAfterMs: 60 * MINUTE }),
     totp: new Throttle({ freeFailures: 5, baseDelayMs: 30_000, maxDelayMs: 15 * MINUTE, forgetAfterMs: 60 * MINUTE }),
     recovery: new Throttle({ freeFailures: 5, baseDelayMs: 60_000, maxDelayMs: 30 * MINUTE, forgetAfterMs: 120 * MINUTE }),
     /** Pre-login and registration count every request, not only failures (they cannot fail visibly). */

@@ -34,6 +34,11 @@ function readPin({ cellId, userId }: { cellId: string; userId: string }): Roster
   }
 }
 
+/** Whether this browser has already seen (and pinned) a roster for the cell. */
+export function hasRosterPin({ cellId, userId }: { cellId: string; userId: string }): boolean {
+  return readPin({ cellId, userId }) !== undefined
+}
+
 /**
  * Replays the roster from genesis and compares it with what this browser saw before (rollback,
  * fork). Any failure is an alarm: the page must show no cell content.

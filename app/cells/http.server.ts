@@ -1,3 +1,4 @@
+import { isUniqueViolation } from '#app/utils/db-errors.server.ts'
 import { jsonError } from '#app/utils/http.server.ts'
 
 /** Two clients appending at the same roster position: the second gets a clear 409, not a 500. */
@@ -5,8 +6,7 @@ export async function withRosterRace<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work()
   } catch (error) {
-    const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code
-    if (code === '23505') throw jsonError(409, 'Le registre a changé entre-temps (une autre action a eu lieu). Rechargez la page et recommencez.')
+    if (isUniqueViolation(error)) throw jsonError(409, 'Le registre a changé entre-temps (une autre action a eu lieu). Rechargez la page et recommencez.')
     throw error
   }
 }

@@ -11,8 +11,27 @@ type Writer = Pick<Database, 'insert' | 'update' | 'delete' | 'select'>
  * Stores what a rotation produced in the coordinator's browser. The new epoch must be the roster's,
  * and its key sealed to exactly the recipients the roster names (no more, no fewer).
  */
-export async function storeRotation({ tx, cellId, state, rotation }: { tx: Writer; cellId: string; state: RosterState; rotation: z.infer<typeof rotationSchema> }) {
+export async function storeRotation({
+  tx,
+  cellId,
+  state,
+  rotation,
+  linkTypes,
+}: {
+  tx: Writer
+  cellId: string
+  state: RosterState
+  rotation: z.infer<typeof rotationSchema>
+  /** The types of the links just appended: the body must carry what they announce. */
+  linkTypes: readonly string[]
+}) {
+  const rotates = linkTypes.includes('rotate_epoch')
+  const publishesIntake = linkTypes.includes('publish_intake_key')
+  if (rotates !== (rotation.epoch !== null)) throw jsonError(422, 'La nouvelle époque annoncée par le registre et les clés envoyées ne concordent pas.')
+  if (publishesIntake !== (rotation.intake !== null)) throw jsonError(422, 'La nouvelle clé de saisine annoncée par le registre manque (ou est en trop).')
   if (rotation.epoch === null) return
+  if (rotation.epoch > 0 && rotation.previousEpoch === null) throw jsonError(422, 'Le lien vers l’époque précédente manque : l’historique deviendrait illisible.')
+  if (rotation.indexKey === null) throw jsonError(422, 'La clé d’index de la cellule doit être rescellée sous la nouvelle époque.')
   const epoch = state.epochs.get(rotation.epoch)
   if (!epoch || state.currentEpoch !== rotation.epoch) throw jsonError(422, 'Nouvelle époque absente du registre.')
   const sealedTo = Object.keys(rotation.envelopes).sort()

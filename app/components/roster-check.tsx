@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import { checkRoster, fetchRoster, type RosterCheck, type RosterResponse } from '#app/cells/cell-client.ts'
+import { checkRoster, fetchRoster, hasRosterPin, type RosterCheck, type RosterResponse } from '#app/cells/cell-client.ts'
 
 export type CheckedRoster = { response: RosterResponse; check: Extract<RosterCheck, { ok: true }> }
 
@@ -16,7 +16,10 @@ export function RosterGate({ cellId, userId, children }: { cellId: string; userI
       try {
         const response = await fetchRoster(cellId)
         if (response.links.length === 0) {
-          if (!cancelled) setState({ kind: 'error', message: 'Cette cellule n’a pas encore été fondée par sa coordination.' })
+          if (cancelled) return
+          // An empty roster after this browser saw one is the ultimate rollback.
+          if (hasRosterPin({ cellId, userId })) setState({ kind: 'alarm', message: 'le registre déjà vu a disparu (retour en arrière)' })
+          else setState({ kind: 'error', message: 'Cette cellule n’a pas encore été fondée par sa coordination.' })
           return
         }
         const check = await checkRoster({ cellId, links: response.links, userId })

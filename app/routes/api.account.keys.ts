@@ -16,7 +16,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
       wrappedAccountKey: user.wrappedAccountKey,
       wrappedIdentitySecrets: user.wrappedIdentitySecrets,
       kdf: { algorithm: 'argon2id13', opsLimit: user.kdfOpsLimit, memLimitBytes: user.kdfMemLimitBytes, saltSeed: user.saltSeed },
-    },
-    { headers: { 'Cache-Control': 'no-store' } },
+    }
   )
 }

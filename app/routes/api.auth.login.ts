@@ -17,13 +17,15 @@ export const loader = postOnly
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { email, authSecret } = await readJson(request, loginRequestSchema)
-  const keys = [`account:${normalizeEmailAddress(email)}`, `ip:${context.clientIp}`]
+  const keys = [`account:${normalizeEmailAddress(email)}`]
+  const addressKeys = [`ip:${context.clientIp}`]
   const limiter = throttles().login
+  const addressLimiter = throttles().address
   const db = database()
   const user = await findUserByEmail(db, email)
   const audit = { actorUserId: user?.id ?? null, ipAddress: context.clientIp }
 
-  const wait = limiter.retryAfterSeconds(keys)
+  const wait = Math.max(limiter.retryAfterSeconds(keys), addressLimiter.retryAfterSeconds(addressKeys))
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.login', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     return tooManyAttempts(wait)
@@ -31,6 +33,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const valid = await verifySecret({ hash: user?.authSecretHash, secret: fromBase64Url(authSecret) })
   if (!user || !valid) {
     limiter.recordFailure(keys)
+    addressLimiter.recordFailure(addressKeys)
     await recordAudit(db, { type: 'auth.login', outcome: 'failure', data: { reason: 'bad_credentials' } }, audit)
     return jsonError(401, WRONG_CREDENTIALS)
   }
@@ -39,6 +42,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { cookie } = await createUserSession({ userId: user.id, mfaVerified: false, userAgent: request.headers.get('user-agent') ?? '' })
   return Response.json(
     { next: user.totpEnabledAt ? 'totp' : 'enroll', userId: user.id },
-    { headers: { 'Set-Cookie': cookie, 'Cache-Control': 'no-store' } },
+    { headers: { 'Set-Cookie': cookie } }
   )
 }

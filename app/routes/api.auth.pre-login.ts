@@ -31,7 +31,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
       opsLimit: user?.kdfOpsLimit ?? DEFAULT_KDF.opsLimit,
       memLimitBytes: user?.kdfMemLimitBytes ?? DEFAULT_KDF.memLimitBytes,
       saltSeed,
-    },
-    { headers: { 'Cache-Control': 'no-store' } },
+    }
   )
 }

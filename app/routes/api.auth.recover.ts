@@ -22,13 +22,15 @@ export const loader = postOnly
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const body = await readJson(request, recoveryRequestSchema)
-  const keys = [`account:${normalizeEmailAddress(body.email)}`, `ip:${context.clientIp}`]
+  const keys = [`account:${normalizeEmailAddress(body.email)}`]
+  const addressKeys = [`ip:${context.clientIp}`]
   const limiter = throttles().recovery
+  const addressLimiter = throttles().address
   const db = database()
   const user = await findUserByEmail(db, body.email)
   const audit = { actorUserId: user?.id ?? null, ipAddress: context.clientIp }
 
-  const wait = limiter.retryAfterSeconds(keys)
+  const wait = Math.max(limiter.retryAfterSeconds(keys), addressLimiter.retryAfterSeconds(addressKeys))
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.recovered', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     return tooManyAttempts(wait)
@@ -36,6 +38,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const valid = await verifySecret({ hash: user?.recoverySecretHash, secret: fromBase64Url(body.recoveryAuthSecret) })
   if (!user || !valid) {
     limiter.recordFailure(keys)
+    addressLimiter.recordFailure(addressKeys)
     await recordAudit(db, { type: 'auth.recovered', outcome: 'failure', data: { reason: 'bad_recovery_code' } }, audit)
     return jsonError(401, REFUSED)
   }

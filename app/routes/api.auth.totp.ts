@@ -35,14 +35,20 @@ export async function action({ request, context }: ActionFunctionArgs) {
       401,
       check.reason === 'replayed'
         ? 'Ce code a déjà été utilisé. Attendez le code suivant de votre application.'
-        : 'Code incorrect. Vérifiez l’heure de votre téléphone et saisissez le code affiché.',
+        : 'Code incorrect. Vérifiez l’heure de votre téléphone et saisissez le code affiché.'
     )
   }
-  limiter.recordSuccess(keys)
-  await db.transaction(async tx => {
-    await recordTotpStep(tx, { userId: user.id, step: check.step })
+  const accepted = await db.transaction(async tx => {
+    if (!(await recordTotpStep(tx, { userId: user.id, step: check.step }))) return false
     await recordAudit(tx, { type: 'auth.mfa', outcome: 'success', data: {} }, audit)
+    return true
   })
+  if (!accepted) {
+    limiter.recordFailure(keys)
+    await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: 'replayed' } }, audit)
+    return jsonError(401, 'Ce code a déjà été utilisé. Attendez le code suivant de votre application.')
+  }
+  limiter.recordSuccess(keys)
   const { cookie } = await upgradeSessionAfterSecondFactor({ session, request })
   return Response.json(
     {
@@ -51,6 +57,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
       wrappedIdentitySecrets: user.wrappedIdentitySecrets,
       identityPublic: user.identityPublic,
     },
-    { headers: { 'Set-Cookie': cookie, 'Cache-Control': 'no-store' } },
+    { headers: { 'Set-Cookie': cookie } }
   )
 }

@@ -26,9 +26,10 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const identity = await registeredIdentity(db, principal.userId)
   const charter = await findCharterVersion(db, { cellId, version: 1 })
   if (!invitation || invitation.cellId !== cellId || invitation.kind !== 'founding') return jsonError(404, 'Invitation introuvable.')
-  if (invitation.status !== 'pending' || invitation.expiresAt < new Date()) return jsonError(410, 'Cette invitation n’est plus valable.')
+  // Who it is for first: someone else learns nothing about the invitation's state.
   const user = await findUserById(db, principal.userId)
   if (user?.email !== invitation.email) return jsonError(403, 'Cette invitation a été adressée à une autre personne.')
+  if (invitation.status !== 'pending' || invitation.expiresAt < new Date()) return jsonError(410, 'Cette invitation n’est plus valable.')
   if (!charter || charter.hash !== body.charterHash) return jsonError(409, 'La charte a changé : rechargez la page.')
   checkCharterSignature({ identity, cellId, version: 1, hash: body.charterHash, signature: body.charterSignature })
 

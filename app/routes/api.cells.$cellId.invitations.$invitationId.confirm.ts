@@ -22,7 +22,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const body = await readJson(request, confirmInvitationSchema)
   const db = database()
   const cellId = principal.cell.id
-  const invitation = await findCellInvitation(db, params.invitationId ?? '')
+  const invitationId = params.invitationId ?? ''
+  const invitation = /^[0-9a-f-]{36}$/i.test(invitationId) ? await findCellInvitation(db, invitationId) : undefined
   if (!invitation || invitation.cellId !== cellId || invitation.kind === 'founding') return jsonError(404, 'Invitation introuvable.')
   if (invitation.status !== 'answered' || !invitation.answeredBy) return jsonError(409, 'La personne invitée n’a pas encore saisi son code.')
   const newcomerId = invitation.answeredBy
@@ -48,7 +49,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       if (parsed.length !== 1 || !keys || !sameKeys({ identity, keys })) throw jsonError(422, 'Le maillon doit porter les clés enregistrées de la personne invitée.')
       if (keys && 'role' in keys && keys.role !== invitation.role) throw jsonError(422, 'Le rôle signé diffère du rôle de l’invitation.')
       if (needsKey && body.cellKeyEnvelope && state.currentEpoch !== undefined) {
-        await insertKeyBlobs(tx, [{ cellId, kind: 'cell_epoch_key', epoch: state.currentEpoch, slot: newcomerId, blob: body.cellKeyEnvelope }])
+        // A re-admitted member's new envelope replaces the one sealed to their lost keys.
+        await insertKeyBlobs(tx, [{ cellId, kind: 'cell_epoch_key', epoch: state.currentEpoch, slot: newcomerId, blob: body.cellKeyEnvelope }], { replace: invitation.kind === 'readmission' })
       }
       if (invitation.kind === 'readmission') await markKeysConfirmed(tx, { cellId, userId: newcomerId })
       else await upsertActiveMembership(tx, { cellId, userId: newcomerId, role: invitation.role })

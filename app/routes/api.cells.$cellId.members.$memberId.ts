@@ -50,7 +50,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       const targets = change && 'memberId' in change ? change.memberId : undefined
       if (targets !== memberId) throw jsonError(422, 'Le premier maillon doit viser ce membre.')
       if (state.rotationRequired) throw jsonError(422, 'La rotation des clés manque : le membre retiré pourrait encore lire la suite.')
-      await storeRotation({ tx, cellId, state, rotation: body })
+      await storeRotation({ tx, cellId, state, rotation: body, linkTypes: parsed.map(link => link.payload.type) })
       if (body.intent === 'remove') {
         await markMembershipRemoved(tx, { cellId, userId: memberId })
         const sessionsRevoked = await revokeAllSessions(tx, memberId)

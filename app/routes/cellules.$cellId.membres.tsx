@@ -48,13 +48,89 @@ type Member = ReturnType<typeof useLoaderData<typeof loader>>['members'][number]
 export default function Members() {
   const data = useLoaderData<typeof loader>()
   const revalidator = useRevalidator()
+  const [notice, setNotice] = useState<{ kind: 'error' | 'success'; text: string } | null>(null)
+  const done = (message: { kind: 'error' | 'success'; text: string }) => {
+    setNotice(message)
+    revalidator.revalidate()
+  }
   return (
     <>
       <CellNav cellId={data.cell.id} cellName={data.cell.name} allowed={data.nav} />
       <h1>Membres</h1>
+      {notice ? <FormMessage kind={notice.kind}>{notice.text}</FormMessage> : null}
+      <RosterGate cellId={data.cell.id} userId={data.userId}>
+        {(roster, reload) => (
+          <>
+            <MemberTable members={data.members} roster={roster} />
+            {data.canInvite ? <InviteForm cellId={data.cell.id} /> : null}
+            {data.manage ? (
+              <section aria-labelledby="gestion-titre">
+                <h2 id="gestion-titre">Confirmer, modifier, retirer</h2>
+                <p>Ces opérations signent le registre et renouvellent les clés depuis votre navigateur.</p>
+                <KeyUnlock>
+                  {keys => (
+                    <>
+                      {data.invitations.length > 0 ? (
+                        <>
+                          <h3>Invitations en cours</h3>
+                          <ul>
+                            {data.invitations.map(invitation => (
+                              <PendingInvitation
+                                key={invitation.id}
+                                invitation={invitation}
+                                roster={roster}
+                                keys={keys}
+                                onDone={() => {
+                                  reload()
+                                  done({ kind: 'success', text: `${invitation.email} fait maintenant partie de la cellule.` })
+                                }}
+                              />
+                            ))}
+                          </ul>
+                        </>
+                      ) : null}
+                      <h3>Membres</h3>
+                      <ul>
+                        {data.members
+                          .filter(member => member.userId !== data.userId && roster.check.state.members.get(member.userId)?.active)
+                          .map(member => (
+                            <MemberActions
+                              key={member.userId}
+                              member={member}
+                              roster={roster}
+                              keys={keys}
+                              onDone={message => {
+                                reload()
+                                done(message)
+                              }}
+                            />
+                          ))}
+                      </ul>
+                    </>
+                  )}
+                </KeyUnlock>
+              </section>
+            ) : null}
+          </>
+        )}
+      </RosterGate>
+    </>
+  )
+}
+
+/**
+ * Who is a member is what the signed roster says; the server's list only supplies names. Anyone the
+ * server lists without a roster link is shown apart, as not recognised.
+ */
+function MemberTable({ members, roster }: { members: Member[]; roster: CheckedRoster }) {
+  const state = roster.check.state
+  const inRoster = members.filter(member => state.members.get(member.userId)?.active)
+  const unknown = members.filter(member => !state.members.get(member.userId)?.active)
+  return (
+    <>
       <div className="fr-table">
         <table>
-          <caption className="fr-sr-only">Membres de la cellule et leurs rôles</caption>
+          <caption className="fr-sr-only">Membres de la cellule inscrits au registre signé, et leurs rôles</caption>
           <thead>
             <tr>
               <th scope="col">Nom</th>
@@ -63,59 +139,46 @@ export default function Members() {
             </tr>
           </thead>
           <tbody>
-            {data.members.map(member => (
-              <tr key={member.userId}>
-                <td>
-                  {member.displayName}
-                  {member.needsReadmission ? <span className="fr-badge fr-badge--warning fr-badge--sm fr-ml-1w">Réadmission requise</span> : null}
-                </td>
-                <td>{member.profession}</td>
-                <td>{ROLE_LABELS[member.role]}</td>
-              </tr>
-            ))}
+            {inRoster.map(member => {
+              const role = state.members.get(member.userId)?.role ?? member.role
+              return (
+                <tr key={member.userId}>
+                  <td>
+                    {member.displayName}
+                    {member.needsReadmission ? <span className="fr-badge fr-badge--warning fr-badge--sm fr-ml-1w">Réadmission requise</span> : null}
+                  </td>
+                  <td>{member.profession}</td>
+                  <td>{ROLE_LABELS[role]}</td>
+                </tr>
+              )
+            })}
           </tbody>
         </table>
       </div>
-      {data.canInvite ? <InviteForm cellId={data.cell.id} /> : null}
-      {data.manage ? (
-        <section aria-labelledby="gestion-titre">
-          <h2 id="gestion-titre">Confirmer, modifier, retirer</h2>
-          <p>Ces opérations signent le registre et renouvellent les clés depuis votre navigateur.</p>
-          <RosterGate cellId={data.cell.id} userId={data.userId}>
-            {(roster, reload) => (
-              <KeyUnlock>
-                {keys => (
-                  <>
-                    {data.invitations.length > 0 ? (
-                      <>
-                        <h3>Invitations en cours</h3>
-                        <ul>
-                          {data.invitations.map(invitation => (
-                            <PendingInvitation key={invitation.id} invitation={invitation} roster={roster} keys={keys} onDone={() => { reload(); revalidator.revalidate() }} />
-                          ))}
-                        </ul>
-                      </>
-                    ) : null}
-                    <h3>Membres</h3>
-                    <ul>
-                      {data.members
-                        .filter(member => member.userId !== data.userId)
-                        .map(member => (
-                          <MemberActions key={member.userId} member={member} roster={roster} keys={keys} onDone={() => { reload(); revalidator.revalidate() }} />
-                        ))}
-                    </ul>
-                  </>
-                )}
-              </KeyUnlock>
-            )}
-          </RosterGate>
-        </section>
+      {unknown.length > 0 ? (
+        <div className="fr-alert fr-alert--warning fr-mb-4w" role="alert" data-testid="membres-hors-registre">
+          <h2 className="fr-alert__title">Personnes non reconnues par le registre</h2>
+          <p>
+            Le serveur présente comme membres des personnes qu’aucun maillon signé du registre n’a ajoutées :{' '}
+            {unknown.map(member => member.displayName).join(', ')}. Elles ne reçoivent aucune clé ; prévenez la coordination et le ou la DPO.
+          </p>
+        </div>
       ) : null}
     </>
   )
 }
 
-function MemberActions({ member, roster, keys, onDone }: { member: Member; roster: CheckedRoster; keys: UnlockedKeys; onDone: () => void }) {
+function MemberActions({
+  member,
+  roster,
+  keys,
+  onDone,
+}: {
+  member: Member
+  roster: CheckedRoster
+  keys: UnlockedKeys
+  onDone: (message: { kind: 'error' | 'success'; text: string }) => void
+}) {
   const [confirmRemoval, setConfirmRemoval] = useState(false)
   const [role, setRole] = useState<Member['role']>(member.role)
   const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null)
@@ -129,8 +192,7 @@ function MemberActions({ member, roster, keys, onDone }: { member: Member; roste
       const body = prepareRotation({ state: roster.check.state, blobs: roster.response.blobs, keys, change })
       const result = await postJson(`/api/cells/${roster.check.state.cellId}/members/${member.userId}`, { intent, ...body, ...(intent === 'set-role' ? { role } : {}) })
       if (!result.ok) return setMessage({ kind: 'error', text: result.error })
-      setMessage({ kind: 'success', text: intent === 'remove' ? `${member.displayName} a été retiré·e ; une nouvelle clé de cellule a été distribuée.` : 'Rôle modifié.' })
-      onDone()
+      onDone({ kind: 'success', text: intent === 'remove' ? `${member.displayName} a été retiré·e ; une nouvelle clé de cellule a été distribuée.` : `Rôle de ${member.displayName} modifié.` })
     } catch (cause) {
       setMessage({ kind: 'error', text: cause instanceof Error ? cause.message : 'L’opération a échoué.' })
     } finally {

@@ -4,7 +4,8 @@ import { useEffect, useState } from 'react'
 import { charterSigningMessage } from '#charter/hash.ts'
 import { fromBase64Url } from '#crypto/encoding.ts'
 import { verifySignature } from '#crypto/primitives.ts'
-import { listCharterSignatures, listMembers, listRosterLinks } from '#db/cells.ts'
+import { parseRosterLink } from '#crypto/roster-links.ts'
+import { listCharterSignatures, listMembers } from '#db/cells.ts'
 import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
@@ -28,18 +29,17 @@ const LINK_LABELS: Record<string, string> = {
 
 /** Roster history and charter signatures: members and the DPO see who did what, never a key or content. */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:roster:read' })
+  // The page names members and signatories: the members permission, not only the roster's (public keys).
+  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:members:read' })
   const db = database()
   const members = await listMembers(db, principal.cell.id)
   const names = new Map(members.map(member => [member.userId, member.displayName]))
-  const links = await listRosterLinks(db, principal.cell.id)
   const signatures = await listCharterSignatures(db, principal.cell.id)
   return {
     cell: { id: principal.cell.id, name: principal.cell.name },
     userId: principal.userId,
-    history: links.map(link => ({ seq: link.seq, type: LINK_LABELS[link.linkType] ?? link.linkType, author: names.get(link.authorId) ?? 'Personne inconnue', at: dateFormat.format(link.createdAt) })),
+    names: Object.fromEntries(names),
     signatures: signatures.map(signature => ({ ...signature, signedAt: dateFormat.format(signature.signedAt) })),
-    members: members.map(member => ({ displayName: member.displayName, role: member.role, status: member.status })),
     nav: navigationFlags(principal),
   }
 }
@@ -52,35 +52,47 @@ export default function RosterHistory() {
     <>
       <CellNav cellId={data.cell.id} cellName={data.cell.name} allowed={data.nav} />
       <h1>Registre et signatures</h1>
-      <h2>Historique du registre</h2>
-      <div className="fr-table">
-        <table>
-          <caption className="fr-sr-only">Maillons du registre signé de la cellule</caption>
-          <thead>
-            <tr>
-              <th scope="col">N°</th>
-              <th scope="col">Opération</th>
-              <th scope="col">Signée par</th>
-              <th scope="col">Date</th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.history.map(entry => (
-              <tr key={entry.seq}>
-                <td>{entry.seq}</td>
-                <td>{entry.type}</td>
-                <td>{entry.author}</td>
-                <td>{entry.at}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <h2>Signatures de la charte</h2>
       <RosterGate cellId={data.cell.id} userId={data.userId}>
-        {roster => <SignatureTable signatures={data.signatures} roster={roster} cellId={data.cell.id} />}
+        {roster => (
+          <>
+            <h2>Historique du registre</h2>
+            <HistoryTable roster={roster} names={data.names} />
+            <h2>Signatures de la charte</h2>
+            <SignatureTable signatures={data.signatures} roster={roster} cellId={data.cell.id} />
+          </>
+        )}
       </RosterGate>
     </>
+  )
+}
+
+/** The history as the validated links themselves say it (type, signer, date), not as the server lists it. */
+function HistoryTable({ roster, names }: { roster: CheckedRoster; names: Record<string, string> }) {
+  const entries = roster.response.links.map(link => parseRosterLink(link))
+  return (
+    <div className="fr-table">
+      <table>
+        <caption className="fr-sr-only">Maillons du registre signé de la cellule</caption>
+        <thead>
+          <tr>
+            <th scope="col">N°</th>
+            <th scope="col">Opération</th>
+            <th scope="col">Signée par</th>
+            <th scope="col">Date</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map(entry => (
+            <tr key={entry.seq}>
+              <td>{entry.seq}</td>
+              <td>{LINK_LABELS[entry.payload.type] ?? entry.payload.type}</td>
+              <td>{names[entry.authorId] ?? 'Personne inconnue'}</td>
+              <td>{dateFormat.format(new Date(entry.createdAtMs))}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   )
 }
 

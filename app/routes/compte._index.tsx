@@ -1,5 +1,5 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Form, Link, useLoaderData, useSearchParams } from '@remix-run/react'
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react'
 import { z } from 'zod'
 import { toBase64Url } from '#crypto/encoding.ts'
 import { openIdentityPublic, publicKeyFingerprint } from '#crypto/identity.ts'
@@ -59,9 +59,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function Account() {
   const account = useLoaderData<typeof loader>()
   const [searchParams] = useSearchParams()
+  const result = useActionData<{ error?: string; ok?: boolean }>()
   return (
     <>
       <h1>Mon compte</h1>
+      {result?.error ? <FormMessage kind="error">{result.error}</FormMessage> : null}
+      {result?.ok ? <FormMessage kind="success">Session révoquée.</FormMessage> : null}
       {searchParams.get('activation') === 'totp' ? (
         <FormMessage kind="success">La double authentification est activée. Elle vous sera demandée à chaque connexion.</FormMessage>
       ) : null}

@@ -25,7 +25,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     secret = generateTotpSecret()
     await setPendingTotpSecret(db, { userId: user.id, secret })
   }
-  return data(await totpEnrolment({ secret, email: user.email }), { headers: { 'Cache-Control': 'no-store' } })
+  return data(await totpEnrolment({ secret, email: user.email }), )
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -39,8 +39,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!user?.totpSecret || user.totpEnabledAt) throw redirect('/compte')
   const limiter = throttles().totp
   const keys = [`account:${user.id}`]
-  if (limiter.retryAfterSeconds(keys) > 0) {
-    return Response.json({ error: 'Trop de codes incorrects. Patientez quelques minutes avant de réessayer.' }, { status: 429 })
+  const wait = limiter.retryAfterSeconds(keys)
+  if (wait > 0) {
+    await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: 'throttled' } }, { actorUserId: user.id, ipAddress: context.clientIp })
+    return Response.json({ error: 'Trop de codes incorrects. Patientez quelques minutes avant de réessayer.' }, { status: 429, headers: { 'Retry-After': String(wait) } })
   }
   const check = checkTotp({ secret: user.totpSecret, email: user.email, code: code.data, lastStep: user.totpLastStep })
   if (!check.ok) {
@@ -48,11 +50,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: check.reason } }, { actorUserId: user.id, ipAddress: context.clientIp })
     return Response.json({ error: 'Code incorrect. Vérifiez que l’heure de votre téléphone est juste et saisissez le code affiché.' }, { status: 422 })
   }
-  limiter.recordSuccess(keys)
-  await db.transaction(async tx => {
-    await enableTotp(tx, { userId: user.id, step: check.step })
+  const enabled = await db.transaction(async tx => {
+    if (!(await enableTotp(tx, { userId: user.id, step: check.step }))) return false
     await recordAudit(tx, { type: 'auth.mfa_enrolled', outcome: 'success', data: {} }, { actorUserId: user.id, ipAddress: context.clientIp })
+    return true
   })
+  if (!enabled) return Response.json({ error: 'Ce code a déjà été utilisé. Attendez le code suivant de votre application.' }, { status: 422 })
+  limiter.recordSuccess(keys)
   const { cookie } = await upgradeSessionAfterSecondFactor({ session, request })
   throw redirect(suite, { headers: { 'Set-Cookie': cookie } })
 }

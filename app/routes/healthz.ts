@@ -3,8 +3,6 @@ import { getDatabaseHandle } from '#app/utils/db.server.ts'
 
 export async function loader() {
   const report = await checkHealth(getDatabaseHandle())
-  return Response.json(report, {
-    status: report.status === 'ok' ? 200 : 503,
-    headers: { 'Cache-Control': 'no-store' },
-  })
+  // Cache-Control: no-store comes from the server's default for every app response.
+  return Response.json(report, { status: report.status === 'ok' ? 200 : 503 })
 }

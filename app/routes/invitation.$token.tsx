@@ -24,7 +24,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
   const lookup = await lookupInvitation(database(), params.token ?? '')
   if (lookup.status !== 'valid') {
     const refusal = REFUSALS[lookup.status]
-    return data({ valid: false as const, title: refusal.title, body: refusal.body }, { status: refusal.status, headers: { 'Cache-Control': 'no-store' } })
+    return data({ valid: false as const, title: refusal.title, body: refusal.body }, { status: refusal.status })
   }
   const { invitation } = lookup
   const existing = invitation.purpose === 'account_reset' ? await findUserById(database(), invitation.userId) : undefined
@@ -37,7 +37,7 @@ export async function loader({ params }: LoaderFunctionArgs) {
       existing: existing ? { displayName: existing.displayName, profession: existing.profession ?? 'autre', rppsNumber: existing.rppsNumber ?? '', adeliNumber: existing.adeliNumber ?? '' } : null,
       kdf: { algorithm: 'argon2id13', opsLimit: DEFAULT_KDF.opsLimit, memLimitBytes: DEFAULT_KDF.memLimitBytes, saltSeed: invitation.saltSeed },
     },
-    { headers: { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' } },
+    { headers: { 'Referrer-Policy': 'no-referrer' } },
   )
 }
 

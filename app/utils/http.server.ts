@@ -1,11 +1,17 @@
 import { type z } from 'zod'
 
+/** JSON and form bodies alike: ciphertext and forms here are small; files will have their own route. */
 const MAX_JSON_BYTES = 64 * 1024
 
 export type FieldErrors = Record<string, string[]>
 
 export function jsonError(status: number, error: string, fieldErrors?: FieldErrors): Response {
   return Response.json({ error, ...(fieldErrors ? { fieldErrors } : {}) }, { status })
+}
+
+/** Refused before reading the body: close the connection so the unread bytes cannot poison a kept-alive socket. */
+function tooLarge(message: string): Response {
+  return Response.json({ error: message }, { status: 413, headers: { Connection: 'close' } })
 }
 
 /**
@@ -17,7 +23,7 @@ export async function readJson<Schema extends z.ZodTypeAny>(request: Request, sc
     throw jsonError(415, 'Format de requête non pris en charge : JSON attendu.')
   }
   const declared = Number(request.headers.get('content-length') ?? '0')
-  if (declared > MAX_JSON_BYTES) throw jsonError(413, 'Requête trop volumineuse.')
+  if (declared > MAX_JSON_BYTES) throw tooLarge('Requête trop volumineuse.')
   const text = await request.text()
   if (text.length > MAX_JSON_BYTES) throw jsonError(413, 'Requête trop volumineuse.')
   let body: unknown
@@ -43,8 +49,11 @@ export async function readForm(request: Request): Promise<FormData> {
   if (!type.includes('application/x-www-form-urlencoded') && !type.includes('multipart/form-data')) {
     throw jsonError(400, 'Formulaire attendu : rechargez la page et recommencez.')
   }
+  if (Number(request.headers.get('content-length') ?? '0') > MAX_JSON_BYTES) throw tooLarge('Formulaire trop volumineux.')
+  const text = await request.text()
+  if (text.length > MAX_JSON_BYTES) throw jsonError(413, 'Formulaire trop volumineux.')
   try {
-    return await request.formData()
+    return await new Request('http://form.invalid', { method: 'POST', headers: { 'content-type': type }, body: text }).formData()
   } catch {
     throw jsonError(400, 'Formulaire illisible : rechargez la page et recommencez.')
   }

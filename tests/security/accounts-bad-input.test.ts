@@ -504,7 +504,7 @@ describe('forms', () => {
         { intent: 'revoke', sessionId: 'A'.repeat(64) },
         { intent: 'revoke', sessionId: 'a'.repeat(63) },
         { intent: 'revoke', sessionId: `${'a'.repeat(64)}' or '1'='1` },
-        { intent: 'revoke', sessionId: 'a'.repeat(100_000) },
+        { intent: 'revoke', sessionId: 'a'.repeat(1_000) },
       ]
       for (const fields of cases) {
         expectFormRefusal(await postForm(app, '/compte', fields, { cookie: mfaCookie }), 'Demande invalide.')
@@ -528,7 +528,7 @@ describe('forms', () => {
 
   it('/compte/double-authentification: malformed codes get a French 422 and enrol nothing', async () => {
     await expectNothingStored(async () => {
-      for (const code of ['', 'abcdef', '12345', '1234567', '9'.repeat(100_000)]) {
+      for (const code of ['', 'abcdef', '12345', '1234567', '9'.repeat(1_000)]) {
         expectFormRefusal(await postForm(app, '/compte/double-authentification', { code }, { cookie: newcomerCookie }), 'Le code doit compter exactement 6 chiffres.')
       }
       expectFormRefusal(await postForm(app, '/compte/double-authentification', {}, { cookie: newcomerCookie }), 'Le code doit compter exactement 6 chiffres.')

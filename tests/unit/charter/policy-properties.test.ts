@@ -130,12 +130,12 @@ describe('policy properties', () => {
     }
   })
 
-  it('lets an unsigned member only read the cell home and read or sign the charter', () => {
+  it('lets an unsigned member only read the cell home, the roster (public keys, to check the charter) and read or sign the charter', () => {
     fc.assert(
       fc.property(request, input => {
         const membership = input.actor.membership
         fc.pre(membership !== null && !membership.signedCurrentCharter && actionScope(input.action) === 'cell')
-        if (can(input).allowed) expect(['cell:home:read', 'cell:charter:read', 'cell:charter:sign']).toContain(input.action)
+        if (can(input).allowed) expect(['cell:home:read', 'cell:roster:read', 'cell:charter:read', 'cell:charter:sign']).toContain(input.action)
       }),
       { numRuns: 2000 }
     )
