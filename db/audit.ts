@@ -25,7 +25,7 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('cell.member_invited'), outcome: z.literal('success'), data: z.object({ invitationId: z.string().uuid(), role: z.string(), kind: z.string() }) }),
   z.object({ type: z.literal('cell.member_confirmed'), outcome: z.literal('success'), data: z.object({ invitationId: z.string().uuid(), memberId: z.string().uuid(), role: z.string(), kind: z.string() }) }),
   z.object({ type: z.literal('cell.member_removed'), outcome: z.literal('success'), data: z.object({ memberId: z.string().uuid(), newEpoch: z.number().int().nullable(), sessionsRevoked: z.number().int() }) }),
-  z.object({ type: z.literal('cell.member_role_changed'), outcome: z.literal('success'), data: z.object({ memberId: z.string().uuid(), role: z.string(), newEpoch: z.number().int().nullable() }) }),
+  z.object({ type: z.literal('cell.member_role_changed'), outcome: z.literal('success'), data: z.object({ memberId: z.string().uuid(), role: z.string(), newEpoch: z.number().int().nullable(), sessionsRevoked: z.number().int() }) }),
   z.object({ type: z.literal('cell.charter_published'), outcome: z.literal('success'), data: z.object({ version: z.number().int() }) }),
   z.object({ type: z.literal('cell.charter_signed'), outcome: z.literal('success'), data: z.object({ version: z.number().int() }) }),
   z.object({ type: z.literal('cell.roster_attested'), outcome: z.literal('success'), data: z.object({ seq: z.number().int() }) }),

@@ -3,6 +3,7 @@ import { type RosterState } from '#crypto/roster.ts'
 import { type Database } from '#db/database.ts'
 import { insertKeyBlobs } from '#db/cells.ts'
 import { jsonError } from '#app/utils/http.server.ts'
+import { checkIntakeMatchesRoster } from './identity.server.ts'
 import { type rotationSchema } from './schemas.ts'
 
 type Writer = Pick<Database, 'insert' | 'update' | 'delete' | 'select'>
@@ -32,6 +33,7 @@ export async function storeRotation({
   if (rotation.epoch === null) return
   if (rotation.epoch > 0 && rotation.previousEpoch === null) throw jsonError(422, 'Le lien vers l’époque précédente manque : l’historique deviendrait illisible.')
   if (rotation.indexKey === null) throw jsonError(422, 'La clé d’index de la cellule doit être rescellée sous la nouvelle époque.')
+  if (rotation.intake) checkIntakeMatchesRoster({ bundle: rotation.intake.publicBundle, state, cellId })
   const epoch = state.epochs.get(rotation.epoch)
   if (!epoch || state.currentEpoch !== rotation.epoch) throw jsonError(422, 'Nouvelle époque absente du registre.')
   const sealedTo = Object.keys(rotation.envelopes).sort()

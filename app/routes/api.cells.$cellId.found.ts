@@ -4,7 +4,7 @@ import { recordAudit } from '#db/audit.ts'
 import { findCellInvitation, findCharterVersion, insertCharterSignature, insertKeyBlobs, markInvitation, upsertActiveMembership } from '#db/cells.ts'
 import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { withRosterRace } from '#app/cells/http.server.ts'
-import { checkCharterSignature, hexOf, registeredIdentity, sameKeys } from '#app/cells/identity.server.ts'
+import { checkCharterSignature, checkIntakeMatchesRoster, hexOf, registeredIdentity, sameKeys } from '#app/cells/identity.server.ts'
 import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
 import { foundCellSchema } from '#app/cells/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
@@ -50,6 +50,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       if (state.charter?.version !== 1 || hexOf(state.charter.charterHash) !== body.charterHash) {
         throw jsonError(422, 'Le registre doit porter la version 1 de la charte.')
       }
+      checkIntakeMatchesRoster({ bundle: body.intakePublic, state, cellId })
       await insertKeyBlobs(tx, [
         { cellId, kind: 'cell_epoch_key', epoch: 0, slot: principal.userId, blob: body.cellKeyEnvelope },
         { cellId, kind: 'intake_public', epoch: 0, slot: '0', blob: body.intakePublic },

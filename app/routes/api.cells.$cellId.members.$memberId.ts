@@ -58,7 +58,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       } else {
         if (change?.type !== 'set_role' || change.role !== body.role) throw jsonError(422, 'Le rôle signé diffère du rôle demandé.')
         await setMembershipRole(tx, { cellId, userId: memberId, role: body.role })
-        await recordAudit(tx, { type: 'cell.member_role_changed', outcome: 'success', data: { memberId, role: body.role, newEpoch: body.epoch } }, { actorUserId: principal.userId, cellId, ipAddress: context.clientIp })
+        // DESIGN §4: a role change ends the person's sessions, so no page keeps what the old role showed.
+        const sessionsRevoked = await revokeAllSessions(tx, memberId)
+        await recordAudit(
+          tx,
+          { type: 'cell.member_role_changed', outcome: 'success', data: { memberId, role: body.role, newEpoch: body.epoch, sessionsRevoked } },
+          { actorUserId: principal.userId, cellId, ipAddress: context.clientIp },
+        )
       }
     }),
   )

@@ -145,6 +145,27 @@ describe.skipIf(!chromiumAvailable())('accounts, as a new user would click them'
     expect(problems).toEqual([])
   })
 
+  it('refuses KDF parameters below the floor served by a hostile server, before sending anything', async () => {
+    const context = await browser.newContext({ locale: 'fr-FR' })
+    const hostile = await context.newPage()
+    const loginCalls: string[] = []
+    hostile.on('request', request => {
+      if (request.url().includes('/api/auth/login')) loginCalls.push(request.url())
+    })
+    await hostile.route('**/api/auth/pre-login', route =>
+      route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ algorithm: 'argon2id13', opsLimit: 1, memLimitBytes: 8 * 1024 * 1024, saltSeed: 'A'.repeat(43) }) }),
+    )
+    await hostile.goto(`${app.url}/connexion`)
+    await hostile.waitForFunction(() => Boolean((window as unknown as { __remixContext?: unknown }).__remixContext))
+    await hostile.waitForLoadState('networkidle')
+    await hostile.getByLabel('Adresse électronique').fill(EMAIL)
+    await hostile.getByLabel('Mot de passe', { exact: true }).fill('un-mot-de-passe-quelconque')
+    await hostile.getByRole('button', { name: 'Se connecter' }).click()
+    await expect.poll(() => hostile.getByRole('alert').allInnerTexts()).toContainEqual(expect.stringMatching(/trop faibles/))
+    expect(loginCalls).toEqual([])
+    await context.close()
+  })
+
   it('never lets a password leave the browser, reach the database or the logs', async () => {
     expect(requests.length).toBeGreaterThan(20)
     const loginCalls = requests.filter(request => request.url.endsWith('/api/auth/login'))

@@ -568,6 +568,7 @@ describe('forms', () => {
   })
 })
 
+// Fixed seeds: CI explores the same cases every run (a failure is reproducible, never a coin toss).
 describe('fuzz: arbitrary JSON bodies never cause a 5xx', () => {
   const base64ish = (length: number) => fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'), minLength: length, maxLength: length })
 
@@ -600,7 +601,7 @@ describe('fuzz: arbitrary JSON bodies never cause a 5xx', () => {
         const response = await postJson(app, target.path, body, { cookie: target.cookie() })
         expect(response.status).toBeLessThan(500)
       }),
-      { numRuns: 100, endOnFailure: true },
+      { numRuns: 100, endOnFailure: true, seed: 20_261_122 },
     )
     expect(await storedState(app)).toEqual(before)
   })
@@ -611,7 +612,7 @@ describe('fuzz: arbitrary JSON bodies never cause a 5xx', () => {
         const response = await callRaw(name, text, { 'Content-Type': 'application/json' })
         expect(response.status).toBeLessThan(500)
       }),
-      { numRuns: 80 },
+      { numRuns: 80, seed: 20_261_122 },
     )
   })
 })
