@@ -79,6 +79,19 @@ const server: Server = app.listen(config.PORT, config.HOST, () => {
   }
 })
 
+server.on('error', error => {
+  const code = (error as NodeJS.ErrnoException).code
+  const reason =
+    code === 'EADDRINUSE'
+      ? `le port ${config.PORT} est déjà utilisé (choisissez-en un autre avec PORT=…) / port ${config.PORT} is already in use`
+      : code === 'EACCES'
+        ? `accès refusé au port ${config.PORT} / permission denied for port ${config.PORT}`
+        : error.message
+  process.stderr.write(`Impossible d'écouter / cannot listen: ${reason}\n`)
+  // Close the embedded database cleanly (and release its lock) before leaving.
+  void database.close().finally(() => process.exit(1))
+})
+
 let shuttingDown = false
 async function shutdown(signal: string) {
   if (shuttingDown) return
