@@ -77,7 +77,8 @@ describe.skipIf(!chromiumAvailable())('public pages in Chromium', () => {
     await page.evaluate(() => ((window as unknown as { marker: boolean }).marker = true))
     await page.locator('#pied-de-page').getByRole('link', { name: 'Mentions légales' }).click()
     await page.waitForURL(`${app.url}/mentions-legales`)
-    expect(await page.locator('main h1').innerText()).toBe('Mentions légales')
+    // The address can change a frame before the new route renders.
+    await expect.poll(() => page.locator('main h1').innerText()).toBe('Mentions légales')
     expect(await page.evaluate(() => (window as unknown as { marker?: boolean }).marker)).toBe(true)
     expect(problems).toEqual([])
     await page.context().close()
