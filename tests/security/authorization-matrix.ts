@@ -93,7 +93,7 @@ function signedIn(outcome: Outcome): Expectation {
 }
 
 /** Only these actors are allowed; everyone else is denied. */
-function only(allowed: readonly Actor[]): Expectation {
+function allowedOnlyFor(allowed: readonly Actor[]): Expectation {
   return Object.fromEntries(ACTORS.map(actor => [actor, allowed.includes(actor) ? 'allow' : 'deny'])) as Expectation
 }
 
@@ -169,12 +169,12 @@ export const MATRIX: readonly MatrixRow[] = [
   { route: 'compte.mot-de-passe', method: 'GET', path: () => '/compte/mot-de-passe', rule: 'own password: both factors', expect: signedIn('allow') },
 
   // Platform administration
-  { route: 'admin._index', method: 'GET', path: () => '/admin', rule: 'platform:cells:list', expect: only(['platformAdmin']) },
-  { route: 'admin._index', method: 'POST', label: 'create cell', path: () => '/admin?index', body: () => ({ form: { name: '' } }), rule: 'platform:cell:create', expect: only(['platformAdmin']) },
+  { route: 'admin._index', method: 'GET', path: () => '/admin', rule: 'platform:cells:list', expect: allowedOnlyFor(['platformAdmin']) },
+  { route: 'admin._index', method: 'POST', label: 'create cell', path: () => '/admin?index', body: () => ({ form: { name: '' } }), rule: 'platform:cell:create', expect: allowedOnlyFor(['platformAdmin']) },
 
   // Cells: pages
   { route: 'cellules._index', method: 'GET', path: () => '/cellules', rule: 'my cells: both factors, own memberships only', expect: signedIn('allow') },
-  { route: 'cellules.$cellId._index', method: 'GET', path: fixtures => `/cellules/${fixtures.cellId}`, rule: 'cell:home:read (all roles, before signature)', expect: only(CELL_ROLES_BEFORE_SIGNATURE) },
+  { route: 'cellules.$cellId._index', method: 'GET', path: fixtures => `/cellules/${fixtures.cellId}`, rule: 'cell:home:read (all roles, before signature)', expect: allowedOnlyFor(CELL_ROLES_BEFORE_SIGNATURE) },
   { route: 'cellules.$cellId._index', method: 'GET', label: 'unknown cell', path: fixtures => `/cellules/${fixtures.unknownCellId}`, rule: 'a missing cell is a 404', expect: HIDDEN },
   {
     route: 'cellules.$cellId._index',
@@ -183,10 +183,10 @@ export const MATRIX: readonly MatrixRow[] = [
     path: fixtures => `/cellules/${fixtures.cellId}?index`,
     body: () => ({ form: { intent: 'habilitations-reviewed' } }),
     rule: 'cell:habilitation:review (coordinator, charter signed)',
-    expect: only(COORDINATOR),
+    expect: allowedOnlyFor(COORDINATOR),
   },
-  { route: 'cellules.$cellId.charte', method: 'GET', path: fixtures => `/cellules/${fixtures.cellId}/charte`, rule: 'cell:charter:read (all roles, before signature: rule 1)', expect: only(CELL_ROLES_BEFORE_SIGNATURE) },
-  { route: 'cellules.$cellId.membres', method: 'GET', path: fixtures => `/cellules/${fixtures.cellId}/membres`, rule: 'cell:members:read (all roles, charter signed)', expect: only(CELL_ROLES_SIGNED) },
+  { route: 'cellules.$cellId.charte', method: 'GET', path: fixtures => `/cellules/${fixtures.cellId}/charte`, rule: 'cell:charter:read (all roles, before signature: rule 1)', expect: allowedOnlyFor(CELL_ROLES_BEFORE_SIGNATURE) },
+  { route: 'cellules.$cellId.membres', method: 'GET', path: fixtures => `/cellules/${fixtures.cellId}/membres`, rule: 'cell:members:read (all roles, charter signed)', expect: allowedOnlyFor(CELL_ROLES_SIGNED) },
   {
     route: 'cellules.$cellId.registre',
     method: 'GET',
@@ -195,13 +195,13 @@ export const MATRIX: readonly MatrixRow[] = [
     // the charter: what cell:members:read guards. Reading the roster before signing is for the keys
     // (the API row below), not for the names (issue 5: a new version suspends access until signed).
     rule: 'cell:members:read for its member list (all roles incl. DPO, charter signed)',
-    expect: only(CELL_ROLES_SIGNED),
+    expect: allowedOnlyFor(CELL_ROLES_SIGNED),
   },
-  { route: 'rejoindre.$invitationId', method: 'GET', path: fixtures => `/rejoindre/${fixtures.memberInvitationId}`, rule: 'invitation page: the invitee only (invitation addressed to the non-member)', expect: only(['nonMember']) },
+  { route: 'rejoindre.$invitationId', method: 'GET', path: fixtures => `/rejoindre/${fixtures.memberInvitationId}`, rule: 'invitation page: the invitee only (invitation addressed to the non-member)', expect: allowedOnlyFor(['nonMember']) },
   { route: 'rejoindre.$invitationId', method: 'GET', label: 'unknown invitation', path: fixtures => `/rejoindre/${fixtures.unknownInvitationId}`, rule: 'a missing invitation is a 404', expect: HIDDEN },
 
   // Cells: API
-  { route: 'api.cells.$cellId.roster', method: 'GET', path: fixtures => `/api/cells/${fixtures.cellId}/roster`, rule: 'cell:roster:read (all roles incl. DPO, before signature)', expect: only(CELL_ROLES_BEFORE_SIGNATURE) },
+  { route: 'api.cells.$cellId.roster', method: 'GET', path: fixtures => `/api/cells/${fixtures.cellId}/roster`, rule: 'cell:roster:read (all roles incl. DPO, before signature)', expect: allowedOnlyFor(CELL_ROLES_BEFORE_SIGNATURE) },
   { route: 'api.cells.$cellId.roster', method: 'GET', label: 'unknown cell', path: fixtures => `/api/cells/${fixtures.unknownCellId}/roster`, rule: 'a missing cell is a 404', expect: HIDDEN },
   {
     route: 'api.cells.$cellId.roster',
@@ -210,7 +210,7 @@ export const MATRIX: readonly MatrixRow[] = [
     path: fixtures => `/api/cells/${fixtures.cellId}/roster`,
     body: () => ({ json: { links: [GARBAGE_LINK] } }),
     rule: 'cell:roster:attest (key holders, charter signed)',
-    expect: only(KEY_HOLDERS_SIGNED),
+    expect: allowedOnlyFor(KEY_HOLDERS_SIGNED),
   },
   {
     route: 'api.cells.$cellId.charter',
@@ -219,7 +219,7 @@ export const MATRIX: readonly MatrixRow[] = [
     path: fixtures => `/api/cells/${fixtures.cellId}/charter`,
     body: () => ({ json: { intent: 'sign', version: 2, hash: HEX_64, signature: SIGNATURE_86 } }),
     rule: 'cell:charter:sign (all roles, before signature)',
-    expect: only(CELL_ROLES_BEFORE_SIGNATURE),
+    expect: allowedOnlyFor(CELL_ROLES_BEFORE_SIGNATURE),
   },
   {
     route: 'api.cells.$cellId.charter',
@@ -228,7 +228,7 @@ export const MATRIX: readonly MatrixRow[] = [
     path: fixtures => `/api/cells/${fixtures.cellId}/charter`,
     body: () => ({ json: { intent: 'publish', charter: {}, links: [GARBAGE_LINK], hash: HEX_64, signature: SIGNATURE_86 } }),
     rule: 'cell:charter:publish (coordinator, charter signed)',
-    expect: only(COORDINATOR),
+    expect: allowedOnlyFor(COORDINATOR),
   },
   postOnlyGet('api.cells.$cellId.charter', fixtures => `/api/cells/${fixtures.cellId}/charter`),
   {
@@ -249,7 +249,7 @@ export const MATRIX: readonly MatrixRow[] = [
       },
     }),
     rule: 'cell:invitation:accept + the founding invitation is addressed to you (issue 5: the invited coordinator founds)',
-    expect: only(['nonMember']),
+    expect: allowedOnlyFor(['nonMember']),
   },
   postOnlyGet('api.cells.$cellId.found', fixtures => `/api/cells/${fixtures.unfoundedCellId}/found`),
   {
@@ -258,7 +258,7 @@ export const MATRIX: readonly MatrixRow[] = [
     path: fixtures => `/api/cells/${fixtures.cellId}/invitations`,
     body: () => ({ json: {} }),
     rule: 'cell:member:invite (coordinator, charter signed)',
-    expect: only(COORDINATOR),
+    expect: allowedOnlyFor(COORDINATOR),
   },
   postOnlyGet('api.cells.$cellId.invitations', fixtures => `/api/cells/${fixtures.cellId}/invitations`),
   {
@@ -267,7 +267,7 @@ export const MATRIX: readonly MatrixRow[] = [
     path: fixtures => `/api/cells/${fixtures.cellId}/invitations/${fixtures.memberInvitationId}/confirm`,
     body: () => ({ json: { links: [GARBAGE_LINK] } }),
     rule: 'cell:member:confirm (coordinator, charter signed)',
-    expect: only(COORDINATOR),
+    expect: allowedOnlyFor(COORDINATOR),
   },
   {
     route: 'api.cells.$cellId.invitations.$invitationId.confirm',
@@ -276,7 +276,7 @@ export const MATRIX: readonly MatrixRow[] = [
     path: fixtures => `/api/cells/${fixtures.otherCellId}/invitations/${fixtures.memberInvitationId}/confirm`,
     body: () => ({ json: { links: [GARBAGE_LINK] } }),
     rule: 'tenant scoping: the coordinator of cell B cannot reach an invitation of cell A through cell B (404)',
-    expect: { ...only([]), otherCellMember: 'notfound' },
+    expect: { ...allowedOnlyFor([]), otherCellMember: 'notfound' },
   },
   postOnlyGet('api.cells.$cellId.invitations.$invitationId.confirm', fixtures => `/api/cells/${fixtures.cellId}/invitations/${fixtures.memberInvitationId}/confirm`),
   {
@@ -286,7 +286,7 @@ export const MATRIX: readonly MatrixRow[] = [
     path: fixtures => `/api/cells/${fixtures.cellId}/members/${fixtures.signedMemberId}`,
     body: () => ({ json: { intent: 'remove', ...ROTATION_SHAPE } }),
     rule: 'cell:member:remove (coordinator, charter signed)',
-    expect: only(COORDINATOR),
+    expect: allowedOnlyFor(COORDINATOR),
   },
   {
     route: 'api.cells.$cellId.members.$memberId',
@@ -295,7 +295,7 @@ export const MATRIX: readonly MatrixRow[] = [
     path: fixtures => `/api/cells/${fixtures.cellId}/members/${fixtures.signedMemberId}`,
     body: () => ({ json: { intent: 'set-role', role: 'associate', ...ROTATION_SHAPE } }),
     rule: 'cell:member:set-role (coordinator, charter signed)',
-    expect: only(COORDINATOR),
+    expect: allowedOnlyFor(COORDINATOR),
   },
   {
     route: 'api.cells.$cellId.members.$memberId',
@@ -304,7 +304,7 @@ export const MATRIX: readonly MatrixRow[] = [
     path: fixtures => `/api/cells/${fixtures.otherCellId}/members/${fixtures.signedMemberId}`,
     body: () => ({ json: { intent: 'remove', ...ROTATION_SHAPE } }),
     rule: 'tenant scoping: the coordinator of cell B cannot remove a member of cell A through cell B (404)',
-    expect: { ...only([]), otherCellMember: 'notfound' },
+    expect: { ...allowedOnlyFor([]), otherCellMember: 'notfound' },
   },
   postOnlyGet('api.cells.$cellId.members.$memberId', fixtures => `/api/cells/${fixtures.cellId}/members/${fixtures.signedMemberId}`),
   {
@@ -312,7 +312,7 @@ export const MATRIX: readonly MatrixRow[] = [
     method: 'GET',
     path: fixtures => `/api/invitations-cellule/${fixtures.memberInvitationId}`,
     rule: 'invitation status: the invitee (non-member); the answer: cell:member:confirm (coordinator)',
-    expect: only(['nonMember', 'coordinator']),
+    expect: allowedOnlyFor(['nonMember', 'coordinator']),
   },
   {
     route: 'api.invitations-cellule.$invitationId',
@@ -321,7 +321,7 @@ export const MATRIX: readonly MatrixRow[] = [
     path: fixtures => `/api/invitations-cellule/${fixtures.memberInvitationId}`,
     body: () => ({ json: { proof: '!' } }),
     rule: 'the invitee answers (cell:invitation:accept)',
-    expect: only(['nonMember']),
+    expect: allowedOnlyFor(['nonMember']),
   },
 ]
 
