@@ -377,3 +377,29 @@ describe('random mutations (fast-check)', () => {
     })
   }
 })
+
+describe('hostile input', () => {
+  it('never throws: any JSON, or any part of a valid export replaced by any JSON, gives a result', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(verifyExport({ file: value }).ok).toBe(false)
+      }),
+      { numRuns: 200 },
+    )
+    const paths = [['origin'], ['publicKey'], ['scope'], ['checkpoints', 1], ['leaves', 3], ['leaves', 3, 'leaf'], ['leaves', 3, 'index'], ['details', 2], ['details', 2, 'detail'], ['proofs', 'consistency', 0], ['proofs', 'consistency', 0, 'proof']] as const
+    fc.assert(
+      fc.property(fc.constantFrom(...paths), fc.jsonValue(), fc.boolean(), (where, value, useCell) => {
+        const copy = structuredClone(useCell ? cell : full) as unknown as Record<string, unknown>
+        let target = copy as Record<string | number, unknown>
+        for (const step of where.slice(0, -1)) target = target[step] as Record<string | number, unknown>
+        const last = where[where.length - 1]!
+        fc.pre(JSON.stringify(target[last]) !== JSON.stringify(value))
+        target[last] = value
+        const result = verifyExport({ file: copy, ...trusted })
+        // Every part is bound by a signature, a hash or a commitment (or is the pinned key itself).
+        expect(result.ok).toBe(false)
+      }),
+      { numRuns: 300 },
+    )
+  })
+})
