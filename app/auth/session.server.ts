@@ -31,6 +31,7 @@ function createLucia(db: Database) {
       platformRole: attributes.platformRole,
       totpEnabled: attributes.totpEnabledAt !== null,
       needsReadmission: attributes.needsReadmissionSince !== null,
+      needsReadmissionSince: attributes.needsReadmissionSince ? new Date(attributes.needsReadmissionSince) : null,
     }),
   })
 }

@@ -1,8 +1,7 @@
 import { redirect } from '@remix-run/node'
 import { can, type Action, type Actor, type Resource } from '#charter/policy.ts'
-import { type Charter } from '#charter/schema.ts'
+import { type Charter, type CharterRules } from '#charter/schema.ts'
 import { findProfession } from '#charter/professions.ts'
-import { findUserById } from '#db/accounts.ts'
 import { findCell, findCharterVersion, findMembership, latestSignedVersion, type Cell, type Membership } from '#db/cells.ts'
 import { getRequestSession } from '#app/auth/session.server.ts'
 import { database } from '#app/utils/db.server.ts'
@@ -16,6 +15,8 @@ export type CellPrincipal = {
   sessionId: string
   cell: Cell
   membership: Membership | undefined
+  /** The cell's current charter rules, which the policy applies (and the UI mirrors). */
+  rules: CharterRules | undefined
 }
 
 function refuse({ mode, status, message }: { mode: Mode; status: number; message: string }): never {
@@ -33,8 +34,8 @@ async function loadActor({ request, cellId, mode }: { request: Request; cellId: 
   }
   if (mode === 'page' && !principal.user.totpEnabled) throw redirect('/compte/double-authentification')
   const db = database()
-  const user = await findUserById(db, principal.user.id)
-  if (!user) refuse({ mode, status: 401, message: 'Compte introuvable.' })
+  // lucia already loaded the user with the session: no second query on every cell request.
+  const { user } = principal
   const cell = cellId ? await findCell(db, cellId) : undefined
   const membership = cell ? await findMembership(db, { cellId: cell.id, userId: user.id }) : undefined
   const signedVersion = cell && membership ? await latestSignedVersion(db, { cellId: cell.id, userId: user.id }) : null
@@ -86,7 +87,7 @@ export async function requireCellPermission({
   const rules = (charter?.content as Charter | undefined)?.rules
   const decision = can({ actor: loaded.actor, action, resource: resource ?? { kind: 'cell', cellId: loaded.cell.id }, rules })
   if (!decision.allowed) refuse({ mode, status: 403, message: decision.message })
-  return { ...loaded, cell: loaded.cell }
+  return { ...loaded, cell: loaded.cell, rules }
 }
 
 /** Platform actions (creating cells): platform administrators, second factor done. */

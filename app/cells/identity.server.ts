@@ -23,9 +23,6 @@ export function sameKeys({ identity, keys }: { identity: IdentityPublic; keys: M
   return identity.userId === keys.memberId && bytesEqual(identity.signPublicKey, keys.signPublicKey) && bytesEqual(identity.boxPublicKey, keys.boxPublicKey)
 }
 
-export function hexOf(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString('hex')
-}
 
 /** A charter signature is Ed25519 over `charterSigningMessage`, by the member's registered identity key. */
 export function checkCharterSignature({

@@ -1,12 +1,11 @@
-import { can, type Action } from '#charter/policy.ts'
+import { allowedActions, type Action } from '#charter/policy.ts'
 import { type CellPrincipal } from './cell-guard.server.ts'
 
-/** What the UI may offer, computed by the same policy the server enforces (the UI only mirrors it). */
-export function allowedActions(principal: CellPrincipal, actions: readonly Action[]): Record<string, boolean> {
-  return Object.fromEntries(actions.map(action => [action, can({ actor: principal.actor, action, resource: { kind: 'cell', cellId: principal.cell.id } }).allowed]))
+/** What the UI may offer: the same policy, with the same cell rules, that the server enforces. */
+export function cellPermissions(principal: CellPrincipal): ReadonlySet<Action> {
+  return new Set(allowedActions({ actor: principal.actor, resource: { kind: 'cell', cellId: principal.cell.id }, rules: principal.rules }))
 }
 
-export function navigationFlags(principal: CellPrincipal) {
-  const allowed = allowedActions(principal, ['cell:members:read', 'cell:charter:read', 'cell:roster:read'])
-  return { members: Boolean(allowed['cell:members:read']), charter: Boolean(allowed['cell:charter:read']), roster: Boolean(allowed['cell:roster:read']) }
+export function navigationFlags(permissions: ReadonlySet<Action>) {
+  return { members: permissions.has('cell:members:read'), charter: permissions.has('cell:charter:read'), roster: permissions.has('cell:roster:read') }
 }

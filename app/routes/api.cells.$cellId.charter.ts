@@ -1,12 +1,12 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
 import { z } from 'zod'
-import { charterHash } from '#charter/hash.ts'
+import { bytesToHex, charterHash } from '#charter/hash.ts'
 import { checkCharterUpdate } from '#charter/schema.ts'
 import { recordAudit } from '#db/audit.ts'
 import { findCharterVersion, insertCharterSignature, insertCharterVersion } from '#db/cells.ts'
 import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { withRosterRace } from '#app/cells/http.server.ts'
-import { checkCharterSignature, hexOf, registeredIdentity } from '#app/cells/identity.server.ts'
+import { checkCharterSignature, registeredIdentity } from '#app/cells/identity.server.ts'
 import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
 import { publishCharterSchema, signCharterSchema } from '#app/cells/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
@@ -60,7 +60,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   await withRosterRace(() =>
     db.transaction(async tx => {
       const { state } = await appendRosterLinksChecked({ tx, cellId, authorId: principal.userId, links: body.links, allowedTypes: ['charter_version'] })
-      if (state.charter?.version !== update.charter.version || hexOf(state.charter.charterHash) !== hash) {
+      if (state.charter?.version !== update.charter.version || bytesToHex(state.charter.charterHash) !== hash) {
         throw jsonError(422, 'Le registre doit porter cette version de la charte et son empreinte.')
       }
       await insertCharterVersion(tx, { cellId, version: update.charter.version, content: update.charter, hash, publishedBy: principal.userId })

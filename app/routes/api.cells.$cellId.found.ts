@@ -1,10 +1,11 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
+import { bytesToHex } from '#charter/hash.ts'
 import { findUserById } from '#db/accounts.ts'
 import { recordAudit } from '#db/audit.ts'
 import { findCellInvitation, findCharterVersion, insertCharterSignature, insertKeyBlobs, markInvitation, upsertActiveMembership } from '#db/cells.ts'
 import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { withRosterRace } from '#app/cells/http.server.ts'
-import { checkCharterSignature, checkIntakeMatchesRoster, hexOf, registeredIdentity, sameKeys } from '#app/cells/identity.server.ts'
+import { checkCharterSignature, checkIntakeMatchesRoster, registeredIdentity, sameKeys } from '#app/cells/identity.server.ts'
 import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
 import { foundCellSchema } from '#app/cells/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
@@ -47,7 +48,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         throw jsonError(422, 'La genèse doit porter vos clés d’identité enregistrées.')
       }
       if (state.currentEpoch !== 0 || state.intakeKeys.size !== 1) throw jsonError(422, 'Fondation incomplète : clé de cellule ou clé de saisine manquante.')
-      if (state.charter?.version !== 1 || hexOf(state.charter.charterHash) !== body.charterHash) {
+      if (state.charter?.version !== 1 || bytesToHex(state.charter.charterHash) !== body.charterHash) {
         throw jsonError(422, 'Le registre doit porter la version 1 de la charte.')
       }
       checkIntakeMatchesRoster({ bundle: body.intakePublic, state, cellId })

@@ -17,7 +17,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:roster:read', mode: 'api' })
   const db = database()
   const links = (await listRosterLinks(db, principal.cell.id)).map(row => row.link)
-  const canHoldKeys = can({ actor: principal.actor, action: 'cell:keys:read', resource: { kind: 'cell', cellId: principal.cell.id } }).allowed
+  const canHoldKeys = can({ actor: principal.actor, action: 'cell:keys:read', resource: { kind: 'cell', cellId: principal.cell.id }, rules: principal.rules }).allowed
   const blobs = canHoldKeys ? await listKeyBlobsFor(db, { cellId: principal.cell.id, userId: principal.userId }) : []
   return Response.json(
     { cellId: principal.cell.id, links, blobs: blobs.map(({ kind, epoch, slot, blob }) => ({ kind, epoch, slot, blob })) }

@@ -7,7 +7,7 @@ import { type Charter } from '#charter/schema.ts'
 import { postJson } from '#app/auth/api-client.ts'
 import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { formatRosterCode, prepareAttestation } from '#app/cells/cell-client.ts'
-import { allowedActions, navigationFlags } from '#app/cells/view.server.ts'
+import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
 import { FormMessage } from '#app/components/forms.tsx'
 import { KeyUnlock } from '#app/components/key-unlock.tsx'
@@ -25,18 +25,18 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const charter = await findCharterVersion(database(), { cellId: cell.id, version: cell.currentCharterVersion })
   const reviewMonths = (charter?.content as Charter | undefined)?.rules.habilitationReviewMonths ?? 6
   const lastReview = cell.habilitationReviewedAt ?? cell.createdAt
-  const allowed = allowedActions(principal, ['cell:roster:attest', 'cell:habilitation:review', 'cell:roster:read'])
+  const allowed = cellPermissions(principal)
   return {
     cell: { id: cell.id, name: cell.name, communes: cell.communes, charterVersion: cell.currentCharterVersion },
     userId: principal.userId,
     role: actor.membership?.role ?? null,
     signedCurrentCharter: actor.membership?.signedCurrentCharter ?? false,
     needsReadmission: actor.membership?.needsReadmission ?? false,
-    reviewDue: Boolean(allowed['cell:habilitation:review']) && Date.now() - lastReview.getTime() > reviewMonths * MONTH_MS,
+    reviewDue: allowed.has('cell:habilitation:review') && Date.now() - lastReview.getTime() > reviewMonths * MONTH_MS,
     reviewMonths,
-    canAttest: Boolean(allowed['cell:roster:attest']),
-    canReadRoster: Boolean(allowed['cell:roster:read']),
-    nav: navigationFlags(principal),
+    canAttest: allowed.has('cell:roster:attest'),
+    canReadRoster: allowed.has('cell:roster:read'),
+    nav: navigationFlags(allowed),
   }
 }
 

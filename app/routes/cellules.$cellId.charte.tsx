@@ -7,7 +7,7 @@ import { latestSignedVersion, listCharterVersions } from '#db/cells.ts'
 import { postJson } from '#app/auth/api-client.ts'
 import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { signCharter, type UnlockedKeys } from '#app/cells/cell-client.ts'
-import { allowedActions, navigationFlags } from '#app/cells/view.server.ts'
+import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
 import { CharterDiff } from '#app/components/charter-diff.tsx'
 import { CharterPublication } from '#app/components/charter-publish.tsx'
@@ -29,7 +29,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (!current) throw new Response('Charte introuvable', { status: 404 })
   const signedVersion = await latestSignedVersion(db, { cellId: principal.cell.id, userId: principal.userId })
   const signed = versions.find(version => version.version === signedVersion)
-  const allowed = allowedActions(principal, ['cell:charter:sign', 'cell:charter:publish'])
+  const allowed = cellPermissions(principal)
   return {
     cell: { id: principal.cell.id, name: principal.cell.name },
     userId: principal.userId,
@@ -37,9 +37,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     signedCurrent: signedVersion === current.version,
     signedContent: signed && signed.version !== current.version ? (signed.content as Charter) : null,
     versions: versions.map(version => ({ version: version.version, hash: version.hash, publishedAt: dateFormat.format(version.publishedAt) })),
-    canSign: Boolean(allowed['cell:charter:sign']),
-    canPublish: Boolean(allowed['cell:charter:publish']),
-    nav: navigationFlags(principal),
+    canSign: allowed.has('cell:charter:sign'),
+    canPublish: allowed.has('cell:charter:publish'),
+    nav: navigationFlags(allowed),
   }
 }
 

@@ -6,7 +6,7 @@ import { listMembers, listOpenCellInvitations } from '#db/cells.ts'
 import { postJson } from '#app/auth/api-client.ts'
 import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { prepareRotation, type UnlockedKeys } from '#app/cells/cell-client.ts'
-import { allowedActions, navigationFlags } from '#app/cells/view.server.ts'
+import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
 import { FormMessage } from '#app/components/forms.tsx'
 import { KeyUnlock } from '#app/components/key-unlock.tsx'
@@ -21,14 +21,14 @@ const ROLE_LABELS = { coordinator: 'Coordination', member: 'Membre', associate: 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:members:read' })
   const db = database()
-  const allowed = allowedActions(principal, ['cell:member:invite', 'cell:member:confirm', 'cell:member:remove', 'cell:member:set-role'])
+  const allowed = cellPermissions(principal)
   const members = await listMembers(db, principal.cell.id)
-  const invitations = allowed['cell:member:confirm'] ? await listOpenCellInvitations(db, principal.cell.id) : []
+  const invitations = allowed.has('cell:member:confirm') ? await listOpenCellInvitations(db, principal.cell.id) : []
   return {
     cell: { id: principal.cell.id, name: principal.cell.name },
     userId: principal.userId,
-    manage: Boolean(allowed['cell:member:remove'] && allowed['cell:member:set-role']),
-    canInvite: Boolean(allowed['cell:member:invite']),
+    manage: Boolean(allowed.has('cell:member:remove') && allowed.has('cell:member:set-role')),
+    canInvite: allowed.has('cell:member:invite'),
     members: members
       .filter(member => member.status !== 'removed')
       .map(member => ({
@@ -39,7 +39,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
         needsReadmission: member.needsReadmissionSince !== null && member.needsReadmissionSince > member.keysConfirmedAt,
       })),
     invitations: invitations.map(invitation => ({ id: invitation.id, email: invitation.email, role: invitation.role, status: invitation.status, kind: invitation.kind })),
-    nav: navigationFlags(principal),
+    nav: navigationFlags(allowed),
   }
 }
 

@@ -7,7 +7,7 @@ import { verifySignature } from '#crypto/primitives.ts'
 import { parseRosterLink } from '#crypto/roster-links.ts'
 import { listCharterSignatures, listMembers } from '#db/cells.ts'
 import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
-import { navigationFlags } from '#app/cells/view.server.ts'
+import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
 import { RosterGate, type CheckedRoster } from '#app/components/roster-check.tsx'
 import { database } from '#app/utils/db.server.ts'
@@ -40,7 +40,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     userId: principal.userId,
     names: Object.fromEntries(names),
     signatures: signatures.map(signature => ({ ...signature, signedAt: dateFormat.format(signature.signedAt) })),
-    nav: navigationFlags(principal),
+    nav: navigationFlags(cellPermissions(principal)),
   }
 }
 
