@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigint, bigserial, boolean, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core'
+import { bigint, bigserial, boolean, customType, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
 
 /**
  * First schema. Later issues extend it (accounts, charter, roster, audit).
@@ -227,4 +227,122 @@ export const cellInvitations = pgTable(
     confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
   },
   table => [index('cell_invitations_cell_idx').on(table.cellId)],
+)
+
+/* ------------------------------------------------------------------------------------------
+ * Journal d'accès (DESIGN §11, research audit-security A.3). Every table below is insert-only:
+ * triggers refuse UPDATE, DELETE and TRUNCATE (PGlite and server alike) and on a server the
+ * application's role gets INSERT and SELECT only (db/audit-store/privileges.ts). The one
+ * exception is the retention purge of `audit_details`, done by `audit_purge_details()`.
+ * ------------------------------------------------------------------------------------------ */
+
+/** xid8 (PostgreSQL ≥ 13), carried as its decimal text so 64-bit values never lose precision. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' })
+
+/**
+ * The queue: one row per audit event, written by the request in the same transaction as the
+ * authorization decision. `xid` is the writing transaction's id: the sequencer only reads rows
+ * below its snapshot's xmin, i.e. of finished transactions, so a late commit is never skipped.
+ */
+export const auditQueue = pgTable(
+  'audit_queue',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    xid: xid8('xid').notNull().default(sql`pg_current_xact_id()`),
+    eventId: uuid('event_id').notNull().unique(),
+    occurredAtMs: bigint('occurred_at_ms', { mode: 'number' }).notNull(),
+    cellId: uuid('cell_id'),
+    action: text('action').notNull(),
+    outcome: text('outcome').notNull(),
+    /** SHA-256(0x02 ‖ salt ‖ canonical JSON(detail)), lower-case hex. */
+    commitment: text('commitment').notNull(),
+  },
+  table => [index('audit_queue_cursor_idx').on(table.xid, table.id)],
+)
+
+/** The Merkle log's leaves, inserted only by the sequencer: dense index, dense per-cell sequence. */
+export const auditLeaves = pgTable(
+  'audit_leaves',
+  {
+    leafIndex: bigint('leaf_index', { mode: 'number' }).primaryKey(),
+    eventId: uuid('event_id')
+      .notNull()
+      .unique()
+      .references(() => auditQueue.eventId),
+    cellId: uuid('cell_id'),
+    cellSeq: bigint('cell_seq', { mode: 'number' }),
+    prevCellLeafHash: text('prev_cell_leaf_hash'),
+    leafHash: text('leaf_hash').notNull(),
+    integratedAt: timestamp('integrated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  table => [uniqueIndex('audit_leaves_cell_seq_idx').on(table.cellId, table.cellSeq)],
+)
+
+/**
+ * Who, from where, about what, why: personal data kept apart from the tree behind the salted
+ * commitment, and deleted with its salt after the retention period (the leaf still verifies).
+ */
+export const auditDetails = pgTable(
+  'audit_details',
+  {
+    eventId: uuid('event_id').primaryKey(),
+    occurredAtMs: bigint('occurred_at_ms', { mode: 'number' }).notNull(),
+    cellId: uuid('cell_id'),
+    /** Denormalised from the detail for the DPO console's filters. */
+    actorUserId: uuid('actor_user_id'),
+    resourceKey: text('resource_key'),
+    salt: text('salt').notNull(),
+    detail: jsonb('detail').notNull(),
+  },
+  table => [
+    index('audit_details_cell_time_idx').on(table.cellId, table.occurredAtMs),
+    index('audit_details_resource_idx').on(table.cellId, table.resourceKey),
+    index('audit_details_time_idx').on(table.occurredAtMs),
+  ],
+)
+
+/** Roots of the complete, aligned 256-leaf subtrees (tlog tiles at level 8). */
+export const auditTiles = pgTable('audit_tiles', {
+  tileIndex: bigint('tile_index', { mode: 'number' }).primaryKey(),
+  hash: text('hash').notNull(),
+})
+
+/** One row per integrated batch; the latest (largest tree size) is the sequencer's state. */
+export const auditLogStates = pgTable('audit_log_states', {
+  treeSize: bigint('tree_size', { mode: 'number' }).primaryKey(),
+  frontier: jsonb('frontier').notNull(),
+  root: text('root').notNull(),
+  cursorXid: xid8('cursor_xid').notNull(),
+  cursorId: bigint('cursor_id', { mode: 'number' }).notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+})
+
+/** Signed checkpoints (C2SP signed notes), kept forever: they hold no personal data. */
+export const auditCheckpoints = pgTable('audit_checkpoints', {
+  treeSize: bigint('tree_size', { mode: 'number' }).primaryKey(),
+  root: text('root').notNull(),
+  note: text('note').notNull(),
+  keyId: text('key_id').notNull(),
+  signedAt: timestamp('signed_at', { withTimezone: true }).notNull().defaultNow(),
+})
+
+export const auditReviewStatus = pgEnum('audit_review_status', ['reviewed', 'escalated'])
+
+/** The DPO's decisions on anomaly alerts; the latest row per alert is its state. */
+export const auditAlertReviews = pgTable(
+  'audit_alert_reviews',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    cellId: uuid('cell_id')
+      .notNull()
+      .references(() => cells.id),
+    alertId: text('alert_id').notNull(),
+    status: auditReviewStatus('status').notNull(),
+    comment: text('comment').notNull(),
+    reviewerUserId: uuid('reviewer_user_id')
+      .notNull()
+      .references(() => users.id),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  table => [index('audit_alert_reviews_alert_idx').on(table.cellId, table.alertId)],
 )

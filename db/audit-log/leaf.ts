@@ -24,6 +24,7 @@ export const auditActionSchema = z.enum([
   'auth.account.reset',
   'auth.session.revoked',
   'authz.denied',
+  'authz.granted',
   'cell.created',
   'cell.founded',
   'cell.read',
@@ -38,12 +39,14 @@ export const auditActionSchema = z.enum([
   'cell.roster.read',
   'cell.roster.attested',
   'cell.history.read',
+  'cell.keys.read',
   'cell.habilitations.reviewed',
   'audit.timeline.read',
   'audit.resource_viewers.read',
   'audit.alert.reviewed',
   'audit.export.created',
   'audit.details.purged',
+  'platform.cells.read',
 ])
 export type AuditAction = z.infer<typeof auditActionSchema>
 

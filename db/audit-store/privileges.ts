@@ -1,0 +1,47 @@
+import { sql } from 'drizzle-orm'
+import { type Database } from '../database.ts'
+import { queryRows } from './rows.ts'
+
+export const AUDIT_TABLES = ['audit_queue', 'audit_leaves', 'audit_details', 'audit_tiles', 'audit_log_states', 'audit_checkpoints', 'audit_alert_reviews'] as const
+
+export class AppRoleError extends Error {
+  override name = 'AppRoleError'
+}
+
+function identifier(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new AppRoleError(`nom de rôle invalide / invalid role name: ${name}`)
+  return `"${name}"`
+}
+
+/**
+ * The application's database role on a PostgreSQL server (DESIGN §11): full use of the
+ * business tables, but only SELECT and INSERT on the audit tables: no UPDATE, DELETE or
+ * TRUNCATE, and, not being their owner, no way to disable their triggers. The retention purge
+ * goes through the SECURITY DEFINER function `audit_purge_details`, which alone may delete
+ * details. Run by the migration step as the owner; idempotent.
+ */
+export async function ensureAppRole(db: Database, role: string): Promise<void> {
+  const name = identifier(role)
+  const [existing] = await queryRows<{ exists: boolean }>(db, sql`select exists(select 1 from pg_roles where rolname = ${role}) as exists`)
+  if (!existing?.exists) {
+    try {
+      await db.execute(sql.raw(`create role ${name} nologin`))
+    } catch (error) {
+      throw new AppRoleError(
+        `Le rôle ${role} n’existe pas et ne peut pas être créé (${(error as Error).message}). Créez-le (CREATE ROLE ${role} NOLOGIN) ou DATABASE_APP_ROLE=none. / role ${role} missing and cannot be created`,
+      )
+    }
+  }
+  const audit = AUDIT_TABLES.join(', ')
+  const statements = [
+    `grant usage on schema public to ${name}`,
+    `grant select, insert, update, delete on all tables in schema public to ${name}`,
+    `revoke update, delete, truncate on ${audit} from ${name}`,
+    `grant usage, select on all sequences in schema public to ${name}`,
+    `revoke all on function audit_purge_details(bigint) from public`,
+    `grant execute on function audit_purge_details(bigint) to ${name}`,
+  ]
+  for (const statement of statements) {
+    await db.execute(sql.raw(statement))
+  }
+}

@@ -1,0 +1,136 @@
+import { sql } from 'drizzle-orm'
+import { logOrigin, parseCheckpoint } from '../audit-log/checkpoint.ts'
+import { loadOrCreateSigningKey } from '../audit-log/keys.ts'
+import { type Database } from '../database.ts'
+import { auditCheckpoints } from '../schema.ts'
+import { signCheckpointIfGrown, type LogSigner } from './checkpoints.ts'
+import { purgeExpiredDetails } from './purge.ts'
+import { queryRows, toSafeNumber } from './rows.ts'
+import { sequencePending } from './sequencer.ts'
+
+type Logger = { info: (object: object, message: string) => void; warn: (object: object, message: string) => void; error: (object: object, message: string) => void }
+
+// The Remix build bundles its own copy of db/: the process-wide signer lives on globalThis.
+const SIGNER_KEY = Symbol.for('cellule.audit-signer')
+type Registry = { [SIGNER_KEY]?: LogSigner }
+
+export function registerAuditSigner(signer: LogSigner | undefined): void {
+  ;(globalThis as Registry)[SIGNER_KEY] = signer
+}
+
+export function getAuditSigner(): LogSigner {
+  const signer = (globalThis as Registry)[SIGNER_KEY]
+  if (!signer) throw new Error('Audit signer not registered: call loadAuditSigner() at boot')
+  return signer
+}
+
+/**
+ * The log's signing key and origin. The origin is fixed by the first checkpoint ever signed
+ * (later checkpoints must carry the same one, or old exports would stop verifying); before
+ * that it is built from `host`.
+ */
+export async function loadAuditSigner(db: Database, { keyFile, allowCreate, host }: { keyFile: string; allowCreate: boolean; host: string }) {
+  const { key, created } = loadOrCreateSigningKey({ path: keyFile, allowCreate })
+  const [first] = await db.select({ note: auditCheckpoints.note }).from(auditCheckpoints).orderBy(auditCheckpoints.treeSize).limit(1)
+  const parsed = first ? parseCheckpoint(first.note) : undefined
+  const origin = parsed?.ok ? parsed.checkpoint.origin : logOrigin(host)
+  return { signer: { key, origin } satisfies LogSigner, created }
+}
+
+export type AuditServiceStatus = { lastSequencedAt: number | null; lastCheckpointAt: number | null; lastError: string | null; pendingOldestAgeMs: number | null }
+
+/**
+ * The in-process sequencer, checkpoint signer and retention purge, each on its own timer that
+ * never overlaps itself. With several app processes on one server, the advisory lock lets one
+ * sequence at a time and the checkpoint's primary key lets one sign each size.
+ */
+export function startAuditLogService({
+  db,
+  signer,
+  logger,
+  retentionMonths,
+  sequenceEveryMs = 500,
+  checkpointEveryMs = 5_000,
+  purgeEveryMs = 6 * 60 * 60 * 1000,
+}: {
+  db: Database
+  signer: LogSigner
+  logger: Logger
+  retentionMonths: number
+  sequenceEveryMs?: number
+  checkpointEveryMs?: number
+  purgeEveryMs?: number
+}) {
+  const status: AuditServiceStatus = { lastSequencedAt: null, lastCheckpointAt: null, lastError: null, pendingOldestAgeMs: null }
+  let stopped = false
+  const timers = new Set<NodeJS.Timeout>()
+  const running = new Set<Promise<void>>()
+
+  const loop = (name: string, everyMs: number, step: () => Promise<void>, firstDelayMs = everyMs) => {
+    const tick = () => {
+      if (stopped) return
+      const work = step()
+        .catch((error: unknown) => {
+          status.lastError = `${name}: ${(error as Error).message}`
+          logger.error({ task: name, err: { message: (error as Error).message } }, 'audit log task failed')
+        })
+        .finally(() => {
+          running.delete(work)
+          if (!stopped) schedule()
+        })
+      running.add(work)
+    }
+    const schedule = (delay = everyMs) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        tick()
+      }, delay)
+      timer.unref()
+      timers.add(timer)
+    }
+    schedule(firstDelayMs)
+  }
+
+  const sequence = async () => {
+    for (;;) {
+      const run = await sequencePending(db)
+      if (run.sequenced > 0) status.lastSequencedAt = Date.now()
+      if (!run.locked || run.sequenced === 0) break
+    }
+  }
+  const checkpoint = async () => {
+    const result = await signCheckpointIfGrown(db, signer)
+    if (result.signed) status.lastCheckpointAt = Date.now()
+    // A transaction held open somewhere stalls the horizon: say so before it becomes a gap in time.
+    const [oldest] = await queryRows<{ occurred_at_ms: unknown }>(
+      db,
+      sql`select q.occurred_at_ms from audit_queue q where (q.xid, q.id) > (select coalesce((select cursor_xid from audit_log_states order by tree_size desc limit 1), '0'::xid8), coalesce((select cursor_id from audit_log_states order by tree_size desc limit 1), 0)) order by q.xid, q.id limit 1`,
+    )
+    status.pendingOldestAgeMs = oldest ? Date.now() - toSafeNumber(oldest.occurred_at_ms) : null
+    if (status.pendingOldestAgeMs !== null && status.pendingOldestAgeMs > 30_000) logger.warn({ lagMs: status.pendingOldestAgeMs }, 'audit log sequencing lags: a long transaction holds the horizon')
+  }
+  const purge = async () => {
+    const result = await purgeExpiredDetails(db, { months: retentionMonths })
+    if (result.purged > 0) logger.info({ purged: result.purged, cutoffMs: result.cutoffMs }, 'audit details purged (retention)')
+  }
+
+  loop('sequence', sequenceEveryMs, sequence)
+  loop('checkpoint', checkpointEveryMs, checkpoint, Math.min(checkpointEveryMs, 1_000))
+  loop('purge', purgeEveryMs, purge, 10_000)
+
+  return {
+    status,
+    /** Stops the timers, waits for work in flight, then integrates and signs what is left. */
+    async stop({ drain = true }: { drain?: boolean } = {}) {
+      stopped = true
+      for (const timer of timers) clearTimeout(timer)
+      timers.clear()
+      await Promise.allSettled([...running])
+      if (drain) {
+        await sequence().catch(() => {})
+        await signCheckpointIfGrown(db, signer).catch(() => {})
+      }
+    },
+  }
+}
+

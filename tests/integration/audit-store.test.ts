@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto'
+import { sql } from 'drizzle-orm'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateSigningKey } from '#db/audit-log/keys.ts'
+import { logOrigin } from '#db/audit-log/checkpoint.ts'
+import { verifyExport } from '#db/audit-log/verify.ts'
+import { appendAuditEvent, exportAuditLog, purgeExpiredDetails, sequenceAll, signCheckpointIfGrown, TILE_WIDTH } from '#db/audit-store/index.ts'
+import { queryRows } from '#db/audit-store/rows.ts'
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts'
+
+let database: TestDatabase
+const signer = { key: generateSigningKey(), origin: logOrigin('test.cellule.local') }
+const cellA = randomUUID()
+const cellB = randomUUID()
+const actor = randomUUID()
+
+beforeAll(async () => {
+  database = await createTestDatabase()
+})
+afterAll(async () => {
+  await database.cleanup()
+})
+
+async function write(count: number, cellId: string | null, now?: number) {
+  for (let i = 0; i < count; i++) {
+    await appendAuditEvent(database.handle.db, { action: cellId ? 'cell.members.read' : 'auth.login', outcome: 'success', cellId, detail: { actorUserId: actor, resource: cellId ? `cell:${cellId}:members` : null } }, now ? { now } : {})
+  }
+}
+
+describe('audit store on ' + (process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'), () => {
+  it('sequences committed events into a dense log, tiles included, and exports what the verifier accepts', async () => {
+    const db = database.handle.db
+    await write(300, cellA)
+    await write(20, cellB)
+    await write(5, null)
+    expect(await sequenceAll(db)).toBe(325)
+    const first = await signCheckpointIfGrown(db, signer)
+    expect(first).toEqual({ signed: true, treeSize: 325 })
+    const tiles = await queryRows<{ n: number | string }>(db, sql`select count(*) as n from audit_tiles`)
+    expect(Number(tiles[0]!.n)).toBe(Math.floor(325 / TILE_WIDTH))
+    await write(200, cellB)
+    await sequenceAll(db)
+    expect((await signCheckpointIfGrown(db, signer)).treeSize).toBe(525)
+    expect((await signCheckpointIfGrown(db, signer)).signed).toBe(false)
+
+    const full = await exportAuditLog(db, signer)
+    expect(full.leaves).toHaveLength(525)
+    const fullResult = verifyExport({ file: JSON.parse(JSON.stringify(full)), trustedPublicKey: signer.key.publicKey })
+    expect(fullResult).toMatchObject({ ok: true })
+
+    const cell = await exportAuditLog(db, { ...signer, cellId: cellB })
+    expect(cell.leaves).toHaveLength(220)
+    expect(cell.leaves.map((entry) => entry.leaf.cellSeq)).toEqual(Array.from({ length: 220 }, (_, i) => i + 1))
+    expect(verifyExport({ file: JSON.parse(JSON.stringify(cell)), trustedPublicKey: signer.key.publicKey })).toMatchObject({ ok: true })
+
+    // A tampered leaf in the export is caught.
+    const tampered = JSON.parse(JSON.stringify(cell))
+    tampered.leaves[5].leaf.action = 'cell.roster.read'
+    expect(verifyExport({ file: tampered, trustedPublicKey: signer.key.publicKey })).toMatchObject({ ok: false })
+  })
+
+  it('rolled-back events never enter the log', async () => {
+    const db = database.handle.db
+    const before = await sequenceAll(db)
+    expect(before).toBe(0)
+    await expect(
+      db.transaction(async (tx) => {
+        await appendAuditEvent(tx, { action: 'cell.read', outcome: 'success', cellId: cellA, detail: { actorUserId: actor } })
+        throw new Error('rollback')
+      }),
+    ).rejects.toThrow('rollback')
+    await write(1, cellA)
+    expect(await sequenceAll(db)).toBe(1)
+  })
+
+  it('refuses UPDATE, DELETE and TRUNCATE on every audit table', async () => {
+    const db = database.handle.db
+    for (const statement of ['update audit_queue set action = $$x$$', 'delete from audit_leaves', 'update audit_details set detail = $${}$$', 'truncate audit_checkpoints', 'delete from audit_log_states', 'delete from audit_details']) {
+      await expect(db.execute(sql.raw(statement)), statement).rejects.toThrow()
+    }
+  })
+
+  it('purges details older than the retention, audits the purge, and the log still verifies', async () => {
+    const db = database.handle.db
+    const now = Date.now()
+    const old = now - 400 * 24 * 3600 * 1000
+    await write(3, cellA, old)
+    await sequenceAll(db)
+    await expect(purgeExpiredDetails(db, { months: 5, now })).rejects.toThrow(/6/)
+    const result = await purgeExpiredDetails(db, { months: 12, now })
+    expect(result.purged).toBe(3)
+    expect(result.eventId).not.toBeNull()
+    // The database refuses a cutoff younger than six months whatever the caller says.
+    await expect(db.execute(sql`select * from audit_purge_details(${now})`)).rejects.toThrow()
+    await sequenceAll(db)
+    await signCheckpointIfGrown(db, signer)
+    const full = await exportAuditLog(db, signer)
+    const purgeLeaf = full.leaves.find((entry) => entry.leaf.eventId === result.eventId)
+    expect(purgeLeaf?.leaf.action).toBe('audit.details.purged')
+    const verified = verifyExport({ file: JSON.parse(JSON.stringify(full)), trustedPublicKey: signer.key.publicKey })
+    expect(verified).toMatchObject({ ok: true })
+    expect((full.details ?? []).length).toBe(full.leaves.length - 3)
+  })
+})
