@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { type Database } from './database.ts'
-import { auditEvents } from './schema.ts'
+import { type AuditAction } from './audit-log/leaf.ts'
+import { appendAuditEvent } from './audit-store/write.ts'
 
 /**
  * Security events as a discriminated union: a `type` literal, an outcome and zod-validated `data`
@@ -35,17 +36,50 @@ export const auditEventSchema = z.discriminatedUnion('type', [
 export type AuditEvent = z.infer<typeof auditEventSchema>
 export type AuditContext = { actorUserId?: string | null; cellId?: string | null; ipAddress?: string | null }
 
-/** Anything with an insert: the database or a transaction, so the event commits with the change. */
-type Executor = Pick<Database, 'insert'>
+/** Each security event type and its action in the journal's closed vocabulary (db/audit-log/leaf.ts). */
+export const AUDIT_TYPE_ACTIONS = {
+  'account.invitation_created': 'account.invitation.created',
+  'account.registered': 'account.registered',
+  'account.invitation_refused': 'account.invitation.refused',
+  'auth.login': 'auth.login',
+  'auth.mfa_enrolled': 'auth.mfa.enrolled',
+  'auth.mfa': 'auth.mfa',
+  'auth.password_changed': 'auth.password.changed',
+  'auth.recovered': 'auth.recovered',
+  'auth.account_reset': 'auth.account.reset',
+  'auth.session_revoked': 'auth.session.revoked',
+  'cell.created': 'cell.created',
+  'cell.founded': 'cell.founded',
+  'cell.member_invited': 'cell.member.invited',
+  'cell.member_confirmed': 'cell.member.confirmed',
+  'cell.member_removed': 'cell.member.removed',
+  'cell.member_role_changed': 'cell.member.role_changed',
+  'cell.charter_published': 'cell.charter.published',
+  'cell.charter_signed': 'cell.charter.signed',
+  'cell.roster_attested': 'cell.roster.attested',
+  'cell.habilitations_reviewed': 'cell.habilitations.reviewed',
+} as const satisfies Record<AuditEvent['type'], AuditAction>
 
-export async function recordAudit(executor: Executor, event: AuditEvent, context: AuditContext = {}): Promise<void> {
+/** Anything with a transaction: the database or an open transaction, so the event commits with the change. */
+type Executor = Pick<Database, 'transaction'>
+
+/**
+ * Writes a security event into the journal d'accès (db/audit-store): queued in the caller's
+ * transaction, sequenced into the Merkle log once it commits. The event's data and the actor
+ * go to the purgeable detail; the member a removal or role change is about is its subject.
+ */
+export async function recordAudit(executor: Executor, event: AuditEvent, context: AuditContext = {}): Promise<string> {
   const parsed = auditEventSchema.parse(event)
-  await executor.insert(auditEvents).values({
-    type: parsed.type,
+  const subject = 'memberId' in parsed.data && typeof parsed.data.memberId === 'string' ? parsed.data.memberId : null
+  return appendAuditEvent(executor, {
+    action: AUDIT_TYPE_ACTIONS[parsed.type],
     outcome: parsed.outcome,
-    data: parsed.data,
-    actorUserId: context.actorUserId ?? null,
     cellId: context.cellId ?? null,
-    ipAddress: context.ipAddress ?? null,
+    detail: {
+      actorUserId: context.actorUserId ?? null,
+      ip: context.ipAddress ?? null,
+      ...(subject ? { subjectUserId: subject, resource: `member:${subject}` } : {}),
+      data: parsed.data,
+    },
   })
 }

@@ -9,7 +9,11 @@ import { acquireDataDirLock } from './lock.ts'
 import * as schema from './schema.ts'
 
 export type OpenDatabaseOptions =
-  | { kind: 'postgres'; databaseUrl: string; maxConnections?: number }
+  /**
+   * `appRole`: every connection starts as this role (`-c role=…`): a role that cannot be set
+   * refuses the connection, so the app never silently runs with the login role's rights.
+   */
+  | { kind: 'postgres'; databaseUrl: string; maxConnections?: number; appRole?: string }
   /** `dataDir` undefined means an in-memory database (tests). */
   | { kind: 'pglite'; dataDir?: string }
 
@@ -29,7 +33,12 @@ export function pgliteDirectory(dataDir: string): string {
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   if (options.kind === 'postgres') {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.maxConnections ?? 10 })
+    if (options.appRole !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(options.appRole)) throw new Error(`invalid database role name: ${options.appRole}`)
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: options.maxConnections ?? 10,
+      ...(options.appRole ? { options: `-c role=${options.appRole}` } : {}),
+    })
     // An idle client losing its server must not crash the process; the next query reports it.
     pool.on('error', () => {})
     const db = drizzleNodePostgres({ client: pool, schema }) as unknown as Database

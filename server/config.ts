@@ -27,15 +27,47 @@ const ConfigSchema = z
     SEED_DEMO: z.enum(['true', 'false']).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+    /** Ed25519 PKCS#8 PEM key signing the journal's checkpoints; required for a production server. */
+    AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    AUDIT_RETENTION_MONTHS: z.coerce
+      .number({ invalid_type_error: 'AUDIT_RETENTION_MONTHS doit être un nombre de mois / must be a number of months' })
+      .int('AUDIT_RETENTION_MONTHS doit être un entier / must be an integer')
+      .min(6, 'AUDIT_RETENTION_MONTHS : 6 mois au minimum / at least 6 months')
+      .max(12, 'AUDIT_RETENTION_MONTHS : 12 mois au maximum / at most 12 months')
+      .default(12),
+    /** The role every server connection starts as (INSERT-only on audit tables); `none` to use the login role as is. */
+    DATABASE_APP_ROLE: z
+      .string()
+      .regex(/^(none|[a-z_][a-z0-9_]{0,62})$/, 'DATABASE_APP_ROLE : nom de rôle en minuscules ou « none » / lower-case role name or "none"')
+      .default('cellule_app'),
+    /** Host part of the journal's origin (`cellule-audit.<host>/v1`), fixed by the first checkpoint. */
+    AUDIT_LOG_HOST: z
+      .string()
+      .regex(/^[a-z0-9.-]{1,200}$/, 'AUDIT_LOG_HOST : nom d’hôte en minuscules / lower-case host name')
+      .optional(),
   })
   .transform(raw => ({
     ...raw,
     databaseKind: raw.DATABASE_URL ? ('postgres' as const) : ('pglite' as const),
     // A real server never gets demo data unless asked for explicitly.
     seedDemo: raw.SEED_DEMO ? raw.SEED_DEMO === 'true' : !raw.DATABASE_URL,
+    appRole: raw.DATABASE_APP_ROLE === 'none' ? undefined : raw.DATABASE_APP_ROLE,
+    auditLogHost: raw.AUDIT_LOG_HOST ?? (raw.PUBLIC_ORIGIN ? new URL(raw.PUBLIC_ORIGIN).hostname : 'localhost'),
   }))
 
 export type Config = z.infer<typeof ConfigSchema>
+
+/**
+ * A production server's checkpoints must be signed by a key kept outside the database (and its
+ * backups); development and the embedded database generate one next to the data, with a warning.
+ * Checked at server boot only: command-line tools do not sign.
+ */
+export function auditKeyProblem(config: Config): string | null {
+  if (config.NODE_ENV === 'production' && config.databaseKind === 'postgres' && !config.AUDIT_SIGNING_KEY_FILE) {
+    return 'Configuration invalide / invalid configuration: AUDIT_SIGNING_KEY_FILE: obligatoire en production avec DATABASE_URL (clé Ed25519 PEM, voir docs/operations.md) / required in production with DATABASE_URL'
+  }
+  return null
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError'

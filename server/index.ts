@@ -3,6 +3,8 @@ import { type Server } from 'node:http'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { broadcastDevReady, type ServerBuild } from '@remix-run/node'
+import { loadAuditSigner, registerAuditSigner, startAuditLogService } from '#db/audit-store/service.ts'
+import { ensureAppRole } from '#db/audit-store/privileges.ts'
 import { registerDatabase, type DatabaseHandle } from '#db/database.ts'
 import { DataDirLockedError } from '#db/lock.ts'
 import { runMigrations } from '#db/migrate.ts'
@@ -10,7 +12,7 @@ import { openDatabase } from '#db/open.ts'
 import { databaseIsEmpty } from '#db/seed.ts'
 import { createApp } from './app.ts'
 import { seedDemoData } from './demo-seed.ts'
-import { loadConfigOrExit } from './config.ts'
+import { auditKeyProblem, loadConfigOrExit } from './config.ts'
 import { createLogger } from './logger.ts'
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -22,6 +24,8 @@ function fail(message: string): never {
 }
 
 const config = loadConfigOrExit()
+const keyProblem = auditKeyProblem(config)
+if (keyProblem) fail(keyProblem)
 const logger = createLogger({ level: config.LOG_LEVEL })
 
 if (!existsSync(buildPath)) {
@@ -29,12 +33,27 @@ if (!existsSync(buildPath)) {
 }
 
 let database: DatabaseHandle
+let signerCreated = false
+let signer: Awaited<ReturnType<typeof loadAuditSigner>>['signer']
 try {
-  database =
-    config.databaseKind === 'postgres'
-      ? await openDatabase({ kind: 'postgres', databaseUrl: config.DATABASE_URL as string })
-      : await openDatabase({ kind: 'pglite', dataDir: path.resolve(config.DATA_DIR) })
-  await runMigrations(database)
+  if (config.databaseKind === 'postgres') {
+    // Migrations and grants as the login role; then every connection runs as the app role.
+    const owner = await openDatabase({ kind: 'postgres', databaseUrl: config.DATABASE_URL as string, maxConnections: 1 })
+    try {
+      await runMigrations(owner)
+      if (config.appRole) await ensureAppRole(owner.db, config.appRole)
+    } finally {
+      await owner.close()
+    }
+    database = await openDatabase({ kind: 'postgres', databaseUrl: config.DATABASE_URL as string, appRole: config.appRole })
+    await database.ping()
+  } else {
+    database = await openDatabase({ kind: 'pglite', dataDir: path.resolve(config.DATA_DIR) })
+    await runMigrations(database)
+  }
+  // Development and the embedded database generate a key (with a warning); a production server must be given one.
+  const keyFile = config.AUDIT_SIGNING_KEY_FILE ?? path.resolve(config.DATA_DIR, 'audit-signing-key.pem')
+  ;({ signer, created: signerCreated } = await loadAuditSigner(database.db, { keyFile, allowCreate: !config.AUDIT_SIGNING_KEY_FILE, host: config.auditLogHost }))
   if (config.seedDemo && (await databaseIsEmpty(database.db))) {
     // Demo accounts have public passwords: only on the embedded database.
     const report = await seedDemoData(database.db, { accounts: database.kind === 'pglite' })
@@ -46,6 +65,14 @@ try {
   fail(`Base de données indisponible / database unavailable (${config.databaseKind}): ${detail}`)
 }
 registerDatabase(database)
+registerAuditSigner(signer)
+if (signerCreated || !config.AUDIT_SIGNING_KEY_FILE) {
+  logger.warn(
+    { keyFile: config.AUDIT_SIGNING_KEY_FILE ?? path.resolve(config.DATA_DIR, 'audit-signing-key.pem'), created: signerCreated },
+    'audit log signing key kept next to the data (development or embedded database): set AUDIT_SIGNING_KEY_FILE to a key stored elsewhere in production',
+  )
+}
+const auditService = startAuditLogService({ db: database.db, signer, logger, retentionMonths: config.AUDIT_RETENTION_MONTHS })
 
 async function importBuild(): Promise<ServerBuild> {
   // A query string defeats Node's module cache so `npm run dev` picks up each rebuild.
@@ -89,7 +116,10 @@ server.on('error', error => {
         : error.message
   process.stderr.write(`Impossible d'écouter / cannot listen: ${reason}\n`)
   // Close the embedded database cleanly (and release its lock) before leaving.
-  void database.close().finally(() => process.exit(1))
+  void auditService
+    .stop({ drain: false })
+    .then(() => database.close())
+    .finally(() => process.exit(1))
 })
 
 let shuttingDown = false
@@ -104,6 +134,8 @@ async function shutdown(signal: string) {
   forceTimer.unref()
   await new Promise<void>(resolve => server.close(() => resolve()))
   clearTimeout(forceTimer)
+  // Integrate and sign what the last requests queued, then close.
+  await auditService.stop()
   // PGlite flushes its files on close; skipping this can lose the last writes.
   await database.close()
   registerDatabase(undefined)

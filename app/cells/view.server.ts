@@ -7,5 +7,5 @@ export function cellPermissions(principal: CellPrincipal): ReadonlySet<Action> {
 }
 
 export function navigationFlags(permissions: ReadonlySet<Action>) {
-  return { members: permissions.has('cell:members:read'), charter: permissions.has('cell:charter:read'), roster: permissions.has('cell:roster:read') }
+  return { members: permissions.has('cell:members:read'), charter: permissions.has('cell:charter:read'), roster: permissions.has('cell:roster:read'), journal: permissions.has('cell:audit:read') }
 }

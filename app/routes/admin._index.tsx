@@ -12,8 +12,8 @@ export const meta: MetaFunction = () => [{ title: 'Administration de la platefor
 
 const dateFormat = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' })
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePlatformPermission({ request, action: 'platform:cells:list' })
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requirePlatformPermission({ request, context, action: 'platform:cells:list' })
   const cells = await listCellsForAdmin(database())
   return { cells: cells.map(cell => ({ id: cell.id, name: cell.name, communes: cell.communes, hostInstitution: cell.hostInstitution, createdAt: dateFormat.format(cell.createdAt) })) }
 }
@@ -22,8 +22,8 @@ type ActionResult =
   | { ok: false; error: string; fieldErrors: Record<string, string[] | undefined> }
   | { ok: true; name: string; email: string; joinUrl: string; accountUrl: string | null }
 
-export async function action({ request }: ActionFunctionArgs): Promise<Response> {
-  const principal = await requirePlatformPermission({ request, action: 'platform:cell:create' })
+export async function action({ request, context }: ActionFunctionArgs): Promise<Response> {
+  const principal = await requirePlatformPermission({ request, context, action: 'platform:cell:create' })
   const parsed = createCellSchema.safeParse(Object.fromEntries(await readForm(request)))
   if (!parsed.success) {
     return Response.json({ ok: false, error: 'Le formulaire contient des erreurs : corrigez les champs signalés.', fieldErrors: parsed.error.flatten().fieldErrors } satisfies ActionResult, { status: 422 })

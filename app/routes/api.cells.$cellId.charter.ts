@@ -25,6 +25,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const body = await readJson(request, requestSchema)
   const principal = await requireCellPermission({
     request,
+    context,
+    audit: { resource: 'charter' },
     cellId: params.cellId ?? '',
     action: body.intent === 'sign' ? 'cell:charter:sign' : 'cell:charter:publish',
     mode: 'api',

@@ -19,7 +19,7 @@ import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
 export const loader = postOnly
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:invitation:accept', mode: 'api' })
+  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:invitation:accept', mode: 'api' })
   const body = await readJson(request, foundCellSchema)
   const db = database()
   const cellId = principal.cell.id

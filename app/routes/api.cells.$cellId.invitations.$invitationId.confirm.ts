@@ -18,7 +18,7 @@ import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
 export const loader = postOnly
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:member:confirm', mode: 'api' })
+  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:member:confirm', mode: 'api' })
   const body = await readJson(request, confirmInvitationSchema)
   const db = database()
   const cellId = principal.cell.id

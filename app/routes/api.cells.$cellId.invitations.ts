@@ -18,7 +18,7 @@ const NOMINATIVE_ROLES = new Set(['coordinator', 'member'])
 export const loader = postOnly
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:member:invite', mode: 'api' })
+  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:member:invite', mode: 'api' })
   const { email: rawEmail, role } = await readJson(request, createInvitationSchema)
   const email = normalizeEmailAddress(rawEmail)
   const db = database()

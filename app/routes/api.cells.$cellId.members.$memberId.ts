@@ -26,6 +26,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const body = await readJson(request, requestSchema)
   const principal = await requireCellPermission({
     request,
+    context,
+    audit: { resource: `member:${(params.memberId ?? '').toLowerCase().slice(0, 36)}` },
     cellId: params.cellId ?? '',
     action: body.intent === 'remove' ? 'cell:member:remove' : 'cell:member:set-role',
     mode: 'api',

@@ -13,8 +13,8 @@ import { readJson } from '#app/utils/http.server.ts'
  * The roster as stored, and the key blobs this member may fetch (epoch keys sealed to them only).
  * The browser validates everything; a DPO gets the roster but no key.
  */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:roster:read', mode: 'api' })
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:roster:read', mode: 'api' })
   const db = database()
   const links = (await listRosterLinks(db, principal.cell.id)).map(row => row.link)
   const canHoldKeys = can({ actor: principal.actor, action: 'cell:keys:read', resource: { kind: 'cell', cellId: principal.cell.id }, rules: principal.rules }).allowed
@@ -26,7 +26,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 /** "J'atteste": after the roster code was read aloud and matched, a member signs an attestation link. */
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:roster:attest', mode: 'api' })
+  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:roster:attest', mode: 'api' })
   const { links } = await readJson(request, attestSchema)
   const db = database()
   const seq = await withRosterRace(() =>

@@ -2,14 +2,14 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/nod
 import { toBase64Url } from '#crypto/encoding.ts'
 import { findUserById } from '#db/accounts.ts'
 import { findCellInvitation, findMembership, recordInvitationAnswer } from '#db/cells.ts'
-import { requireCellPermission, requireSignedInActor } from '#app/cells/cell-guard.server.ts'
+import { requireCellPermission, requireSignedInActor, type RequestContext } from '#app/cells/cell-guard.server.ts'
 import { registeredIdentity } from '#app/cells/identity.server.ts'
 import { answerInvitationSchema } from '#app/cells/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
 import { jsonError, readJson } from '#app/utils/http.server.ts'
 
-async function loadForInvitee({ request, invitationId }: { request: Request; invitationId: string }) {
-  const principal = await requireSignedInActor({ request, mode: 'api' })
+async function loadForInvitee({ request, context, invitationId }: { request: Request; context: RequestContext; invitationId: string }) {
+  const principal = await requireSignedInActor({ request, context, mode: 'api', audit: { action: 'cell.invitation.read', resource: `invitation:${invitationId.toLowerCase().slice(0, 36)}` } })
   const db = database()
   const invitation = /^[0-9a-f-]{36}$/i.test(invitationId) ? await findCellInvitation(db, invitationId) : undefined
   if (!invitation) throw jsonError(404, 'Invitation introuvable.')
@@ -18,21 +18,21 @@ async function loadForInvitee({ request, invitationId }: { request: Request; inv
 }
 
 /** Status for the invitee (polling while the coordinator compares the SAS), and the answer for the coordinator. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { invitation, isInvitee } = await loadForInvitee({ request, invitationId: params.invitationId ?? '' })
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const { invitation, isInvitee } = await loadForInvitee({ request, context, invitationId: params.invitationId ?? '' })
   if (isInvitee) return Response.json({ status: invitation.status }, )
-  await requireCellPermission({ request, cellId: invitation.cellId, action: 'cell:member:confirm', mode: 'api' })
+  await requireCellPermission({ request, context, cellId: invitation.cellId, action: 'cell:member:confirm', mode: 'api' })
   return Response.json({ status: invitation.status, role: invitation.role, kind: invitation.kind, answer: invitation.answer }, )
 }
 
 /** The invitee's answer: a proof made with the code handed over in person, bound to their registered keys. */
-export async function action({ request, params }: ActionFunctionArgs) {
-  const { principal, invitation, isInvitee } = await loadForInvitee({ request, invitationId: params.invitationId ?? '' })
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const { principal, invitation, isInvitee } = await loadForInvitee({ request, context, invitationId: params.invitationId ?? '' })
   if (!isInvitee) return jsonError(403, 'Cette invitation a été adressée à une autre personne.')
   if (invitation.kind === 'founding') return jsonError(409, 'Une invitation de fondation ne se confirme pas par code.')
   if (invitation.status !== 'pending' || invitation.expiresAt < new Date()) return jsonError(410, 'Cette invitation n’est plus valable : demandez-en une nouvelle à la coordination.')
   if (invitation.kind === 'member') {
-    await requireCellPermission({ request, cellId: invitation.cellId, action: 'cell:invitation:accept', mode: 'api' })
+    await requireCellPermission({ request, context, cellId: invitation.cellId, action: 'cell:invitation:accept', mode: 'api' })
   } else {
     // Re-admission is for a member still in the cell, awaiting new keys after an account reset.
     const membership = await findMembership(database(), { cellId: invitation.cellId, userId: principal.userId })

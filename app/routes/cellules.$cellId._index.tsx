@@ -19,8 +19,8 @@ export const meta: MetaFunction = () => [{ title: 'Cellule — Cellule' }]
 
 const MONTH_MS = 30.44 * 24 * 3_600_000
 
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:home:read' })
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:home:read' })
   const { cell, actor } = principal
   const charter = await findCharterVersion(database(), { cellId: cell.id, version: cell.currentCharterVersion })
   const reviewMonths = (charter?.content as Charter | undefined)?.rules.habilitationReviewMonths ?? 6
@@ -41,7 +41,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:habilitation:review' })
+  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:habilitation:review' })
   const intent = (await readForm(request)).get('intent')
   if (intent !== 'habilitations-reviewed') return Response.json({ error: 'Demande invalide.' }, { status: 400 })
   await database().transaction(async tx => {

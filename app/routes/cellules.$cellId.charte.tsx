@@ -21,8 +21,8 @@ export const meta: MetaFunction = () => [{ title: 'Charte — Cellule' }]
 
 const dateFormat = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' })
 
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:charter:read' })
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:charter:read' })
   const db = database()
   const versions = await listCharterVersions(db, principal.cell.id)
   const current = versions.find(version => version.version === principal.cell.currentCharterVersion)

@@ -18,8 +18,8 @@ export const meta: MetaFunction = () => [{ title: 'Membres — Cellule' }]
 
 const ROLE_LABELS = { coordinator: 'Coordination', member: 'Membre', associate: 'Membre associé·e', dpo: 'DPO' } as const
 
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:members:read' })
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:members:read' })
   const db = database()
   const allowed = cellPermissions(principal)
   const members = await listMembers(db, principal.cell.id)

@@ -28,9 +28,9 @@ const LINK_LABELS: Record<string, string> = {
 }
 
 /** Roster history and charter signatures: members and the DPO see who did what, never a key or content. */
-export async function loader({ request, params }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   // The page names members and signatories: the members permission, not only the roster's (public keys).
-  const principal = await requireCellPermission({ request, cellId: params.cellId ?? '', action: 'cell:members:read' })
+  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:members:read' })
   const db = database()
   const members = await listMembers(db, principal.cell.id)
   const names = new Map(members.map(member => [member.userId, member.displayName]))

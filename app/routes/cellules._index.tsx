@@ -9,8 +9,8 @@ export const meta: MetaFunction = () => [{ title: 'Mes cellules — Cellule' }]
 
 const ROLE_LABELS = { coordinator: 'Coordination', member: 'Membre', associate: 'Membre associé·e', dpo: 'DPO' } as const
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  const principal = await requireSignedInActor({ request })
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const principal = await requireSignedInActor({ request, context, audit: { action: 'account.cells.read', resource: 'my-cells' } })
   const db = database()
   const user = await findUserById(db, principal.userId)
   const mine = await listMyCells(db, principal.userId)

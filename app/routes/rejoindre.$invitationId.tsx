@@ -18,8 +18,8 @@ export const meta: MetaFunction = () => [{ title: 'Rejoindre une cellule — Cel
 
 const ROLE_LABELS = { coordinator: 'coordination', member: 'membre', associate: 'membre associé·e', dpo: 'DPO' } as const
 
-export async function loader({ request, params }: LoaderFunctionArgs) {
-  const principal = await requireSignedInActor({ request })
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  const principal = await requireSignedInActor({ request, context, audit: { action: 'cell.invitation.read', resource: `invitation:${(params.invitationId ?? '').toLowerCase().slice(0, 36)}` } })
   const db = database()
   const invitation = /^[0-9a-f-]{36}$/i.test(params.invitationId ?? '') ? await findCellInvitation(db, params.invitationId ?? '') : undefined
   if (!invitation) throw new Response('Invitation introuvable', { status: 404 })

@@ -27,6 +27,9 @@ export async function ensureAppRole(db: Database, role: string): Promise<void> {
     try {
       await db.execute(sql.raw(`create role ${name} nologin`))
     } catch (error) {
+      // Another process (a parallel test file, a second instance) may have just created it.
+      const [now] = await queryRows<{ exists: boolean }>(db, sql`select exists(select 1 from pg_roles where rolname = ${role}) as exists`)
+      if (now?.exists) return ensureAppRole(db, role)
       throw new AppRoleError(
         `Le rôle ${role} n’existe pas et ne peut pas être créé (${(error as Error).message}). Créez-le (CREATE ROLE ${role} NOLOGIN) ou DATABASE_APP_ROLE=none. / role ${role} missing and cannot be created`,
       )

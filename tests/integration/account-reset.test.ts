@@ -6,7 +6,8 @@ import { deriveRecoveryAuthSecret } from '#crypto/recovery-proof.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { DEFAULT_KDF } from '#db/accounts.ts'
 import { createInvitation } from '#db/invitations.ts'
-import { auditEvents, sessions, users } from '#db/schema.ts'
+import { sessions, users } from '#db/schema.ts'
+import { auditRows } from '#tests/support/account-fixtures.ts'
 import { startInProcessApp, type InProcessApp } from '#tests/support/in-process-app.ts'
 
 const EMAIL = 'reinitialisation@exemple.fr'
@@ -88,9 +89,11 @@ describe('account reset', () => {
     expect(remaining).toHaveLength(1)
     expect(remaining[0]?.mfaVerified).toBe(false)
 
-    const events = await db.select().from(auditEvents).where(eq(auditEvents.actorUserId, before.id))
-    expect(events.map(event => event.type)).toEqual(expect.arrayContaining(['account.registered', 'auth.account_reset']))
-    expect(events.find(event => event.type === 'auth.account_reset')?.data).toMatchObject({ sessionsRevoked: 1 })
+    const registeredEvents = (await auditRows(app, { type: 'account.registered' })).filter(event => event.actorUserId === before.id)
+    const resets = (await auditRows(app, { type: 'auth.account_reset' })).filter(event => event.actorUserId === before.id)
+    expect(registeredEvents).toHaveLength(1)
+    expect(resets).toHaveLength(1)
+    expect(resets[0]?.data).toMatchObject({ sessionsRevoked: 1 })
 
     // The link is one-time.
     const again = await post('/api/auth/register', await registrationBody({ token: reset.token, password: 'troisieme-mot-de-passe' }))

@@ -43,7 +43,7 @@ describe(`database on ${testDatabaseKind}`, () => {
     const result = await database.handle.db.execute(sql`
       select table_name from information_schema.columns
       where table_schema = 'public' and column_name = 'cell_id' order by table_name`)
-    expect(rowsOf(result).map(row => row.table_name)).toEqual(['audit_events', 'cell_charters', 'cell_invitations', 'cell_key_blobs', 'charter_signatures', 'memberships', 'roster_links'])
+    expect(rowsOf(result).map(row => row.table_name)).toEqual(['audit_alert_reviews', 'audit_details', 'audit_events', 'audit_leaves', 'audit_queue', 'cell_charters', 'cell_invitations', 'cell_key_blobs', 'charter_signatures', 'memberships', 'roster_links'])
   })
 
   it('seeds the demo cell once, however often the seed runs', async () => {

@@ -197,6 +197,27 @@ export const MATRIX: readonly MatrixRow[] = [
     rule: 'cell:members:read for its member list (all roles incl. DPO, charter signed)',
     expect: allowedOnlyFor(CELL_ROLES_SIGNED),
   },
+  // Journal d'accès (issue 6): the DPO only, never a member or the coordinator (DESIGN §11).
+  { route: 'cellules.$cellId.journal._index', method: 'GET', path: fixtures => `/cellules/${fixtures.cellId}/journal`, rule: 'cell:audit:read (DPO)', expect: allowedOnlyFor(['dpo']) },
+  { route: 'cellules.$cellId.journal._index', method: 'GET', label: 'unknown cell', path: fixtures => `/cellules/${fixtures.unknownCellId}/journal`, rule: 'a missing cell is a 404', expect: HIDDEN },
+  {
+    route: 'cellules.$cellId.journal._index',
+    method: 'POST',
+    label: 'review',
+    path: fixtures => `/cellules/${fixtures.cellId}/journal?index`,
+    // A malformed alert id: the guard decides first, then the DPO gets a 422.
+    body: () => ({ form: { intent: 'review', alertId: 'inconnue', status: 'reviewed', comment: '' } }),
+    rule: 'cell:audit:review (DPO)',
+    expect: allowedOnlyFor(['dpo']),
+  },
+  {
+    route: 'cellules.$cellId.journal.consultations',
+    method: 'GET',
+    path: fixtures => `/cellules/${fixtures.cellId}/journal/consultations?ressource=members`,
+    rule: 'cell:audit:read (DPO): who consulted a resource',
+    expect: allowedOnlyFor(['dpo']),
+  },
+  { route: 'cellules.$cellId.journal.export', method: 'GET', path: fixtures => `/cellules/${fixtures.cellId}/journal/export`, rule: 'cell:audit:export (DPO): signed export', expect: allowedOnlyFor(['dpo']) },
   { route: 'rejoindre.$invitationId', method: 'GET', path: fixtures => `/rejoindre/${fixtures.memberInvitationId}`, rule: 'invitation page: the invitee only (invitation addressed to the non-member)', expect: allowedOnlyFor(['nonMember']) },
   { route: 'rejoindre.$invitationId', method: 'GET', label: 'unknown invitation', path: fixtures => `/rejoindre/${fixtures.unknownInvitationId}`, rule: 'a missing invitation is a 404', expect: HIDDEN },
 

@@ -9,7 +9,8 @@ import { deriveRecoveryAuthSecret } from '#crypto/recovery-proof.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { DEFAULT_KDF } from '#db/accounts.ts'
 import { createInvitation } from '#db/invitations.ts'
-import { auditEvents, invitations, sessions, users } from '#db/schema.ts'
+import { AUDIT_TYPE_ACTIONS, type AuditEvent } from '#db/audit.ts'
+import { auditDetails, auditQueue, invitations, sessions, users } from '#db/schema.ts'
 import { hashToken } from '#db/tokens.ts'
 import { type InProcessApp } from './in-process-app.ts'
 
@@ -306,19 +307,25 @@ export async function countRows(app: InProcessApp) {
   const db = app.database.handle.db
   const [userCount] = await db.select({ total: count() }).from(users)
   const [sessionCount] = await db.select({ total: count() }).from(sessions)
-  const [auditCount] = await db.select({ total: count() }).from(auditEvents)
+  const [auditCount] = await db.select({ total: count() }).from(auditQueue)
   return { users: userCount?.total ?? 0, sessions: sessionCount?.total ?? 0, audit: auditCount?.total ?? 0 }
 }
 
-export async function auditRows(app: InProcessApp, { type, since = 0 }: { type: string; since?: number }) {
-  return app.database.handle.db
-    .select()
-    .from(auditEvents)
-    .where(sql`${auditEvents.type} = ${type} and ${auditEvents.id} > ${since}`)
-    .orderBy(auditEvents.id)
+/** Journal events of one security event type (db/audit.ts names), after queue id `since`. */
+export async function auditRows(app: InProcessApp, { type, since = 0 }: { type: AuditEvent['type']; since?: number }) {
+  const rows = await app.database.handle.db
+    .select({ id: auditQueue.id, action: auditQueue.action, outcome: auditQueue.outcome, cellId: auditQueue.cellId, actorUserId: auditDetails.actorUserId, detail: auditDetails.detail })
+    .from(auditQueue)
+    .leftJoin(auditDetails, eq(auditDetails.eventId, auditQueue.eventId))
+    .where(sql`${auditQueue.action} = ${AUDIT_TYPE_ACTIONS[type]} and ${auditQueue.id} > ${since}`)
+    .orderBy(auditQueue.id)
+  return rows.map(row => {
+    const detail = (row.detail ?? {}) as { data?: Record<string, unknown>; ip?: string | null }
+    return { ...row, type, data: detail.data ?? {}, ipAddress: detail.ip ?? null }
+  })
 }
 
 export async function lastAuditId(app: InProcessApp): Promise<number> {
-  const [row] = await app.database.handle.db.select({ last: sql<number>`coalesce(max(${auditEvents.id}), 0)` }).from(auditEvents)
+  const [row] = await app.database.handle.db.select({ last: sql<number>`coalesce(max(${auditQueue.id}), 0)` }).from(auditQueue)
   return Number(row?.last ?? 0)
 }

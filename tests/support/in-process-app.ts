@@ -4,6 +4,10 @@ import path from 'node:path'
 import { Writable } from 'node:stream'
 import { type ServerBuild } from '@remix-run/node'
 import { pino } from 'pino'
+import { logOrigin } from '#db/audit-log/checkpoint.ts'
+import { generateSigningKey } from '#db/audit-log/keys.ts'
+import { registerAuditSigner } from '#db/audit-store/service.ts'
+import { type LogSigner } from '#db/audit-store/checkpoints.ts'
 import { registerDatabase } from '#db/database.ts'
 import { seedDemo } from '#db/seed.ts'
 import { createApp } from '#server/app.ts'
@@ -14,6 +18,8 @@ import { createTestDatabase, type TestDatabase } from './test-database.ts'
 export type InProcessApp = {
   url: string
   database: TestDatabase
+  /** The journal's signing key and origin, as the server registers them at boot. */
+  signer: LogSigner
   /** Everything the server logged, as JSON lines. */
   logs: () => string
   close: () => Promise<void>
@@ -27,6 +33,9 @@ export async function startInProcessApp(): Promise<InProcessApp> {
   const database = await createTestDatabase()
   await seedDemo(database.handle.db)
   registerDatabase(database.handle)
+  // The real server runs the sequencer on a timer; tests call sequenceAll() when they need leaves.
+  const signer: LogSigner = { key: generateSigningKey(), origin: logOrigin('test.cellule.local') }
+  registerAuditSigner(signer)
   ;(globalThis as { __celluleThrottles?: unknown }).__celluleThrottles = undefined
   let logs = ''
   const sink = new Writable({
@@ -45,11 +54,13 @@ export async function startInProcessApp(): Promise<InProcessApp> {
   return {
     url: `http://127.0.0.1:${port}`,
     database,
+    signer,
     logs: () => logs,
     close: async () => {
       server.closeAllConnections()
       await new Promise(resolve => server.close(resolve))
       registerDatabase(undefined)
+      registerAuditSigner(undefined)
       await database.cleanup()
     },
   }

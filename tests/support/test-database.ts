@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { type DatabaseHandle } from '#db/database.ts'
+import { ensureAppRole } from '#db/audit-store/privileges.ts'
 import { runMigrations } from '#db/migrate.ts'
 import { openDatabase } from '#db/open.ts'
 
@@ -35,12 +36,24 @@ export async function createServerDatabase(): Promise<{ url: string; drop: () =>
 
 export type TestDatabase = { handle: DatabaseHandle; url?: string; cleanup: () => Promise<void> }
 
-/** A fresh, migrated database for one test file. */
-export async function createTestDatabase({ migrate = true }: { migrate?: boolean } = {}): Promise<TestDatabase> {
+/** The role the server's connections run as (server/index.ts): the suites run with the same rights. */
+export const TEST_APP_ROLE = 'cellule_app'
+
+/**
+ * A fresh, migrated database for one test file. On a server, migrations run as the login role
+ * and the returned handle runs as the app role, as in production (INSERT-only audit tables),
+ * unless `appRole: false` (tests of migrations themselves).
+ */
+export async function createTestDatabase({ migrate = true, appRole = true }: { migrate?: boolean; appRole?: boolean } = {}): Promise<TestDatabase> {
   if (serverUrl) {
     const { url, drop } = await createServerDatabase()
-    const handle = await openDatabase({ kind: 'postgres', databaseUrl: url, maxConnections: 4 })
+    let handle = await openDatabase({ kind: 'postgres', databaseUrl: url, maxConnections: 4 })
     if (migrate) await runMigrations(handle)
+    if (migrate && appRole) {
+      await ensureAppRole(handle.db, TEST_APP_ROLE)
+      await handle.close()
+      handle = await openDatabase({ kind: 'postgres', databaseUrl: url, maxConnections: 4, appRole: TEST_APP_ROLE })
+    }
     return {
       handle,
       url,

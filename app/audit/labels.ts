@@ -1,0 +1,87 @@
+import { type AuditAction, type AuditOutcome } from '#db/audit-log/leaf.ts'
+
+/** How the DPO console names each recorded action (French). */
+export const ACTION_LABELS: Record<AuditAction, string> = {
+  'account.invitation.created': 'Invitation à créer un compte',
+  'account.invitation.refused': 'Lien d’invitation refusé',
+  'account.registered': 'Création de compte',
+  'account.cells.read': 'Consultation de « Mes cellules »',
+  'auth.login': 'Connexion',
+  'auth.logout': 'Déconnexion',
+  'auth.mfa': 'Double authentification',
+  'auth.mfa.enrolled': 'Activation de la double authentification',
+  'auth.password.changed': 'Changement de mot de passe',
+  'auth.recovered': 'Récupération du compte',
+  'auth.account.reset': 'Réinitialisation du compte',
+  'auth.session.revoked': 'Fin de session',
+  'authz.denied': 'Accès refusé',
+  'authz.granted': 'Action autorisée',
+  'cell.created': 'Création de la cellule',
+  'cell.founded': 'Fondation de la cellule',
+  'cell.read': 'Consultation de l’accueil de la cellule',
+  'cell.members.read': 'Consultation de la liste des membres',
+  'cell.member.invited': 'Invitation d’un membre',
+  'cell.invitation.read': 'Consultation d’une invitation',
+  'cell.member.confirmed': 'Confirmation d’un membre',
+  'cell.member.removed': 'Retrait d’un membre',
+  'cell.member.role_changed': 'Changement de rôle',
+  'cell.charter.read': 'Consultation de la charte',
+  'cell.charter.published': 'Publication d’une version de la charte',
+  'cell.charter.signed': 'Signature de la charte',
+  'cell.roster.read': 'Consultation du registre',
+  'cell.roster.attested': 'Attestation du code du registre',
+  'cell.history.read': 'Consultation de l’historique',
+  'cell.keys.read': 'Récupération des clés de la cellule',
+  'cell.habilitations.reviewed': 'Revue des habilitations',
+  'audit.timeline.read': 'Consultation du journal d’accès',
+  'audit.resource_viewers.read': 'Recherche « qui a consulté »',
+  'audit.alert.reviewed': 'Revue d’une alerte',
+  'audit.export.created': 'Export du journal',
+  'audit.details.purged': 'Purge des détails (conservation)',
+  'platform.cells.read': 'Consultation de la liste des cellules (plateforme)',
+}
+
+export const OUTCOME_LABELS: Record<AuditOutcome, string> = { success: 'Réussi', failure: 'Échec', denied: 'Refusé' }
+
+/** The policy actions the guard records, in words (shown next to "Action autorisée" / "Accès refusé"). */
+export const POLICY_ACTION_LABELS: Record<string, string> = {
+  'cell:home:read': 'ouvrir l’accueil de la cellule',
+  'cell:members:read': 'voir les membres',
+  'cell:roster:read': 'lire le registre',
+  'cell:roster:attest': 'attester le code du registre',
+  'cell:keys:read': 'récupérer les clés',
+  'cell:charter:read': 'lire la charte',
+  'cell:charter:sign': 'signer la charte',
+  'cell:charter:publish': 'publier la charte',
+  'cell:member:invite': 'inviter un membre',
+  'cell:member:confirm': 'confirmer un membre',
+  'cell:member:set-role': 'changer un rôle',
+  'cell:member:remove': 'retirer un membre',
+  'cell:member:readmit': 'réadmettre un membre',
+  'cell:habilitation:review': 'revoir les habilitations',
+  'cell:invitation:accept': 'accepter une invitation',
+  'cell:audit:read': 'consulter le journal',
+  'cell:audit:review': 'revoir une alerte',
+  'cell:audit:export': 'exporter le journal',
+}
+
+/** Resources the cell's guard records (`resource` of the detail), for "qui a consulté cette ressource". */
+export const CELL_RESOURCES = [
+  { key: 'home', label: 'Accueil de la cellule' },
+  { key: 'members', label: 'Liste des membres' },
+  { key: 'roster', label: 'Registre signé' },
+  { key: 'charter', label: 'Charte' },
+  { key: 'keys', label: 'Clés de la cellule' },
+  { key: 'journal', label: 'Journal d’accès' },
+] as const
+
+export function resourceLabel(key: string | null, names: Record<string, string>): string {
+  if (!key) return '—'
+  const known = CELL_RESOURCES.find((resource) => resource.key === key)
+  if (known) return known.label
+  const [kind, id] = key.split(':')
+  if (kind === 'member' && id) return `Membre : ${names[id] ?? 'personne inconnue'}`
+  if (kind === 'invitation') return 'Invitation'
+  if (kind === 'alert') return 'Alerte'
+  return key
+}
