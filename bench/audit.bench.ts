@@ -19,7 +19,9 @@ import { generateSigningKey } from '../db/audit-log/keys.ts'
 import { verifyExport } from '../db/audit-log/verify.ts'
 import { appendAuditEvent, exportAuditLog, readLogHead, sequenceAll, sequencePending, signCheckpointIfGrown } from '../db/audit-store/index.ts'
 import { queryRows, toSafeNumber } from '../db/audit-store/rows.ts'
+import { and, desc, eq } from 'drizzle-orm'
 import { type Database } from '../db/database.ts'
+import { cellCharters, cells, charterSignatures, memberships, users } from '../db/schema.ts'
 import { runMigrations } from '../db/migrate.ts'
 import { openDatabase } from '../db/open.ts'
 
@@ -46,8 +48,42 @@ function percentile(values: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]!
 }
 
-/** A business write as a route would do it; `audited` adds the event in the same transaction. */
+type Workload = 'insert' | 'route'
+let workload: Workload = 'insert'
+/** Route workload fixtures: one member per client in each cell, charter signed. */
+let members: { userId: string; cellId: string }[] = []
+
+/**
+ * The write path of a cell route as the app runs it (app/cells/cell-guard.server.ts and a
+ * mutation route): a decision transaction (cell, membership, latest signature, charter rules),
+ * then the mutation's transaction. Audited, the decision writes its event (guard) and the
+ * mutation its effect (recordAudit), as in production; without audit, the same statements less those two.
+ */
+async function routeTransaction(db: Database, { audited }: { audited: boolean }): Promise<string | null> {
+  const { userId, cellId } = pick(members)
+  const decisionEvent = await db.transaction(async (tx) => {
+    const [cell] = await tx.select().from(cells).where(eq(cells.id, cellId))
+    await tx.select().from(memberships).where(and(eq(memberships.cellId, cellId), eq(memberships.userId, userId)))
+    await tx.select({ version: charterSignatures.version }).from(charterSignatures).where(and(eq(charterSignatures.cellId, cellId), eq(charterSignatures.userId, userId))).orderBy(desc(charterSignatures.version)).limit(1)
+    await tx.select().from(cellCharters).where(and(eq(cellCharters.cellId, cellId), eq(cellCharters.version, cell?.currentCharterVersion ?? 1)))
+    if (!audited) return null
+    return appendAuditEvent(tx, {
+      action: 'authz.granted',
+      outcome: 'success',
+      cellId,
+      detail: { actorUserId: userId, actorRole: 'member', ip: '192.0.2.1', userAgent: 'bench', route: `POST /api/cells/${cellId}/charter`, requestId: randomUUID(), policyAction: 'cell:charter:sign', resource: 'charter' },
+    })
+  })
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`insert into bench_writes (cell_id, payload) values (${cellId}, ${randomBytes(48).toString('base64')})`)
+    if (audited) await appendAuditEvent(tx, { action: 'cell.charter.signed', outcome: 'success', cellId, detail: { actorUserId: userId, ip: '192.0.2.1', data: { version: 1 } } })
+  })
+  return decisionEvent
+}
+
+/** A bare business write; `audited` adds the event in the same transaction. */
 async function businessTransaction(db: Database, { audited }: { audited: boolean }): Promise<string | null> {
+  if (workload === 'route') return routeTransaction(db, { audited })
   return db.transaction(async (tx) => {
     const cellId = pick(CELLS)
     await tx.execute(sql`insert into bench_writes (cell_id, payload) values (${cellId}, ${randomBytes(48).toString('base64')})`)
@@ -79,6 +115,7 @@ async function runRound(db: Database, { round, kind }: { round: number; kind: Ro
     while (!stopped) {
       const eventId = await businessTransaction(db, { audited })
       if (eventId) committedAt.set(eventId, performance.now())
+      if (eventId && workload === 'route') committedAt.set(`effect:${transactions}`, performance.now())
       transactions++
     }
   }
@@ -98,6 +135,7 @@ async function runRound(db: Database, { round, kind }: { round: number; kind: Ro
   stopped = true
   await Promise.all(clients)
   const seconds = (performance.now() - started) / 1000
+  // The route workload writes two events per transaction (decision and effect).
   target = startSize + committedAt.size
   await sequencing
 
@@ -112,6 +150,38 @@ async function runRound(db: Database, { round, kind }: { round: number; kind: Ro
     }
   }
   return { result: { round, kind, transactions, seconds: Number(seconds.toFixed(3)), txPerSecond: Math.round(transactions / seconds) }, lagsMs }
+}
+
+/** Users, cells, memberships, charter version 1 and its signatures: what the guard reads. */
+async function createRouteFixtures(db: Database): Promise<{ userId: string; cellId: string }[]> {
+  const fixtures: { userId: string; cellId: string }[] = []
+  for (const [index, cellId] of CELLS.entries()) {
+    await db.insert(cells).values({ id: cellId, slug: `bench-${index}-${cellId.slice(0, 8)}`, name: `Cellule ${index}`, hostInstitution: 'Banc d’essai', dpoContact: 'dpo@bench.invalid' })
+    await db.insert(cellCharters).values({ cellId, version: 1, content: { bench: true }, hash: 'f'.repeat(64) })
+  }
+  for (let i = 0; i < CLIENTS; i++) {
+    const userId = randomUUID()
+    await db.insert(users).values({
+      id: userId,
+      email: `membre-${i}@bench.invalid`,
+      displayName: `Membre ${i}`,
+      saltSeed: 'bench',
+      kdfOpsLimit: 3,
+      kdfMemLimitBytes: 67_108_864,
+      authSecretHash: 'bench',
+      recoverySecretHash: 'bench',
+      wrappedAccountKey: 'bench',
+      recoveryWrappedAccountKey: 'bench',
+      identityPublic: 'bench',
+      wrappedIdentitySecrets: 'bench',
+    })
+    for (const cellId of CELLS) {
+      await db.insert(memberships).values({ cellId, userId, role: 'member', status: 'active' })
+      await db.insert(charterSignatures).values({ cellId, userId, version: 1, hash: 'f'.repeat(64), signature: 'bench' })
+      fixtures.push({ userId, cellId })
+    }
+  }
+  return fixtures
 }
 
 async function withAdmin<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -145,23 +215,34 @@ try {
   await db.execute(sql`create table bench_writes (id bigserial primary key, cell_id uuid not null, payload text not null)`)
   const signer = { key: generateSigningKey(), origin: logOrigin('bench.cellule.invalid') }
 
-  // Warm-up: connections opened, plans cached, tables touched.
-  await runRound(db, { round: 0, kind: 'audited' })
-  await runRound(db, { round: 0, kind: 'baseline' })
+  members = await createRouteFixtures(db)
 
-  const rounds: Round[] = []
-  const lagsMs: number[] = []
-  for (let round = 1; round <= ROUNDS; round++) {
-    const order: RoundKind[] = round % 2 === 1 ? ['baseline', 'audited'] : ['audited', 'baseline']
-    for (const kind of order) {
-      const { result, lagsMs: roundLags } = await runRound(db, { round, kind })
-      rounds.push(result)
-      lagsMs.push(...roundLags)
-      process.stdout.write(`round ${round} ${kind.padEnd(8)} ${result.txPerSecond} tx/s\n`)
+  const measure = async (kind: Workload) => {
+    workload = kind
+    // Warm-up: connections opened, plans cached, tables touched.
+    await runRound(db, { round: 0, kind: 'audited' })
+    await runRound(db, { round: 0, kind: 'baseline' })
+    const rounds: Round[] = []
+    const lagsMs: number[] = []
+    for (let round = 1; round <= ROUNDS; round++) {
+      const order: RoundKind[] = round % 2 === 1 ? ['baseline', 'audited'] : ['audited', 'baseline']
+      for (const roundKind of order) {
+        const { result, lagsMs: roundLags } = await runRound(db, { round, kind: roundKind })
+        rounds.push(result)
+        lagsMs.push(...roundLags)
+        process.stdout.write(`${kind} round ${round} ${roundKind.padEnd(8)} ${result.txPerSecond} tx/s\n`)
+      }
+      // A checkpoint per round, so the export carries consistency proofs.
+      await signCheckpointIfGrown(db, signer)
     }
-    // A checkpoint per round, so the export carries consistency proofs.
-    await signCheckpointIfGrown(db, signer)
+    const baseline = median(rounds.filter((round) => round.kind === 'baseline').map((round) => round.txPerSecond))
+    const audited = median(rounds.filter((round) => round.kind === 'audited').map((round) => round.txPerSecond))
+    return { rounds, lagsMs, baseline, audited, ratio: Number((audited / baseline).toFixed(3)) }
   }
+  const route = await measure('route')
+  const bare = await measure('insert')
+  const rounds = route.rounds
+  const lagsMs = route.lagsMs
 
   await sequenceAll(db)
   await signCheckpointIfGrown(db, signer)
@@ -173,16 +254,24 @@ try {
 
   const core = measureVerifyThroughput({ leaves: CORE_LEAVES })
 
-  const baselineTxPerSecond = median(rounds.filter((round) => round.kind === 'baseline').map((round) => round.txPerSecond))
-  const auditedTxPerSecond = median(rounds.filter((round) => round.kind === 'audited').map((round) => round.txPerSecond))
+  const baselineTxPerSecond = route.baseline
+  const auditedTxPerSecond = route.audited
   const result = {
     date: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}` },
     settings: { clients: CLIENTS, rounds: ROUNDS, roundSeconds: ROUND_MS / 1000, sequenceEveryMs: SEQUENCE_EVERY_MS, order: 'ABBA, medians' },
     baselineTxPerSecond,
     auditedTxPerSecond,
-    appendRatio: Number((auditedTxPerSecond / baselineTxPerSecond).toFixed(3)),
+    appendRatio: route.ratio,
     goal: 0.8,
+    appendRatioWorkload: 'route write path: guard decision transaction (4 reads + decision event) then the mutation transaction (1 insert + effect event), 16 clients, sequencer every 500 ms',
+    bareInsert: {
+      workload: 'one business insert per transaction, plus one event when audited: the worst case, where the audit is most of the work',
+      baselineTxPerSecond: bare.baseline,
+      auditedTxPerSecond: bare.audited,
+      appendRatio: bare.ratio,
+      rounds: bare.rounds,
+    },
     verifyPerSecond: Math.round(verified.entries / verifySeconds),
     verifyEntries: verified.entries,
     verifyCheckpoints: (exported as { checkpoints: unknown[] }).checkpoints.length,
@@ -198,7 +287,8 @@ try {
   mkdirSync(directory, { recursive: true })
   writeFileSync(new URL('audit-latest.json', directory), `${JSON.stringify(result, null, 2)}\n`)
   process.stdout.write(
-    `baseline ${baselineTxPerSecond} tx/s, audited ${auditedTxPerSecond} tx/s: appendRatio ${result.appendRatio} (goal ≥ ${result.goal})\n` +
+    `route write path: baseline ${baselineTxPerSecond} tx/s, audited ${auditedTxPerSecond} tx/s: appendRatio ${result.appendRatio} (goal ≥ ${result.goal})\n` +
+      `bare insert: baseline ${bare.baseline} tx/s, audited ${bare.audited} tx/s: ratio ${bare.ratio}\n` +
       `verify: ${result.verifyPerSecond} entries/s on the database export (${verified.entries} entries), ${result.verifyPerSecondCore} entries/s in the core (${CORE_LEAVES} leaves)\n` +
       `sequencer lag: max ${result.sequencerLagMs} ms, p95 ${result.sequencerLagP95Ms} ms, median ${result.sequencerLagMedianMs} ms (every ${SEQUENCE_EVERY_MS} ms)\n` +
       'written to bench/results/audit-latest.json\n',

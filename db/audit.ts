@@ -61,7 +61,7 @@ export const AUDIT_TYPE_ACTIONS = {
 } as const satisfies Record<AuditEvent['type'], AuditAction>
 
 /** Anything with a transaction: the database or an open transaction, so the event commits with the change. */
-type Executor = Pick<Database, 'transaction'>
+type Executor = Pick<Database, 'execute'>
 
 /**
  * Writes a security event into the journal d'accès (db/audit-store): queued in the caller's

@@ -4,6 +4,9 @@ import { queryRows } from './rows.ts'
 
 export const AUDIT_TABLES = ['audit_queue', 'audit_leaves', 'audit_details', 'audit_tiles', 'audit_log_states', 'audit_checkpoints', 'audit_alert_reviews'] as const
 
+/** The security-event table of issues 2–5, kept read-only since the journal replaced it. */
+const LEGACY_AUDIT_TABLES = ['audit_events'] as const
+
 export class AppRoleError extends Error {
   override name = 'AppRoleError'
 }
@@ -39,7 +42,7 @@ export async function ensureAppRole(db: Database, role: string): Promise<void> {
   const statements = [
     `grant usage on schema public to ${name}`,
     `grant select, insert, update, delete on all tables in schema public to ${name}`,
-    `revoke update, delete, truncate on ${audit} from ${name}`,
+    `revoke update, delete, truncate on ${audit}, ${LEGACY_AUDIT_TABLES.join(', ')} from ${name}`,
     `grant usage, select on all sequences in schema public to ${name}`,
     `revoke all on function audit_purge_details(bigint) from public`,
     `grant execute on function audit_purge_details(bigint) to ${name}`,

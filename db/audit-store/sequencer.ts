@@ -110,12 +110,29 @@ export async function sequencePending(db: Database, { limit = 5_000 }: { limit?:
   })
 }
 
-/** Runs batches until the queue below the horizon is empty (tests, exports, shutdown). */
-export async function sequenceAll(db: Database): Promise<number> {
+/** Committed events not sealed yet: rows beyond the cursor that this snapshot can see. */
+export async function hasCommittedBacklog(db: Pick<Database, 'execute'>): Promise<boolean> {
+  const head = await readLogHead(db)
+  const [row] = await queryRows<{ pending: boolean }>(db, sql`select exists(select 1 from audit_queue where (xid, id) > (${head.cursorXid}::xid8, ${head.cursorId})) as pending`)
+  return Boolean(row?.pending)
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Seals every event committed before the call (tests, exports, shutdown). The horizon is the
+ * cluster's oldest running transaction, so a transaction open elsewhere (another database of the
+ * same server included) holds it back: this waits for it, up to `timeoutMs`, and returns how
+ * many events it sealed.
+ */
+export async function sequenceAll(db: Database, { timeoutMs = 15_000 }: { timeoutMs?: number } = {}): Promise<number> {
+  const deadline = Date.now() + timeoutMs
   let total = 0
   for (;;) {
     const run = await sequencePending(db)
     total += run.sequenced
-    if (!run.locked || run.sequenced === 0) return total
+    if (run.locked && run.sequenced > 0) continue
+    if (!(await hasCommittedBacklog(db)) || Date.now() > deadline) return total
+    await sleep(20)
   }
 }

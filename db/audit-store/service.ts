@@ -6,7 +6,7 @@ import { auditCheckpoints } from '../schema.ts'
 import { signCheckpointIfGrown, type LogSigner } from './checkpoints.ts'
 import { purgeExpiredDetails } from './purge.ts'
 import { queryRows, toSafeNumber } from './rows.ts'
-import { sequencePending } from './sequencer.ts'
+import { sequenceAll, sequencePending } from './sequencer.ts'
 
 type Logger = { info: (object: object, message: string) => void; warn: (object: object, message: string) => void; error: (object: object, message: string) => void }
 
@@ -127,7 +127,7 @@ export function startAuditLogService({
       timers.clear()
       await Promise.allSettled([...running])
       if (drain) {
-        await sequence().catch(() => {})
+        await sequenceAll(db, { timeoutMs: 5_000 }).catch(() => {})
         await signCheckpointIfGrown(db, signer).catch(() => {})
       }
     },

@@ -48,15 +48,14 @@ CREATE TABLE "audit_log_states" (
 );
 --> statement-breakpoint
 CREATE TABLE "audit_queue" (
-	"id" bigint PRIMARY KEY GENERATED ALWAYS AS IDENTITY (sequence name "audit_queue_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
+	"id" bigint GENERATED ALWAYS AS IDENTITY (sequence name "audit_queue_id_seq" INCREMENT BY 1 MINVALUE 1 MAXVALUE 9223372036854775807 START WITH 1 CACHE 1),
 	"xid" "xid8" DEFAULT pg_current_xact_id() NOT NULL,
-	"event_id" uuid NOT NULL,
+	"event_id" uuid PRIMARY KEY NOT NULL,
 	"occurred_at_ms" bigint NOT NULL,
 	"cell_id" uuid,
 	"action" text NOT NULL,
 	"outcome" text NOT NULL,
-	"commitment" text NOT NULL,
-	CONSTRAINT "audit_queue_event_id_unique" UNIQUE("event_id")
+	"commitment" text NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "audit_tiles" (
@@ -68,11 +67,10 @@ ALTER TABLE "audit_alert_reviews" ADD CONSTRAINT "audit_alert_reviews_cell_id_ce
 ALTER TABLE "audit_alert_reviews" ADD CONSTRAINT "audit_alert_reviews_reviewer_user_id_users_id_fk" FOREIGN KEY ("reviewer_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "audit_leaves" ADD CONSTRAINT "audit_leaves_event_id_audit_queue_event_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."audit_queue"("event_id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "audit_alert_reviews_alert_idx" ON "audit_alert_reviews" USING btree ("cell_id","alert_id");--> statement-breakpoint
-CREATE INDEX "audit_details_cell_time_idx" ON "audit_details" USING btree ("cell_id","occurred_at_ms");--> statement-breakpoint
 CREATE INDEX "audit_details_resource_idx" ON "audit_details" USING btree ("cell_id","resource_key");--> statement-breakpoint
-CREATE INDEX "audit_details_time_idx" ON "audit_details" USING btree ("occurred_at_ms");--> statement-breakpoint
 CREATE UNIQUE INDEX "audit_leaves_cell_seq_idx" ON "audit_leaves" USING btree ("cell_id","cell_seq");--> statement-breakpoint
 CREATE INDEX "audit_queue_cursor_idx" ON "audit_queue" USING btree ("xid","id");--> statement-breakpoint
+CREATE INDEX "audit_queue_cell_time_idx" ON "audit_queue" USING btree ("cell_id","occurred_at_ms");--> statement-breakpoint
 -- Journal d'accès: every audit table is insert-only, for every role (superuser and PGlite included).
 -- The only deletion is the retention purge of audit_details, through audit_purge_details() below.
 CREATE OR REPLACE FUNCTION refuse_audit_log_change() RETURNS trigger LANGUAGE plpgsql AS $$
