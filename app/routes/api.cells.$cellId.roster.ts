@@ -1,6 +1,7 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node'
 import { can } from '#charter/policy.ts'
 import { recordAudit } from '#db/audit.ts'
+import { appendAuditEvent } from '#db/audit-store/write.ts'
 import { listKeyBlobsFor, listRosterLinks } from '#db/cells.ts'
 import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { withRosterRace } from '#app/cells/http.server.ts'
@@ -18,7 +19,20 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const db = database()
   const links = (await listRosterLinks(db, principal.cell.id)).map(row => row.link)
   const canHoldKeys = can({ actor: principal.actor, action: 'cell:keys:read', resource: { kind: 'cell', cellId: principal.cell.id }, rules: principal.rules }).allowed
-  const blobs = canHoldKeys ? await listKeyBlobsFor(db, { cellId: principal.cell.id, userId: principal.userId }) : []
+  // Fetching one's sealed cell keys is the server-side proxy for "could decrypt" (research A.2):
+  // its own journal event, written in the same transaction as the read.
+  const blobs = canHoldKeys
+    ? await db.transaction(async tx => {
+        const found = await listKeyBlobsFor(tx, { cellId: principal.cell.id, userId: principal.userId })
+        await appendAuditEvent(tx, {
+          action: 'cell.keys.read',
+          outcome: 'success',
+          cellId: principal.cell.id,
+          detail: { actorUserId: principal.userId, actorRole: principal.membership?.role ?? null, ip: context.clientIp ?? null, requestId: context.requestId ?? null, resource: 'keys', data: { blobs: found.length } },
+        })
+        return found
+      })
+    : []
   return Response.json(
     { cellId: principal.cell.id, links, blobs: blobs.map(({ kind, epoch, slot, blob }) => ({ kind, epoch, slot, blob })) }
   )
