@@ -4,6 +4,9 @@ import { z } from 'zod'
 import { auditActionSchema, auditOutcomeSchema, type AuditAction, type AuditOutcome } from '#db/audit-log/leaf.ts'
 import { queryRows, toSafeNumber } from '#db/audit-store/rows.ts'
 import { type Database } from '#db/database.ts'
+import { rawPublicKey } from '#db/audit-log/keys.ts'
+import { getAuditSigner } from '#db/audit-store/service.ts'
+import { appendAuditEvent, type AuditDetail } from '#db/audit-store/write.ts'
 import { auditAlertReviews, auditCheckpoints, users } from '#db/schema.ts'
 import { type AccessEvent } from './anomalies.ts'
 
@@ -27,20 +30,33 @@ export type JournalEvent = {
   } | null
 }
 
-const dateInput = z
+/** A real calendar day: Date.parse would turn 2026-02-30 into 2 March. */
+function isCalendarDay(value: string): boolean {
+  const [year, month, day] = value.split('-').map(Number) as [number, number, number]
+  const date = new Date(Date.UTC(year, month - 1, day))
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+}
+
+const dateInput = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Date au format AAAA-MM-JJ attendue.').refine(isCalendarDay, 'Date invalide.')
+
+/** "Older events" continue after the last shown one: its time and queue id, as `<ms>_<id>`. */
+const cursorInput = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Date au format AAAA-MM-JJ attendue.')
-  .refine((value) => !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), 'Date invalide.')
+  .regex(/^\d{1,15}_\d{1,15}$/, 'Page demandée invalide : revenez au début du journal.')
+  .transform((value) => {
+    const [ms, id] = value.split('_').map(Number) as [number, number]
+    return { ms, id }
+  })
 
 /** The timeline's filters, from the query string: every field optional, each one checked. */
 export const journalFiltersSchema = z.object({
   membre: z.string().uuid('Membre inconnu.').optional(),
   ressource: z.string().max(200).regex(/^[a-z]+(:[0-9a-f-]{36})?$/, 'Ressource inconnue.').optional(),
-  action: auditActionSchema.optional(),
-  resultat: auditOutcomeSchema.optional(),
+  action: z.enum(auditActionSchema.options, { errorMap: () => ({ message: 'Action inconnue : choisissez-la dans la liste.' }) }).optional(),
+  resultat: z.enum(auditOutcomeSchema.options, { errorMap: () => ({ message: 'Résultat inconnu : choisissez-le dans la liste.' }) }).optional(),
   du: dateInput.optional(),
   au: dateInput.optional(),
-  avant: z.coerce.number().int().positive().optional(),
+  avant: cursorInput.optional(),
 })
 export type JournalFilters = z.infer<typeof journalFiltersSchema>
 
@@ -115,12 +131,13 @@ export async function listJournal(db: Database, { cellId, filters }: { cellId: s
   if (filters.resultat) where.push(sql`q.outcome = ${filters.resultat}`)
   if (filters.du) where.push(sql`q.occurred_at_ms >= ${parisDayStartMs(filters.du)}`)
   if (filters.au) where.push(sql`q.occurred_at_ms < ${parisDayStartMs(nextDay(filters.au))}`)
-  if (filters.avant) where.push(sql`q.id < ${filters.avant}`)
+  if (filters.avant) where.push(sql`(q.occurred_at_ms, q.id) < (${filters.avant.ms}, ${filters.avant.id})`)
   const rows = await queryRows<EventRow>(db, eventQuery({ cellId, where, limit: TIMELINE_PAGE_SIZE + 1 }))
   const events = rows.map(toEvent)
   const hasMore = events.length > TIMELINE_PAGE_SIZE
   const page = events.slice(0, TIMELINE_PAGE_SIZE)
-  return { events: page, nextBefore: hasMore ? (page[page.length - 1]?.queueId ?? null) : null }
+  const last = page[page.length - 1]
+  return { events: page, nextBefore: hasMore && last ? `${last.occurredAtMs}_${last.queueId}` : null }
 }
 
 /** "Qui a consulté cette ressource": every access to it, grouped by person, newest first. */
@@ -183,4 +200,21 @@ export async function integrityStatus(db: Database, { cellId }: { cellId: string
   )
   const [checkpoint] = await db.select({ treeSize: auditCheckpoints.treeSize, signedAt: auditCheckpoints.signedAt }).from(auditCheckpoints).orderBy(desc(auditCheckpoints.treeSize)).limit(1)
   return { total: toSafeNumber(counts?.total ?? 0), sealed: toSafeNumber(counts?.sealed ?? 0), checkpoint: checkpoint ?? null }
+}
+
+/** The journal's public key and name, for the DPO to pin when verifying exports. */
+export function journalKey(): { publicKey: string; origin: string } {
+  const signer = getAuditSigner()
+  return { publicKey: rawPublicKey(signer.key.publicKey).toString('base64'), origin: signer.origin }
+}
+
+/** Stores a DPO's review and its journal event together, or neither. */
+export async function recordReview(
+  db: Database,
+  { cellId, alertId, status, comment, reviewerUserId, detail }: { cellId: string; alertId: string; status: 'reviewed' | 'escalated'; comment: string; reviewerUserId: string; detail: Omit<AuditDetail, 'actorUserId' | 'data' | 'resource'> },
+) {
+  await db.transaction(async (tx) => {
+    await tx.insert(auditAlertReviews).values({ cellId, alertId, status, comment, reviewerUserId })
+    await appendAuditEvent(tx, { action: 'audit.alert.reviewed', outcome: 'success', cellId, detail: { ...detail, actorUserId: reviewerUserId, resource: 'journal', data: { alertId, status } } })
+  })
 }

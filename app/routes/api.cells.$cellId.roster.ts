@@ -28,7 +28,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
           action: 'cell.keys.read',
           outcome: 'success',
           cellId: principal.cell.id,
-          detail: { actorUserId: principal.userId, actorRole: principal.membership?.role ?? null, ip: context.clientIp ?? null, requestId: context.requestId ?? null, resource: 'keys', data: { blobs: found.length } },
+          detail: { actorUserId: principal.userId, actorRole: principal.membership?.role ?? null, ip: context.clientIp ?? null, requestId: context.requestId ?? null, resource: 'keys', data: { epochKeysFetched: found.length } },
         })
         return found
       })

@@ -1,12 +1,9 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { z } from 'zod'
-import { rawPublicKey } from '#db/audit-log/keys.ts'
-import { getAuditSigner } from '#db/audit-store/service.ts'
 import { listMembers } from '#db/cells.ts'
-import { auditAlertReviews } from '#db/schema.ts'
 import { DEFAULT_ANOMALY_CONFIG, DEFAULT_RULES, detectAnomalies } from '#app/audit/anomalies.ts'
-import { anomalyEvents, integrityStatus, journalFiltersSchema, latestReviews, listJournal, type JournalEvent } from '#app/audit/journal.server.ts'
+import { anomalyEvents, integrityStatus, journalFiltersSchema, journalKey, latestReviews, listJournal, recordReview, type JournalEvent } from '#app/audit/journal.server.ts'
 import { ACTION_LABELS, CELL_RESOURCES, OUTCOME_LABELS, POLICY_ACTION_LABELS, resourceLabel } from '#app/audit/labels.ts'
 import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
@@ -55,7 +52,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const names = Object.fromEntries(members.map((member) => [member.userId, member.displayName]))
   const [journal, integrity, alerts] = await Promise.all([listJournal(db, { cellId, filters }), integrityStatus(db, { cellId }), computeAlerts(cellId)])
   const reviews = await latestReviews(db, { cellId, alertIds: alerts.map((alert) => alert.id) })
-  const signer = getAuditSigner()
+  const key = journalKey()
   const data = {
     cell: { id: cellId, name: principal.cell.name },
     nav: navigationFlags(cellPermissions(principal)),
@@ -71,8 +68,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       total: integrity.total,
       sealed: integrity.sealed,
       checkpoint: integrity.checkpoint ? { size: integrity.checkpoint.treeSize, at: dateTime.format(integrity.checkpoint.signedAt) } : null,
-      publicKey: rawPublicKey(signer.key.publicKey).toString('base64'),
-      origin: signer.origin,
+      publicKey: key.publicKey,
+      origin: key.origin,
     },
     alerts: alerts.map((alert) => {
       const review = reviews.get(alert.id)
@@ -99,28 +96,29 @@ const reviewSchema = z
   })
   .refine((value) => value.status !== 'escalated' || value.comment.length >= 3, { path: ['comment'], message: 'Expliquez en quelques mots pourquoi l’alerte est à approfondir.' })
 
-/** The DPO's review of an alert: recorded (insert-only) and itself audited. */
+/**
+ * The DPO's review of an alert. The guard records the decision first (a refusal is journaled
+ * whatever the body); the review and its `audit.alert.reviewed` event are stored together once
+ * the alert is known to exist.
+ */
 export async function action({ request, params, context }: ActionFunctionArgs) {
+  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:audit:review', audit: { resource: 'journal' } })
   const form = await readForm(request)
   const parsed = reviewSchema.safeParse(Object.fromEntries(form))
   const alertId = typeof form.get('alertId') === 'string' ? String(form.get('alertId')).slice(0, 120) : ''
-  if (!parsed.success) {
-    // Authorization first, so a refusal is recorded even for a malformed request.
-    await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:audit:review' })
-    return Response.json({ alertId, error: parsed.error.issues[0]?.message ?? 'Demande invalide.' }, { status: 422 })
-  }
-  const principal = await requireCellPermission({
-    request,
-    context,
-    cellId: params.cellId ?? '',
-    action: 'cell:audit:review',
-    audit: { action: 'audit.alert.reviewed', resource: 'journal', data: { alertId: parsed.data.alertId, status: parsed.data.status } },
-  })
+  if (!parsed.success) return Response.json({ alertId, error: parsed.error.issues[0]?.message ?? 'Demande invalide.' }, { status: 422 })
   const alerts = await computeAlerts(principal.cell.id)
   if (!alerts.some((alert) => alert.id === parsed.data.alertId)) {
     return Response.json({ alertId, error: 'Cette alerte n’existe plus (hors de la période de 90 jours) : rechargez la page.' }, { status: 404 })
   }
-  await database().insert(auditAlertReviews).values({ cellId: principal.cell.id, alertId: parsed.data.alertId, status: parsed.data.status, comment: parsed.data.comment, reviewerUserId: principal.userId })
+  await recordReview(database(), {
+    cellId: principal.cell.id,
+    alertId: parsed.data.alertId,
+    status: parsed.data.status,
+    comment: parsed.data.comment,
+    reviewerUserId: principal.userId,
+    detail: { actorRole: principal.membership?.role ?? null, ip: context.clientIp ?? null, requestId: context.requestId ?? null },
+  })
   return Response.json({ alertId, done: parsed.data.status === 'reviewed' ? 'Alerte marquée comme revue.' : 'Alerte marquée « à approfondir ».' })
 }
 
@@ -130,11 +128,11 @@ type Data = {
   canReview: boolean
   canExport: boolean
   filterError: string | null
-  filters: Record<string, string | number | undefined>
+  filters: Record<string, unknown>
   members: { userId: string; displayName: string; removed: boolean }[]
   resources: { key: string; label: string }[]
   events: ReturnType<typeof formatEvent>[]
-  nextBefore: number | null
+  nextBefore: string | null
   integrity: { total: number; sealed: number; checkpoint: { size: number; at: string } | null; publicKey: string; origin: string }
   alerts: { id: string; title: string; explanation: string; who: string; at: string; review: { status: 'reviewed' | 'escalated'; comment: string; by: string; at: string } | null }[]
 }
