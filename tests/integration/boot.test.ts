@@ -71,6 +71,10 @@ describe('bad configuration', () => {
   it.each([
     [{ PORT: 'abc' }, 'PORT'],
     [{ DATABASE_URL: 'pas-une-url' }, 'DATABASE_URL'],
+    // A production server must be given the journal's signing key (it is never generated there).
+    [{ DATABASE_URL: 'postgres://127.0.0.1:1/cellule' }, 'AUDIT_SIGNING_KEY_FILE'],
+    [{ AUDIT_RETENTION_MONTHS: '3' }, 'AUDIT_RETENTION_MONTHS'],
+    [{ DATABASE_APP_ROLE: 'Robert; drop table' }, 'DATABASE_APP_ROLE'],
   ])('refuses to start with %o: one line, exit code 1', async (env, variable) => {
     const result = await runServerProcess({ env: { DATA_DIR: dataDir, ...env } }).exited
     expect(result.code).toBe(1)

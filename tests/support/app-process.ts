@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { generateSigningKey, signingKeyToPem } from '#db/audit-log/keys.ts'
 import { createServerDatabase, serverUrl } from './test-database.ts'
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
@@ -61,7 +62,13 @@ export async function startApp({ env = {}, dataDir }: { env?: Env; dataDir?: str
   const ownDataDir = dataDir ?? mkdtempSync(path.join(tmpdir(), 'cellule-app-'))
   const serverDatabase = serverUrl && !env.DATABASE_URL ? await createServerDatabase() : undefined
   const databaseEnv = serverDatabase ? { DATABASE_URL: serverDatabase.url, SEED_DEMO: 'true' } : {}
-  const { child, exited, output } = runServerProcess({ env: { DATA_DIR: ownDataDir, ...databaseEnv, ...env } })
+  // A production server refuses to start without the journal's signing key: give it one, outside the database.
+  const keyEnv: Env = {}
+  if ((databaseEnv.DATABASE_URL ?? env.DATABASE_URL) && !env.AUDIT_SIGNING_KEY_FILE) {
+    keyEnv.AUDIT_SIGNING_KEY_FILE = path.join(ownDataDir, 'audit-signing-key.pem')
+    if (!existsSync(keyEnv.AUDIT_SIGNING_KEY_FILE)) writeFileSync(keyEnv.AUDIT_SIGNING_KEY_FILE, signingKeyToPem(generateSigningKey()), { mode: 0o600 })
+  }
+  const { child, exited, output } = runServerProcess({ env: { DATA_DIR: ownDataDir, ...databaseEnv, ...keyEnv, ...env } })
   const url = await waitForUrl(child, output, exited)
   let stopped: Promise<number | null> | undefined
   const stop = () => {
