@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { auditActionSchema, auditOutcomeSchema, hash32HexSchema, leafHash, uuidSchema, type Leaf, LEAF_VERSION } from './leaf.ts'
+import { auditActionSchema, auditOutcomeSchema, encodeParsedLeaf, hash32HexSchema, hashLeafBytes, uuidSchema, type Leaf, LEAF_VERSION } from './leaf.ts'
 import { EMPTY_FRONTIER, appendLeafHash, frontierRoot, type Frontier } from './merkle.ts'
 
 /** What the write path queues: everything of the leaf except what only the sequencer may assign. */
@@ -58,7 +58,8 @@ export function sequenceBatch({ state, events }: { state: LogState; events: read
       outcome: event.outcome,
       commitment: event.commitment,
     }
-    const hash = leafHash(leaf)
+    // Built field by field from a parsed event: valid by construction, so hashed without a second parse.
+    const hash = hashLeafBytes(encodeParsedLeaf(leaf))
     leaves.push({ index: frontier.size, leaf, leafHash: hash })
     frontier = appendLeafHash({ frontier, leafHash: hash })
     if (event.cellId !== null && leaf.cellSeq !== null) {

@@ -2,13 +2,21 @@ import { sql } from 'drizzle-orm'
 import { frontierRoot, parseFrontier, serializeFrontier, EMPTY_FRONTIER, hashChildren, type Frontier } from '../audit-log/merkle.ts'
 import { sequenceBatch, type CellHead, type QueuedEvent } from '../audit-log/sequencer.ts'
 import { type Database } from '../database.ts'
-import { auditLeaves, auditLogStates, auditTiles } from '../schema.ts'
+import { auditLogStates, auditTiles } from '../schema.ts'
 import { queryRows, toSafeNumber } from './rows.ts'
 
 /** Leaves per tile: complete, aligned subtrees of 2^8 leaves (tlog-tiles shape). */
 export const TILE_WIDTH = 256
 /** Any constant: the sequencer's advisory lock, so only one process integrates at a time. */
 export const SEQUENCER_LOCK_KEY = 0x63656c6c // 'cell'
+
+/**
+ * A PostgreSQL array literal of simple values (decimal numbers, UUIDs, lower-case hex, or null),
+ * passed as one text parameter: the same on node-postgres and PGlite.
+ */
+function pgArray(values: readonly (string | null)[]): string {
+  return `{${values.map((value) => (value === null ? 'NULL' : value)).join(',')}}`
+}
 
 export type LogHead = { treeSize: number; frontier: Frontier; root: Buffer; cursorXid: string; cursorId: number }
 
@@ -77,15 +85,17 @@ export async function sequencePending(db: Database, { limit = 5_000 }: { limit?:
       for (const row of heads) cells.set(row.cell_id, { lastSeq: toSafeNumber(row.cell_seq), lastLeafHash: row.leaf_hash })
     }
     const result = sequenceBatch({ state: { frontier: head.frontier, cells }, events })
-    const leafRows = result.leaves.map(({ index, leaf, leafHash }) => ({
-      leafIndex: index,
-      eventId: leaf.eventId,
-      cellId: leaf.cellId,
-      cellSeq: leaf.cellSeq,
-      prevCellLeafHash: leaf.prevCellLeafHash,
-      leafHash: leafHash.toString('hex'),
-    }))
-    for (let start = 0; start < leafRows.length; start += 1_000) await tx.insert(auditLeaves).values(leafRows.slice(start, start + 1_000))
+    // One statement with six array parameters, whatever the batch size (cheaper than a VALUES list).
+    const leaves = result.leaves
+    await tx.execute(sql`
+      insert into audit_leaves (leaf_index, event_id, cell_id, cell_seq, prev_cell_leaf_hash, leaf_hash)
+      select * from unnest(
+        ${pgArray(leaves.map(({ index }) => String(index)))}::bigint[],
+        ${pgArray(leaves.map(({ leaf }) => leaf.eventId))}::uuid[],
+        ${pgArray(leaves.map(({ leaf }) => leaf.cellId))}::uuid[],
+        ${pgArray(leaves.map(({ leaf }) => (leaf.cellSeq === null ? null : String(leaf.cellSeq))))}::bigint[],
+        ${pgArray(leaves.map(({ leaf }) => leaf.prevCellLeafHash))}::text[],
+        ${pgArray(leaves.map(({ leafHash }) => leafHash.toString('hex')))}::text[])`)
     // Tiles completed by this batch: their leaves are now all in the table.
     const newSize = result.state.frontier.size
     const firstTile = Math.floor(head.treeSize / TILE_WIDTH)
