@@ -27,7 +27,7 @@ export function canonicalJson(value: unknown): string {
       return `{${keys
         .map((key) => {
           if (record[key] === undefined) throw new TypeError(`canonical JSON: undefined value for key ${JSON.stringify(key)}`)
-          return `${JSON.stringify(key)}:${canonicalJson(record[key])}`
+          return `${canonicalJson(key)}:${canonicalJson(record[key])}`
         })
         .join(',')}}`
     }
