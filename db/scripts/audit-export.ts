@@ -13,7 +13,7 @@ import { loadConfigOrExit } from '#server/config.ts'
 import { loadOrCreateSigningKey } from '../audit-log/keys.ts'
 import { signCheckpointIfGrown } from '../audit-store/checkpoints.ts'
 import { exportAuditLog } from '../audit-store/export.ts'
-import { sequenceAll } from '../audit-store/sequencer.ts'
+import { readLogHead, sequenceAll } from '../audit-store/sequencer.ts'
 import { loadAuditSigner } from '../audit-store/service.ts'
 import { openConfiguredDatabase } from './open-configured.ts'
 import { runCommand } from './run-command.ts'
@@ -40,6 +40,7 @@ await runCommand(async () => {
   try {
     const { signer } = await loadAuditSigner(handle.db, { keyFile, allowCreate: false, host: config.auditLogHost })
     const sealed = await sequenceAll(handle.db)
+    if ((await readLogHead(handle.db)).treeSize === 0) throw new Error('Le journal est vide : aucun événement à exporter. / The log is empty: nothing to export.')
     await signCheckpointIfGrown(handle.db, signer)
     const file = await exportAuditLog(handle.db, { key: signer.key, origin: signer.origin, cellId, sinceSize, includeDetails: !values['no-details'] })
     writeFileSync(values.out, JSON.stringify(file, null, 1), { mode: 0o600 })

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -71,6 +71,23 @@ describe('audit:export, audit:verify and audit:purge commands', () => {
     const refused = await run('db/scripts/audit-verify.ts', [path.join(directory, 'tampered.json'), '--public-key', publicKey])
     expect(refused.code).toBe(1)
     expect(refused.stderr).toMatch(/entrée n° 4/)
+  })
+
+  it('says so when the journal is empty, and writes no file', async () => {
+    const emptyDir = path.join(directory, 'empty')
+    const handle = await openDatabase({ kind: 'pglite', dataDir: emptyDir })
+    await runMigrations(handle)
+    await handle.close()
+    const out = path.join(directory, 'empty.json')
+    const result = await new Promise<{ code: number | null; stderr: string }>(resolve => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'db/scripts/audit-export.ts', '--out', out], { cwd: projectRoot, env: { ...env, DATA_DIR: emptyDir } })
+      let stderr = ''
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      child.on('close', code => resolve({ code, stderr }))
+    })
+    expect(result.code).toBe(1)
+    expect(result.stderr).toMatch(/^Le journal est vide/)
+    expect(existsSync(out)).toBe(false)
   })
 
   it('refuses bad arguments with a one-line French message and no export', async () => {
