@@ -3,6 +3,6 @@ export { appendAuditEvent, auditDetailSchema, AuditWriteError, type AuditDetail,
 export { sequencePending, sequenceAll, readLogHead, TILE_WIDTH, type LogHead } from './sequencer.ts'
 export { signCheckpointIfGrown, latestCheckpoint, InconsistentLogError, type LogSigner } from './checkpoints.ts'
 export { exportAuditLog, ExportUnavailableError } from './export.ts'
-export { purgeExpiredDetails, retentionCutoff, DEFAULT_RETENTION_MONTHS, MIN_RETENTION_MONTHS, MAX_RETENTION_MONTHS } from './purge.ts'
+export { purgeExpiredDetails, DEFAULT_RETENTION_MONTHS, MIN_RETENTION_MONTHS, MAX_RETENTION_MONTHS } from './purge.ts'
 export { ensureAppRole, AppRoleError, AUDIT_TABLES } from './privileges.ts'
 export { startAuditLogService, loadAuditSigner, registerAuditSigner, getAuditSigner, type AuditServiceStatus } from './service.ts'

@@ -44,8 +44,8 @@ export async function ensureAppRole(db: Database, role: string): Promise<void> {
     `grant select, insert, update, delete on all tables in schema public to ${name}`,
     `revoke update, delete, truncate on ${audit}, ${LEGACY_AUDIT_TABLES.join(', ')} from ${name}`,
     `grant usage, select on all sequences in schema public to ${name}`,
-    `revoke all on function audit_purge_details(bigint) from public`,
-    `grant execute on function audit_purge_details(bigint) to ${name}`,
+    `revoke all on function audit_purge_details(integer, uuid) from public`,
+    `grant execute on function audit_purge_details(integer, uuid) to ${name}`,
   ]
   for (const statement of statements) {
     await db.execute(sql.raw(statement))

@@ -16,7 +16,7 @@ await runCommand(async () => {
     const cutoff = new Date(result.cutoffMs).toISOString()
     return result.purged === 0
       ? `Rien à purger avant le ${cutoff} (${config.AUDIT_RETENTION_MONTHS} mois) / nothing to purge before ${cutoff}`
-      : `${result.purged} détail(s) purgé(s) avant le ${cutoff} ; purge enregistrée au journal (${result.eventId}) / ${result.purged} details purged, purge recorded`
+      : `${result.purged} détail(s) purgé(s) avant le ${cutoff} ; purge enregistrée au journal (${result.eventIds.join(', ')}) / ${result.purged} details purged, purge recorded`
   } finally {
     await handle.close()
   }

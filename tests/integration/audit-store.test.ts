@@ -6,6 +6,8 @@ import { logOrigin } from '#db/audit-log/checkpoint.ts'
 import { verifyExport } from '#db/audit-log/verify.ts'
 import { appendAuditEvent, exportAuditLog, purgeExpiredDetails, sequenceAll, signCheckpointIfGrown, TILE_WIDTH } from '#db/audit-store/index.ts'
 import { queryRows } from '#db/audit-store/rows.ts'
+import { insertCell } from '#db/cells.ts'
+import { DEFAULT_CHARTER } from '#charter/default-charter.ts'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts'
 
 let database: TestDatabase
@@ -86,19 +88,35 @@ describe('audit store on ' + (process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'
     const old = now - 400 * 24 * 3600 * 1000
     await write(3, cellA, old)
     await sequenceAll(db)
-    await expect(purgeExpiredDetails(db, { months: 5, now })).rejects.toThrow(/6/)
-    const result = await purgeExpiredDetails(db, { months: 12, now })
+    await expect(purgeExpiredDetails(db, { months: 5 })).rejects.toThrow(/6/)
+    const result = await purgeExpiredDetails(db, { months: 12 })
     expect(result.purged).toBe(3)
-    expect(result.eventId).not.toBeNull()
-    // The database refuses a cutoff younger than six months whatever the caller says.
-    await expect(db.execute(sql`select * from audit_purge_details(${now})`)).rejects.toThrow()
+    expect(result.eventIds).toHaveLength(1)
+    // The database refuses a retention under six months whatever the caller says.
+    await expect(db.execute(sql`select * from audit_purge_details(1, null)`)).rejects.toThrow()
     await sequenceAll(db)
     await signCheckpointIfGrown(db, signer)
     const full = await exportAuditLog(db, signer)
-    const purgeLeaf = full.leaves.find((entry) => entry.leaf.eventId === result.eventId)
+    const purgeLeaf = full.leaves.find((entry) => entry.leaf.eventId === result.eventIds[0])
     expect(purgeLeaf?.leaf.action).toBe('audit.details.purged')
     const verified = verifyExport({ file: JSON.parse(JSON.stringify(full)), trustedPublicKey: signer.key.publicKey })
     expect(verified).toMatchObject({ ok: true })
     expect((full.details ?? []).length).toBe(full.leaves.length - 3)
+  })
+
+  it('purges a cell whose charter keeps details 6 months with its own retention, and journals it in the cell', async () => {
+    const db = database.handle.db
+    const charter = { ...DEFAULT_CHARTER, rules: { ...DEFAULT_CHARTER.rules, auditDetailRetentionMonths: 6 } }
+    const strict = await insertCell(db, { slug: `courte-${randomUUID().slice(0, 8)}`, name: 'Cellule à conservation courte', communes: [], hostInstitution: 'Test', dpoContact: 'dpo@test.fr', createdBy: null, charter, charterHash: 'e'.repeat(64) })
+    const sevenMonthsAgo = Date.now() - 214 * 24 * 3600 * 1000
+    await write(2, strict.id, sevenMonthsAgo)
+    await write(2, cellB, sevenMonthsAgo)
+    const result = await purgeExpiredDetails(db, { months: 12 })
+    expect(result.purged).toBe(2)
+    const remaining = await queryRows<{ cell_id: string; n: unknown }>(db, sql`select cell_id, count(*) as n from audit_details where occurred_at_ms = ${sevenMonthsAgo} group by cell_id`)
+    expect(remaining.map(row => [row.cell_id, Number(row.n)])).toEqual([[cellB, 2]])
+    await sequenceAll(db)
+    const [event] = await queryRows<{ cell_id: string | null; action: string }>(db, sql`select cell_id, action from audit_queue where event_id = ${result.eventIds[0]!}`)
+    expect(event).toEqual({ cell_id: strict.id, action: 'audit.details.purged' })
   })
 })

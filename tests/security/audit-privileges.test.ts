@@ -209,12 +209,12 @@ describe.skipIf(!serverUrl)('the application role on PostgreSQL (skipped without
   })
 
   it('purges details only through audit_purge_details, and never younger than 6 months', async () => {
-    const now = Date.now()
-    const thirteenMonthsAgo = now - 396 * DAY_MS
-    const [result] = await queryRows<{ purged: unknown }>(app.db, sql`select * from audit_purge_details(${thirteenMonthsAgo})`)
+    const [result] = await queryRows<{ purged: unknown; cutoff_ms: unknown }>(app.db, sql`select * from audit_purge_details(12, null)`)
     expect(toSafeNumber(result!.purged)).toBe(0)
-    const tooYoung = await failure(app.db.execute(sql`select * from audit_purge_details(${now - 150 * DAY_MS})`))
-    expect(tooYoung).toMatchObject({ code: '23514', message: expect.stringMatching(/at least 6 months/) })
+    // The cutoff is the database's: 12 calendar months before now, give or take the month lengths.
+    expect(Date.now() - toSafeNumber(result!.cutoff_ms)).toBeGreaterThan(360 * DAY_MS)
+    const tooYoung = await failure(app.db.execute(sql`select * from audit_purge_details(5, null)`))
+    expect(tooYoung).toMatchObject({ code: '23514', message: expect.stringMatching(/6 to 12 months/) })
   })
 
   it('fails closed when the role cannot be taken', async () => {
