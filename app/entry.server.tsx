@@ -3,6 +3,7 @@ import { createReadableStreamFromReadable, type AppLoadContext, type EntryContex
 import { RemixServer } from '@remix-run/react'
 import { isbot } from 'isbot'
 import { renderToPipeableStream } from 'react-dom/server'
+import { loggableError } from '#app/utils/loggable-error.server.ts'
 import { NonceProvider } from '#app/utils/nonce-provider.ts'
 
 export const streamTimeout = 5_000
@@ -37,7 +38,7 @@ export default function handleRequest(
         },
         onError(error: unknown) {
           responseStatusCode = 500
-          if (shellRendered) loadContext.logger.error({ err: error }, 'render error')
+          if (shellRendered) loadContext.logger.error({ error: loggableError(error) }, 'render error')
         },
       },
     )
@@ -48,5 +49,5 @@ export default function handleRequest(
 /** Server errors go to the structured log with the request id; the browser only sees the French 500 page. */
 export const handleError: HandleErrorFunction = (error, { request, context }) => {
   if (request.signal.aborted) return
-  context.logger.error({ err: error }, 'unhandled error in loader or action')
+  context.logger.error({ error: loggableError(error) }, 'unhandled error in loader or action')
 }

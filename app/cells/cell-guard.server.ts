@@ -45,7 +45,27 @@ const READ_ACTIONS: Partial<Record<Action, { action: AuditAction; resource: stri
   'platform:cells:list': { action: 'platform.cells.read', resource: 'cells' },
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** `kind:<uuid>` for a path parameter that is one, `kind:invalid` otherwise (never raw URL text in the journal). */
+export function auditResourceKey(kind: 'member' | 'invitation', id: string | undefined): string {
+  return id && UUID.test(id) ? `${kind}:${id.toLowerCase()}` : `${kind}:invalid`
+}
+
 export const AUDIT_UNAVAILABLE_MESSAGE = 'Le journal d’accès est momentanément indisponible : par précaution, l’accès est refusé. Réessayez dans un instant.'
+
+/**
+ * For journal writes after the guard (an effect's event, the key fetch's): a failure refuses the
+ * request with the same French 503 as the guard, never a 500 carrying internals.
+ */
+export async function failClosed<T>({ mode, work }: { mode: Mode; work: () => Promise<T> }): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if (error instanceof AuditWriteError) refuse({ mode, status: 503, message: AUDIT_UNAVAILABLE_MESSAGE })
+    throw error
+  }
+}
 
 function refuse({ mode, status, message }: { mode: Mode; status: number; message: string }): never {
   if (mode === 'api') throw jsonError(status, message)
@@ -55,7 +75,8 @@ function refuse({ mode, status, message }: { mode: Mode; status: number; message
 function requestDetail(request: Request, context: RequestContext) {
   const url = new URL(request.url)
   return {
-    ip: context?.clientIp ?? null,
+    // A proxy chain can make this long: the journal keeps the first 64 characters.
+    ip: context?.clientIp?.slice(0, 64) ?? null,
     userAgent: (request.headers.get('user-agent') ?? '').slice(0, 300) || null,
     requestId: context?.requestId ?? null,
     // The path only: a query string may carry search terms.
@@ -152,7 +173,7 @@ export async function requireCellPermission({
   resource?: Resource
   audit?: AuditTarget
 }): Promise<CellPrincipal> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(cellId)) refuse({ mode, status: 404, message: 'Cellule introuvable.' })
+  if (!UUID.test(cellId)) refuse({ mode, status: 404, message: 'Cellule introuvable.' })
   const session = await loadSession({ request, mode })
   if (mode === 'page' && !session.session.mfaVerified) {
     const url = new URL(request.url)

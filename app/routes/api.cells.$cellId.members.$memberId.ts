@@ -2,7 +2,7 @@ import { type ActionFunctionArgs } from '@remix-run/node'
 import { z } from 'zod'
 import { recordAudit } from '#db/audit.ts'
 import { findMembership, markMembershipRemoved, setMembershipRole } from '#db/cells.ts'
-import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { auditResourceKey, requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { withRosterRace } from '#app/cells/http.server.ts'
 import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
 import { storeRotation } from '#app/cells/rotation.server.ts'
@@ -27,7 +27,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const principal = await requireCellPermission({
     request,
     context,
-    audit: { resource: `member:${(params.memberId ?? '').toLowerCase().slice(0, 36)}` },
+    audit: { resource: auditResourceKey('member', params.memberId) },
     cellId: params.cellId ?? '',
     action: body.intent === 'remove' ? 'cell:member:remove' : 'cell:member:set-role',
     mode: 'api',

@@ -3,7 +3,7 @@ import { can } from '#charter/policy.ts'
 import { recordAudit } from '#db/audit.ts'
 import { appendAuditEvent } from '#db/audit-store/write.ts'
 import { listKeyBlobsFor, listRosterLinks } from '#db/cells.ts'
-import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { failClosed, requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { withRosterRace } from '#app/cells/http.server.ts'
 import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
 import { attestSchema } from '#app/cells/schemas.ts'
@@ -22,7 +22,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   // Fetching one's sealed cell keys is the server-side proxy for "could decrypt" (research A.2):
   // its own journal event, written in the same transaction as the read.
   const blobs = canHoldKeys
-    ? await db.transaction(async tx => {
+    ? await failClosed({ mode: 'api', work: () => db.transaction(async tx => {
         const found = await listKeyBlobsFor(tx, { cellId: principal.cell.id, userId: principal.userId })
         await appendAuditEvent(tx, {
           action: 'cell.keys.read',
@@ -31,7 +31,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
           detail: { actorUserId: principal.userId, actorRole: principal.membership?.role ?? null, ip: context.clientIp ?? null, requestId: context.requestId ?? null, resource: 'keys', data: { epochKeysFetched: found.length } },
         })
         return found
-      })
+      }) })
     : []
   return Response.json(
     { cellId: principal.cell.id, links, blobs: blobs.map(({ kind, epoch, slot, blob }) => ({ kind, epoch, slot, blob })) }

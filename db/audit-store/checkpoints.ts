@@ -1,5 +1,5 @@
 import { desc } from 'drizzle-orm'
-import { noteKeyId, parseCheckpoint, signCheckpoint } from '../audit-log/checkpoint.ts'
+import { noteKeyId, parseCheckpoint, signCheckpoint, verifyCheckpoint } from '../audit-log/checkpoint.ts'
 import { type SigningKey } from '../audit-log/keys.ts'
 import { consistencyProof, treeRoot, verifyConsistency } from '../audit-log/proofs.ts'
 import { type Database } from '../database.ts'
@@ -18,6 +18,18 @@ export async function latestCheckpoint(db: Database) {
   return row
 }
 
+/** A stored note this log's key really signed, for that size and root (rows anyone could insert are not trusted). */
+function signedByUs({ note, treeSize, root, signer }: { note: string; treeSize: number; root: string; signer: LogSigner }): boolean {
+  const verified = verifyCheckpoint({ note, publicKey: signer.key.publicKey })
+  return verified.ok && verified.checkpoint.origin === signer.origin && verified.checkpoint.size === treeSize && verified.checkpoint.root.toString('hex') === root
+}
+
+/** The newest checkpoint signed by this log's key: a forged row cannot stop the signer. */
+export async function latestSignedCheckpoint(db: Database, signer: LogSigner) {
+  const rows = await db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.treeSize)).limit(50)
+  return rows.find((row) => signedByUs({ ...row, signer }))
+}
+
 /**
  * Signs a checkpoint of the current tree when it grew since the last one. Before signing, the
  * tree is checked against the last signed checkpoint: its root recomputed from the stored
@@ -26,7 +38,7 @@ export async function latestCheckpoint(db: Database) {
  */
 export async function signCheckpointIfGrown(db: Database, signer: LogSigner): Promise<{ signed: boolean; treeSize: number }> {
   const head = await readLogHead(db)
-  const previous = await latestCheckpoint(db)
+  const previous = await latestSignedCheckpoint(db, signer)
   const previousSize = previous?.treeSize ?? 0
   if (head.treeSize === 0 || head.treeSize <= previousSize) return { signed: false, treeSize: previousSize }
   const tree = await loadProofTree(db, { size: head.treeSize, boundarySizes: [previousSize] })
@@ -50,8 +62,9 @@ export async function signCheckpointIfGrown(db: Database, signer: LogSigner): Pr
 }
 
 /** Checkpoints for an export: up to `count` spread over the log, always the latest, and `sinceSize` when it was signed. */
-export async function selectCheckpoints(db: Database, { count = 8, sinceSize }: { count?: number; sinceSize?: number } = {}): Promise<{ treeSize: number; note: string }[]> {
-  const all = await db.select({ treeSize: auditCheckpoints.treeSize, note: auditCheckpoints.note }).from(auditCheckpoints).orderBy(auditCheckpoints.treeSize)
+export async function selectCheckpoints(db: Database, { signer, count = 8, sinceSize }: { signer: LogSigner; count?: number; sinceSize?: number }): Promise<{ treeSize: number; note: string }[]> {
+  const rows = await db.select({ treeSize: auditCheckpoints.treeSize, note: auditCheckpoints.note, root: auditCheckpoints.root }).from(auditCheckpoints).orderBy(auditCheckpoints.treeSize)
+  const all = rows.filter((row) => signedByUs({ ...row, signer }))
   if (all.length === 0) return []
   const picked = new Map<number, { treeSize: number; note: string }>()
   const step = Math.max(1, Math.floor(all.length / count))

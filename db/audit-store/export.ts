@@ -56,7 +56,7 @@ export async function exportAuditLog(
   db: Database,
   { key, origin, cellId, sinceSize, includeDetails = true, checkpointCount = 8 }: { key: SigningKey; origin: string; cellId?: string; sinceSize?: number; includeDetails?: boolean; checkpointCount?: number },
 ): Promise<AuditExport> {
-  const checkpoints = await selectCheckpoints(db, { count: checkpointCount, sinceSize })
+  const checkpoints = await selectCheckpoints(db, { signer: { key, origin }, count: checkpointCount, sinceSize })
   const last = checkpoints[checkpoints.length - 1]
   if (!last) throw new ExportUnavailableError('Aucun checkpoint signé pour l’instant : réessayez dans quelques secondes. / No signed checkpoint yet.')
   for (const checkpoint of checkpoints) {

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { type Database } from '../database.ts'
-import { signCheckpointIfGrown, latestCheckpoint, type LogSigner } from './checkpoints.ts'
+import { signCheckpointIfGrown, latestSignedCheckpoint, type LogSigner } from './checkpoints.ts'
 import { queryRows, toSafeNumber } from './rows.ts'
 import { sequencePending } from './sequencer.ts'
 
@@ -19,7 +19,7 @@ export async function sealEvent(db: Database, { eventId, signer, timeoutMs = 10_
     if (leaf) {
       const index = toSafeNumber(leaf.leaf_index)
       await signCheckpointIfGrown(db, signer)
-      const checkpoint = await latestCheckpoint(db)
+      const checkpoint = await latestSignedCheckpoint(db, signer)
       if (checkpoint && checkpoint.treeSize > index) return true
     }
     if (Date.now() > deadline) return false

@@ -9,16 +9,24 @@ import { type Database } from '../database.ts'
  * The personal half of an event (who, from where, about what, why). It never enters the tree:
  * the leaf carries only its salted commitment, and the retention purge deletes it with its salt.
  */
+/** Request metadata comes from headers and proxies: cut to length rather than refuse the request. */
+const clipped = (length: number) =>
+  z
+    .string()
+    .transform((value) => value.slice(0, length))
+    .nullable()
+    .optional()
+
 export const auditDetailSchema = z
   .object({
     actorUserId: z.string().uuid().nullable(),
     /** The actor's role in the cell at decision time ('coordinator', 'dpo', …) or 'platform_admin'. */
     actorRole: z.string().max(40).nullable().optional(),
-    ip: z.string().max(64).nullable().optional(),
-    userAgent: z.string().max(300).nullable().optional(),
-    requestId: z.string().max(100).nullable().optional(),
+    ip: clipped(64),
+    userAgent: clipped(300),
+    requestId: clipped(100),
     /** Request method and path, without the query string (it could hold search terms). */
-    route: z.string().max(300).nullable().optional(),
+    route: clipped(300),
     /** The charter policy action that was decided, for guard events. */
     policyAction: z.string().max(60).nullable().optional(),
     /** What was touched: 'cell:<id>:members', 'member:<userId>', 'charter:<version>'… (resourceKey). */
@@ -26,7 +34,7 @@ export const auditDetailSchema = z
     /** The member an event is about (removal, role change), for the anomaly rules. */
     subjectUserId: z.string().uuid().nullable().optional(),
     /** The policy's refusal message, for denials. */
-    reason: z.string().max(300).nullable().optional(),
+    reason: clipped(300),
     /** Event-specific, non-content data (ids, versions, counters). */
     data: z.record(z.string(), z.unknown()).optional(),
   })
@@ -49,8 +57,24 @@ function toJson(detail: AuditDetail): JsonValue {
   return JSON.parse(JSON.stringify(detail)) as JsonValue
 }
 
+/**
+ * The journal could not be written. Carries the database's SQLSTATE only: the failed query's
+ * parameters (identities, addresses, the salt) must not travel into logs with it.
+ */
 export class AuditWriteError extends Error {
   override name = 'AuditWriteError'
+  readonly code: string | undefined
+  constructor(cause: unknown) {
+    super('audit event not written')
+    let current: unknown = cause
+    let code: string | undefined
+    for (let depth = 0; current instanceof Error && depth < 4 && code === undefined; depth++) {
+      const candidate = (current as Error & { code?: unknown }).code
+      if (typeof candidate === 'string') code = candidate
+      current = (current as Error & { cause?: unknown }).cause
+    }
+    this.code = code
+  }
 }
 
 /**
@@ -78,7 +102,7 @@ export async function appendAuditEvent(executor: Executor, input: AuditEventInpu
       select event_id, ${now}, ${cellId}, ${event.detail.actorUserId}, ${event.detail.resource ?? null}, ${salt.toString('hex')}, ${JSON.stringify(detail)}::jsonb
       from queued`)
   } catch (error) {
-    throw new AuditWriteError('audit event not written', { cause: error })
+    throw new AuditWriteError(error)
   }
   return eventId
 }

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { logOrigin } from '#db/audit-log/checkpoint.ts'
 import { generateSigningKey } from '#db/audit-log/keys.ts'
 import { computeCommitment, leafHash, newSalt, type Leaf } from '#db/audit-log/leaf.ts'
-import { appendAuditEvent, purgeExpiredDetails, readLogHead, sequenceAll, signCheckpointIfGrown } from '#db/audit-store/index.ts'
+import { appendAuditEvent, exportAuditLog, purgeExpiredDetails, readLogHead, sequenceAll, signCheckpointIfGrown } from '#db/audit-store/index.ts'
+import { verifyExport } from '#db/audit-log/verify.ts'
 import { queryRows } from '#db/audit-store/rows.ts'
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '#tests/support/test-database.ts'
 
@@ -135,5 +136,19 @@ describe(`the journal refuses forged appends (${testDatabaseKind}${testDatabaseK
     await write(3)
     expect(await sequenceAll(db)).toBe(3)
     expect((await signCheckpointIfGrown(db, signer)).signed).toBe(true)
+  })
+
+  it('a forged note for a size and root the log reached neither stops the signer nor enters an export', async () => {
+    const db = database.handle.db
+    await write(2)
+    await sequenceAll(db)
+    const head = await readLogHead(db)
+    expect(await refusal(sql`insert into audit_checkpoints (tree_size, root, note, key_id) values (${head.treeSize}, ${head.root.toString('hex')}, 'not a signed note', 'abcd')`)).toBe('accepted')
+    await write(1)
+    await sequenceAll(db)
+    expect((await signCheckpointIfGrown(db, signer)).signed).toBe(true)
+    const exported = await exportAuditLog(db, signer)
+    expect(exported.checkpoints.every(note => note.includes('\u2014 ') || note.includes('— '))).toBe(true)
+    expect(verifyExport({ file: JSON.parse(JSON.stringify(exported)), trustedPublicKey: signer.key.publicKey })).toMatchObject({ ok: true })
   })
 })
