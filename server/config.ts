@@ -40,6 +40,8 @@ const ConfigSchema = z
       .string()
       .regex(/^(none|[a-z_][a-z0-9_]{0,62})$/, 'DATABASE_APP_ROLE : nom de rôle en minuscules ou « none » / lower-case role name or "none"')
       .default('cellule_app'),
+    /** `false` when the login role may not migrate (production: run `npm run db:migrate` as the owner first). */
+    MIGRATE_ON_START: z.enum(['true', 'false'], { errorMap: () => ({ message: 'MIGRATE_ON_START : true ou false' }) }).default('true'),
     /** Host part of the journal's origin (`cellule-audit.<host>/v1`), fixed by the first checkpoint. */
     AUDIT_LOG_HOST: z
       .string()

@@ -37,13 +37,16 @@ let signerCreated = false
 let signer: Awaited<ReturnType<typeof loadAuditSigner>>['signer']
 try {
   if (config.databaseKind === 'postgres') {
-    // Migrations and grants as the login role; then every connection runs as the app role.
-    const owner = await openDatabase({ kind: 'postgres', databaseUrl: config.DATABASE_URL as string, maxConnections: 1 })
-    try {
-      await runMigrations(owner)
-      if (config.appRole) await ensureAppRole(owner.db, config.appRole)
-    } finally {
-      await owner.close()
+    // Migrations and grants as the login role (unless the owner ran them: MIGRATE_ON_START=false);
+    // then every connection runs as the app role.
+    if (config.MIGRATE_ON_START === 'true') {
+      const owner = await openDatabase({ kind: 'postgres', databaseUrl: config.DATABASE_URL as string, maxConnections: 1 })
+      try {
+        await runMigrations(owner)
+        if (config.appRole) await ensureAppRole(owner.db, config.appRole)
+      } finally {
+        await owner.close()
+      }
     }
     database = await openDatabase({ kind: 'postgres', databaseUrl: config.DATABASE_URL as string, appRole: config.appRole })
     await database.ping()

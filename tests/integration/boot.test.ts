@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runServerProcess, startApp, type RunningApp } from '#tests/support/app-process.ts'
 import { serverUrl, testDatabaseKind } from '#tests/support/test-database.ts'
@@ -61,6 +62,41 @@ describe.skipIf(serverUrl !== undefined)('the embedded database lock', () => {
     expect(result.code).toBe(1)
     expect(result.stderr).toMatch(/déjà ouverte par le processus \d+.*already open in process/)
     expect((await fetch(`${first.url}/healthz`)).status).toBe(200)
+  })
+})
+
+describe.skipIf(!process.env.DATABASE_URL)('production setup on a server: the app logs in as a role that is only a member of cellule_app (skipped on PGlite)', () => {
+  it('starts with MIGRATE_ON_START=false after the owner migrated, serves, and cannot take the owner role back', async () => {
+    const first = await startApp()
+    const login = `cellule_web_${Math.random().toString(36).slice(2, 10)}`
+    const owner = new pg.Client({ connectionString: first.databaseUrl })
+    await owner.connect()
+    try {
+      await first.stop()
+      await owner.query(`create role ${login} login in role cellule_app noinherit`)
+      const url = new URL(first.databaseUrl!)
+      url.username = login
+      const web = await startApp({ dataDir: first.dataDir, env: { DATABASE_URL: url.toString(), MIGRATE_ON_START: 'false', SEED_DEMO: 'false' } })
+      try {
+        const health = await fetch(`${web.url}/healthz`)
+        expect(await health.json()).toEqual({ status: 'ok', database: 'postgres' })
+        const client = new pg.Client({ connectionString: url.toString(), options: '-c role=cellule_app' })
+        await client.connect()
+        try {
+          await expect(client.query('set role postgres')).rejects.toThrow(/permission denied/)
+          await expect(client.query('update audit_queue set action = action')).rejects.toThrow(/permission denied/)
+        } finally {
+          await client.end()
+        }
+      } finally {
+        await web.stop()
+      }
+    } finally {
+      await owner.query(`drop owned by ${login}`).catch(() => {})
+      await owner.query(`drop role if exists ${login}`)
+      await owner.end()
+      await first.dispose()
+    }
   })
 })
 
