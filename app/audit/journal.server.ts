@@ -3,6 +3,7 @@ import { sql, type SQL } from 'drizzle-orm'
 import { z } from 'zod'
 import { auditActionSchema, auditOutcomeSchema, type AuditAction, type AuditOutcome } from '#db/audit-log/leaf.ts'
 import { queryRows, toSafeNumber } from '#db/audit-store/rows.ts'
+import { sequencePending } from '#db/audit-store/sequencer.ts'
 import { type Database } from '#db/database.ts'
 import { rawPublicKey } from '#db/audit-log/keys.ts'
 import { getAuditSigner } from '#db/audit-store/service.ts'
@@ -160,7 +161,11 @@ export async function resourceViewers(db: Database, { cellId, resource }: { cell
 
 /** The cell's events of the last `days` days in the shape the anomaly rules read, log order. */
 export async function anomalyEvents(db: Database, { cellId, sinceMs }: { cellId: string; sinceMs: number }): Promise<AccessEvent[]> {
-  const rows = await queryRows<EventRow>(db, eventQuery({ cellId, where: [sql`q.occurred_at_ms >= ${sinceMs}`], limit: 50_000 }))
+  // Alerts read sealed events only: seal what is pending first (a no-op when the server's sequencer is ahead).
+  await sequencePending(db)
+  // Sealed events only: their order is final, so an alert's id (its first event) never changes
+  // under a review; events are sealed within about a second.
+  const rows = await queryRows<EventRow>(db, eventQuery({ cellId, where: [sql`q.occurred_at_ms >= ${sinceMs}`, sql`l.leaf_index is not null`], limit: 50_000 }))
   return rows.reverse().map((row) => {
     const event = toEvent(row)
     return {

@@ -47,6 +47,11 @@ const READ_ACTIONS: Partial<Record<Action, { action: AuditAction; resource: stri
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
+/** A canonical UUID (the database refuses anything else with an error, not a miss). */
+export function isUuid(value: string | undefined): value is string {
+  return value !== undefined && UUID.test(value)
+}
+
 /** `kind:<uuid>` for a path parameter that is one, `kind:invalid` otherwise (never raw URL text in the journal). */
 export function auditResourceKey(kind: 'member' | 'invitation', id: string | undefined): string {
   return id && UUID.test(id) ? `${kind}:${id.toLowerCase()}` : `${kind}:invalid`

@@ -3,7 +3,7 @@ import { findProfession } from '#charter/professions.ts'
 import { recordAudit } from '#db/audit.ts'
 import { findUserById } from '#db/accounts.ts'
 import { findCellInvitation, insertKeyBlobs, markInvitation, markKeysConfirmed, upsertActiveMembership } from '#db/cells.ts'
-import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { isUuid, requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { withRosterRace } from '#app/cells/http.server.ts'
 import { registeredIdentity, sameKeys } from '#app/cells/identity.server.ts'
 import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
@@ -23,7 +23,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const db = database()
   const cellId = principal.cell.id
   const invitationId = params.invitationId ?? ''
-  const invitation = /^[0-9a-f-]{36}$/i.test(invitationId) ? await findCellInvitation(db, invitationId) : undefined
+  const invitation = isUuid(invitationId) ? await findCellInvitation(db, invitationId) : undefined
   if (!invitation || invitation.cellId !== cellId || invitation.kind === 'founding') return jsonError(404, 'Invitation introuvable.')
   if (invitation.status !== 'answered' || !invitation.answeredBy) return jsonError(409, 'La personne invitée n’a pas encore saisi son code.')
   const newcomerId = invitation.answeredBy

@@ -2,7 +2,7 @@ import { type ActionFunctionArgs } from '@remix-run/node'
 import { z } from 'zod'
 import { recordAudit } from '#db/audit.ts'
 import { findMembership, markMembershipRemoved, setMembershipRole } from '#db/cells.ts'
-import { auditResourceKey, requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { auditResourceKey, isUuid, requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { withRosterRace } from '#app/cells/http.server.ts'
 import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
 import { storeRotation } from '#app/cells/rotation.server.ts'
@@ -35,7 +35,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const db = database()
   const cellId = principal.cell.id
   const memberId = params.memberId ?? ''
-  const membership = /^[0-9a-f-]{36}$/i.test(memberId) ? await findMembership(db, { cellId, userId: memberId }) : undefined
+  const membership = isUuid(memberId) ? await findMembership(db, { cellId, userId: memberId }) : undefined
   if (!membership || membership.status === 'removed') return jsonError(404, 'Ce membre ne fait pas partie de la cellule.')
   if (memberId === principal.userId && body.intent === 'remove') return jsonError(422, 'Vous ne pouvez pas vous retirer vous-même : confiez d’abord la coordination à une autre personne.')
 

@@ -2,7 +2,7 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/nod
 import { toBase64Url } from '#crypto/encoding.ts'
 import { findUserById } from '#db/accounts.ts'
 import { findCellInvitation, findMembership, recordInvitationAnswer } from '#db/cells.ts'
-import { auditResourceKey, requireCellPermission, requireSignedInActor, type RequestContext } from '#app/cells/cell-guard.server.ts'
+import { auditResourceKey, isUuid, requireCellPermission, requireSignedInActor, type RequestContext } from '#app/cells/cell-guard.server.ts'
 import { registeredIdentity } from '#app/cells/identity.server.ts'
 import { answerInvitationSchema } from '#app/cells/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
@@ -11,7 +11,7 @@ import { jsonError, readJson } from '#app/utils/http.server.ts'
 async function loadForInvitee({ request, context, invitationId }: { request: Request; context: RequestContext; invitationId: string }) {
   const principal = await requireSignedInActor({ request, context, mode: 'api', audit: { action: 'cell.invitation.read', resource: auditResourceKey('invitation', invitationId) } })
   const db = database()
-  const invitation = /^[0-9a-f-]{36}$/i.test(invitationId) ? await findCellInvitation(db, invitationId) : undefined
+  const invitation = isUuid(invitationId) ? await findCellInvitation(db, invitationId) : undefined
   if (!invitation) throw jsonError(404, 'Invitation introuvable.')
   const user = await findUserById(db, principal.userId)
   return { principal, invitation, isInvitee: user?.email === invitation.email }

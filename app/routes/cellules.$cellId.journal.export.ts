@@ -35,7 +35,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
       },
     })
   } catch (error) {
-    if (error instanceof ExportUnavailableError) return jsonError(503, error.message)
+    if (error instanceof ExportUnavailableError) return jsonError(503, error.message.split(' / ')[0] ?? error.message)
     throw error
   }
 }

@@ -7,7 +7,7 @@ import { initCrypto } from '#crypto/sodium.ts'
 import { findUserById } from '#db/accounts.ts'
 import { findCell, findCellInvitation, findCharterVersion } from '#db/cells.ts'
 import { postJson } from '#app/auth/api-client.ts'
-import { auditResourceKey, requireSignedInActor } from '#app/cells/cell-guard.server.ts'
+import { auditResourceKey, isUuid, requireSignedInActor } from '#app/cells/cell-guard.server.ts'
 import { answerCellInvitation, prepareFounding, type UnlockedKeys } from '#app/cells/cell-client.ts'
 import { CharterText } from '#app/components/charter-text.tsx'
 import { Field, FormMessage, NoScriptNotice } from '#app/components/forms.tsx'
@@ -21,7 +21,7 @@ const ROLE_LABELS = { coordinator: 'coordination', member: 'membre', associate: 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const principal = await requireSignedInActor({ request, context, audit: { action: 'cell.invitation.read', resource: auditResourceKey('invitation', params.invitationId) } })
   const db = database()
-  const invitation = /^[0-9a-f-]{36}$/i.test(params.invitationId ?? '') ? await findCellInvitation(db, params.invitationId ?? '') : undefined
+  const invitation = isUuid(params.invitationId) ? await findCellInvitation(db, params.invitationId ?? '') : undefined
   if (!invitation) throw new Response('Invitation introuvable', { status: 404 })
   const user = await findUserById(db, principal.userId)
   if (user?.email !== invitation.email) throw new Response('Cette invitation a été adressée à une autre personne', { status: 403 })

@@ -119,6 +119,19 @@ describe('every route touching cell data goes through the audited guard', () => 
     })
   }
 
+  it('page modules import no server-only journal code (it would break the page in the browser)', () => {
+    // db/audit-store and db/audit-log use node:crypto and Buffer at load time; pages reach them through *.server.ts.
+    const offending = routeFiles
+      .filter(file => file.endsWith('.tsx'))
+      .flatMap(file =>
+        readFileSync(path.join(ROUTES_DIR, file), 'utf8')
+          .split('\n')
+          .filter(line => /^import (?!type )/.test(line) && /from '#db\/audit-(store|log)\//.test(line))
+          .map(line => `${file}: ${line}`),
+      )
+    expect(offending).toEqual([])
+  })
+
   it('the analysis itself catches a handler without a guard', () => {
     const probe = path.join(projectRoot, 'tests', 'security', 'fixtures', 'unguarded-route.ts')
     expect(analyse(probe)).toEqual([
