@@ -6,6 +6,7 @@ import { type AuditExport } from '#db/audit-log/export.ts'
 import { type AuditAction, type AuditOutcome } from '#db/audit-log/leaf.ts'
 import { verifyExport } from '#db/audit-log/verify.ts'
 import { queryRows } from '#db/audit-store/rows.ts'
+import { sequenceAll } from '#db/audit-store/sequencer.ts'
 import { appendAuditEvent } from '#db/audit-store/write.ts'
 import { auditAlertReviews, auditLeaves, auditQueue } from '#db/schema.ts'
 import { SESSION_COOKIE } from '#app/auth/session.server.ts'
@@ -296,6 +297,9 @@ describe('alert reviews', () => {
     // Back-dated on purpose: an off-hours access (Saturday 23:00, Paris) that a test cannot wait for.
     const eventId = await record({ atMs: lastSaturdayNightMs(), actor: f.member, action: 'cell.members.read', resource: 'members', policyAction: 'cell:members:read' })
     alertId = `off-hours:${eventId}`
+    // Alerts read sealed events: on a shared server another test's open transaction can hold the
+    // horizon for a moment, so wait until this one is sealed (the server's sequencer would).
+    await sequenceAll(db())
   })
 
   const post = (form: Record<string, string>) => send({ path: `${journalPath()}?index`, as: f.dpo, form: { intent: 'review', ...form } })
