@@ -10,6 +10,7 @@ import { getAuditSigner } from '#db/audit-store/service.ts'
 import { appendAuditEvent, type AuditDetail } from '#db/audit-store/write.ts'
 import { auditAlertReviews, auditCheckpoints, users } from '#db/schema.ts'
 import { type AccessEvent } from './anomalies.ts'
+import { RESOURCE_KEY } from './labels.ts'
 
 export type JournalEvent = {
   eventId: string
@@ -52,7 +53,7 @@ const cursorInput = z
 /** The timeline's filters, from the query string: every field optional, each one checked. */
 export const journalFiltersSchema = z.object({
   membre: z.string().uuid('Membre inconnu.').optional(),
-  ressource: z.string().max(200).regex(/^[a-z]+(:[0-9a-f-]{36})?$/, 'Ressource inconnue.').optional(),
+  ressource: z.string().max(200).regex(RESOURCE_KEY, 'Ressource inconnue.').optional(),
   action: z.enum(auditActionSchema.options, { errorMap: () => ({ message: 'Action inconnue : choisissez-la dans la liste.' }) }).optional(),
   resultat: z.enum(auditOutcomeSchema.options, { errorMap: () => ({ message: 'Résultat inconnu : choisissez-le dans la liste.' }) }).optional(),
   du: dateInput.optional(),

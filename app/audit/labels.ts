@@ -85,3 +85,23 @@ export function resourceLabel(key: string | null, names: Record<string, string>)
   if (kind === 'alert') return 'Alerte'
   return key
 }
+
+/** Date and time of journal entries, Paris time. */
+export const journalDateTime = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'Europe/Paris' })
+
+/** Roles as the journal names them (cell roles, and the platform administrator). */
+export const ROLE_LABELS: Record<string, string> = { coordinator: 'Coordination', member: 'Membre', associate: 'Membre associé·e', dpo: 'DPO', platform_admin: 'Administration' }
+
+/** A role inside a sentence: « (membre) », acronyms kept (« (DPO) »). */
+export function roleInSentence(role: string): string {
+  const label = ROLE_LABELS[role] ?? role
+  return label === label.toUpperCase() ? label : label.charAt(0).toLowerCase() + label.slice(1)
+}
+
+/** Shape of a resource key the journal records: `members`, `member:<uuid>`… */
+export const RESOURCE_KEY = /^[a-z]+(:[0-9a-f-]{36})?$/
+
+/** What a DPO can ask about: the cell's resources, then each member. */
+export function resourceOptions(members: readonly { userId: string; displayName: string }[]): { key: string; label: string }[] {
+  return [...CELL_RESOURCES.map(({ key, label }) => ({ key: key as string, label: label as string })), ...members.map((member) => ({ key: `member:${member.userId}`, label: `Membre : ${member.displayName}` }))]
+}

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { listMembers } from '#db/cells.ts'
 import { DEFAULT_ANOMALY_CONFIG, DEFAULT_RULES, detectAnomalies } from '#app/audit/anomalies.ts'
 import { anomalyEvents, integrityStatus, journalFiltersSchema, journalKey, latestReviews, listJournal, recordReview, type JournalEvent } from '#app/audit/journal.server.ts'
-import { ACTION_LABELS, CELL_RESOURCES, OUTCOME_LABELS, POLICY_ACTION_LABELS, resourceLabel } from '#app/audit/labels.ts'
+import { ACTION_LABELS, OUTCOME_LABELS, POLICY_ACTION_LABELS, journalDateTime as dateTime, resourceLabel, resourceOptions, roleInSentence } from '#app/audit/labels.ts'
 import { failClosed, requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
@@ -16,8 +16,6 @@ export const meta: MetaFunction = () => [{ title: 'Journal d’accès — Cellul
 
 /** Alerts are computed over this window; older ones stay findable in the timeline. */
 const ALERT_WINDOW_DAYS = 90
-const ROLE_LABELS: Record<string, string> = { coordinator: 'coordination', member: 'membre', associate: 'membre associé·e', dpo: 'DPO', platform_admin: 'administration' }
-const dateTime = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'Europe/Paris' })
 
 function formatEvent(event: JournalEvent, names: Record<string, string>) {
   const detail = event.detail
@@ -28,7 +26,7 @@ function formatEvent(event: JournalEvent, names: Record<string, string>) {
     what: policy && (event.action === 'authz.granted' || event.action === 'authz.denied') ? `${ACTION_LABELS[event.action]} : ${policy}` : ACTION_LABELS[event.action],
     outcome: event.outcome,
     who: detail ? (detail.actorUserId ? (names[detail.actorUserId] ?? 'Personne hors de la cellule') : 'Système') : 'Détail purgé (conservation)',
-    role: detail?.actorRole ? (ROLE_LABELS[detail.actorRole] ?? detail.actorRole) : null,
+    role: detail?.actorRole ? roleInSentence(detail.actorRole) : null,
     resource: detail ? resourceLabel(detail.resource, names) : '—',
     reason: detail?.reason ?? null,
     sealed: event.cellSeq !== null ? `n° ${event.cellSeq}` : 'en attente de scellement',
@@ -61,7 +59,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     filterError: parsed.success ? null : (parsed.error.issues[0]?.message ?? 'Filtre invalide.'),
     filters: parsed.success ? parsed.data : {},
     members: members.map((member) => ({ userId: member.userId, displayName: member.displayName, removed: member.status === 'removed' })),
-    resources: [...CELL_RESOURCES.map((resource) => ({ key: resource.key as string, label: resource.label as string })), ...members.map((member) => ({ key: `member:${member.userId}`, label: `Membre : ${member.displayName}` }))],
+    resources: resourceOptions(members),
     events: journal.events.map((event) => formatEvent(event, names)),
     nextBefore: journal.nextBefore,
     integrity: {

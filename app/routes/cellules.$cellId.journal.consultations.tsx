@@ -3,7 +3,7 @@ import { Form, Link, useLoaderData } from '@remix-run/react'
 import { z } from 'zod'
 import { listMembers } from '#db/cells.ts'
 import { resourceViewers } from '#app/audit/journal.server.ts'
-import { ACTION_LABELS, CELL_RESOURCES, OUTCOME_LABELS, resourceLabel } from '#app/audit/labels.ts'
+import { ACTION_LABELS, OUTCOME_LABELS, RESOURCE_KEY, ROLE_LABELS, journalDateTime as dateTime, resourceLabel, resourceOptions } from '#app/audit/labels.ts'
 import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
@@ -12,8 +12,7 @@ import { database } from '#app/utils/db.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Qui a consulté cette ressource ? — Journal d’accès — Cellule' }]
 
-const dateTime = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'Europe/Paris' })
-const resourceSchema = z.string().max(200).regex(/^[a-z]+(:[0-9a-f-]{36})?$/, 'Ressource inconnue : choisissez-la dans la liste.')
+const resourceSchema = z.string().max(200).regex(RESOURCE_KEY, 'Ressource inconnue : choisissez-la dans la liste.')
 
 /** "Qui a consulté cette ressource": for the DPO, every access to one resource of the cell, by person. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
@@ -39,7 +38,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     error: parsed && !parsed.success ? (parsed.error.issues[0]?.message ?? 'Ressource inconnue.') : null,
     resource,
     resourceName: resource ? resourceLabel(resource, names) : null,
-    resources: [...CELL_RESOURCES.map((item) => ({ key: item.key as string, label: item.label as string })), ...members.map((member) => ({ key: `member:${member.userId}`, label: `Membre : ${member.displayName}` }))],
+    resources: resourceOptions(members),
     viewers: (result?.viewers ?? []).map((viewer) => ({
       actorUserId: viewer.actorUserId,
       name: names[viewer.actorUserId] ?? 'Personne hors de la cellule',
@@ -73,7 +72,6 @@ type Data = {
   truncated: boolean
 }
 
-const ROLE_LABELS: Record<string, string> = { coordinator: 'Coordination', member: 'Membre', associate: 'Membre associé·e', dpo: 'DPO' }
 
 export default function ResourceViewers() {
   const data = useLoaderData<typeof loader>() as unknown as Data

@@ -13,11 +13,6 @@ export class InconsistentLogError extends Error {
   override name = 'InconsistentLogError'
 }
 
-export async function latestCheckpoint(db: Database) {
-  const [row] = await db.select().from(auditCheckpoints).orderBy(desc(auditCheckpoints.treeSize)).limit(1)
-  return row
-}
-
 /** A stored note this log's key really signed, for that size and root (rows anyone could insert are not trusted). */
 function signedByUs({ note, treeSize, root, signer }: { note: string; treeSize: number; root: string; signer: LogSigner }): boolean {
   const verified = verifyCheckpoint({ note, publicKey: signer.key.publicKey })

@@ -16,6 +16,11 @@ function identifier(name: string): string {
   return `"${name}"`
 }
 
+async function roleExists(db: Database, role: string): Promise<boolean> {
+  const [row] = await queryRows<{ exists: boolean }>(db, sql`select exists(select 1 from pg_roles where rolname = ${role}) as exists`)
+  return Boolean(row?.exists)
+}
+
 /**
  * The application's database role on a PostgreSQL server (DESIGN §11): full use of the
  * business tables, but only SELECT and INSERT on the audit tables: no UPDATE, DELETE or
@@ -25,14 +30,12 @@ function identifier(name: string): string {
  */
 export async function ensureAppRole(db: Database, role: string): Promise<void> {
   const name = identifier(role)
-  const [existing] = await queryRows<{ exists: boolean }>(db, sql`select exists(select 1 from pg_roles where rolname = ${role}) as exists`)
-  if (!existing?.exists) {
+  if (!(await roleExists(db, role))) {
     try {
       await db.execute(sql.raw(`create role ${name} nologin`))
     } catch (error) {
       // Another process (a parallel test file, a second instance) may have just created it.
-      const [now] = await queryRows<{ exists: boolean }>(db, sql`select exists(select 1 from pg_roles where rolname = ${role}) as exists`)
-      if (now?.exists) return ensureAppRole(db, role)
+      if (await roleExists(db, role)) return ensureAppRole(db, role)
       throw new AppRoleError(
         `Le rôle ${role} n’existe pas et ne peut pas être créé (${(error as Error).message}). Créez-le (CREATE ROLE ${role} NOLOGIN) ou DATABASE_APP_ROLE=none. / role ${role} missing and cannot be created`,
       )

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { frontierRoot, parseFrontier, serializeFrontier, EMPTY_FRONTIER, hashChildren, type Frontier } from '../audit-log/merkle.ts'
+import { frontierRoot, parseFrontier, rootOf, serializeFrontier, EMPTY_FRONTIER, type Frontier } from '../audit-log/merkle.ts'
 import { sequenceBatch, type CellHead, type QueuedEvent } from '../audit-log/sequencer.ts'
 import { type Database } from '../database.ts'
 import { auditLogStates, auditTiles } from '../schema.ts'
@@ -28,16 +28,6 @@ export async function readLogHead(db: Pick<Database, 'execute'>): Promise<LogHea
   if (!row) return { treeSize: 0, frontier: EMPTY_FRONTIER, root: frontierRoot(EMPTY_FRONTIER), cursorXid: '0', cursorId: 0 }
   const frontier = parseFrontier(row.frontier)
   return { treeSize: toSafeNumber(row.tree_size), frontier, root: frontierRoot(frontier), cursorXid: row.cursor_xid_text, cursorId: toSafeNumber(row.cursor_id) }
-}
-
-function tileRoot(hashes: readonly Buffer[]): Buffer {
-  let level = [...hashes]
-  while (level.length > 1) {
-    const next: Buffer[] = []
-    for (let i = 0; i < level.length; i += 2) next.push(hashChildren({ left: level[i]!, right: level[i + 1]! }))
-    level = next
-  }
-  return level[0]!
 }
 
 export type SequencerRun = { sequenced: number; treeSize: number; locked: boolean }
@@ -106,7 +96,7 @@ export async function sequencePending(db: Database, { limit = 5_000 }: { limit?:
         sql`select leaf_hash from audit_leaves where leaf_index >= ${tile * TILE_WIDTH} and leaf_index < ${(tile + 1) * TILE_WIDTH} order by leaf_index`,
       )
       if (hashes.length !== TILE_WIDTH) throw new Error(`tile ${tile}: ${hashes.length} leaves instead of ${TILE_WIDTH}`)
-      await tx.insert(auditTiles).values({ tileIndex: tile, hash: tileRoot(hashes.map((row) => Buffer.from(row.leaf_hash, 'hex'))).toString('hex') })
+      await tx.insert(auditTiles).values({ tileIndex: tile, hash: rootOf({ leafHashes: hashes.map((row) => Buffer.from(row.leaf_hash, 'hex')) }).toString('hex') })
     }
     const last = queued[queued.length - 1]!
     await tx.insert(auditLogStates).values({
@@ -120,11 +110,14 @@ export async function sequencePending(db: Database, { limit = 5_000 }: { limit?:
   })
 }
 
-/** Committed events not sealed yet: rows beyond the cursor that this snapshot can see. */
-export async function hasCommittedBacklog(db: Pick<Database, 'execute'>): Promise<boolean> {
+/** The oldest committed event not sealed yet (a row beyond the cursor that this snapshot sees), or null. */
+export async function oldestPendingEvent(db: Pick<Database, 'execute'>): Promise<{ occurredAtMs: number } | null> {
   const head = await readLogHead(db)
-  const [row] = await queryRows<{ pending: boolean }>(db, sql`select exists(select 1 from audit_queue where (xid, id) > (${head.cursorXid}::xid8, ${head.cursorId})) as pending`)
-  return Boolean(row?.pending)
+  const [row] = await queryRows<{ occurred_at_ms: unknown }>(
+    db,
+    sql`select occurred_at_ms from audit_queue where (xid, id) > (${head.cursorXid}::xid8, ${head.cursorId}) order by xid, id limit 1`,
+  )
+  return row ? { occurredAtMs: toSafeNumber(row.occurred_at_ms) } : null
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -142,7 +135,7 @@ export async function sequenceAll(db: Database, { timeoutMs = 15_000 }: { timeou
     const run = await sequencePending(db)
     total += run.sequenced
     if (run.locked && run.sequenced > 0) continue
-    if (!(await hasCommittedBacklog(db)) || Date.now() > deadline) return total
+    if ((await oldestPendingEvent(db)) === null || Date.now() > deadline) return total
     await sleep(20)
   }
 }

@@ -1,12 +1,10 @@
-import { sql } from 'drizzle-orm'
 import { logOrigin, parseCheckpoint } from '../audit-log/checkpoint.ts'
 import { loadOrCreateSigningKey } from '../audit-log/keys.ts'
 import { type Database } from '../database.ts'
 import { auditCheckpoints } from '../schema.ts'
 import { signCheckpointIfGrown, type LogSigner } from './checkpoints.ts'
 import { purgeExpiredDetails } from './purge.ts'
-import { queryRows, toSafeNumber } from './rows.ts'
-import { sequenceAll, sequencePending } from './sequencer.ts'
+import { oldestPendingEvent, sequenceAll, sequencePending } from './sequencer.ts'
 
 type Logger = { info: (object: object, message: string) => void; warn: (object: object, message: string) => void; error: (object: object, message: string) => void }
 
@@ -102,11 +100,8 @@ export function startAuditLogService({
     const result = await signCheckpointIfGrown(db, signer)
     if (result.signed) status.lastCheckpointAt = Date.now()
     // A transaction held open somewhere stalls the horizon: say so before it becomes a gap in time.
-    const [oldest] = await queryRows<{ occurred_at_ms: unknown }>(
-      db,
-      sql`select q.occurred_at_ms from audit_queue q where (q.xid, q.id) > (select coalesce((select cursor_xid from audit_log_states order by tree_size desc limit 1), '0'::xid8), coalesce((select cursor_id from audit_log_states order by tree_size desc limit 1), 0)) order by q.xid, q.id limit 1`,
-    )
-    status.pendingOldestAgeMs = oldest ? Date.now() - toSafeNumber(oldest.occurred_at_ms) : null
+    const oldest = await oldestPendingEvent(db)
+    status.pendingOldestAgeMs = oldest ? Date.now() - oldest.occurredAtMs : null
     if (status.pendingOldestAgeMs !== null && status.pendingOldestAgeMs > 30_000) logger.warn({ lagMs: status.pendingOldestAgeMs }, 'audit log sequencing lags: a long transaction holds the horizon')
   }
   const purge = async () => {

@@ -10,7 +10,7 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { loadConfigOrExit } from '#server/config.ts'
-import { loadOrCreateSigningKey } from '../audit-log/keys.ts'
+import { uuidSchema } from '../audit-log/leaf.ts'
 import { signCheckpointIfGrown } from '../audit-store/checkpoints.ts'
 import { exportAuditLog } from '../audit-store/export.ts'
 import { readLogHead, sequenceAll } from '../audit-store/sequencer.ts'
@@ -29,15 +29,14 @@ await runCommand(async () => {
   }
   if (!values.out) throw new Error(`--out est obligatoire / --out is required\n${USAGE}`)
   const cellId = values.cell?.toLowerCase()
-  if (cellId !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(cellId)) throw new Error(`--cell : identifiant de cellule (UUID) attendu / cell id (UUID) expected`)
+  if (cellId !== undefined && !uuidSchema.safeParse(cellId).success) throw new Error(`--cell : identifiant de cellule (UUID) attendu / cell id (UUID) expected`)
   const sinceSize = values['since-size'] === undefined ? undefined : Number(values['since-size'])
   if (sinceSize !== undefined && (!Number.isSafeInteger(sinceSize) || sinceSize < 1)) throw new Error('--since-size : entier positif attendu / positive integer expected')
   const config = loadConfigOrExit()
   const keyFile = config.AUDIT_SIGNING_KEY_FILE ?? path.resolve(config.DATA_DIR, 'audit-signing-key.pem')
-  // Fail before opening the database if the key is missing: an export is never signed by a new key.
-  loadOrCreateSigningKey({ path: keyFile, allowCreate: false })
   const handle = await openConfiguredDatabase(config)
   try {
+    // Never a new key: an export is signed by the log's own checkpoints.
     const { signer } = await loadAuditSigner(handle.db, { keyFile, allowCreate: false, host: config.auditLogHost })
     const sealed = await sequenceAll(handle.db)
     if ((await readLogHead(handle.db)).treeSize === 0) throw new Error('Le journal est vide : aucun événement à exporter. / The log is empty: nothing to export.')
