@@ -34,6 +34,30 @@ export const exportEnvelopeSchema = z
   .strict()
 export type ExportEnvelope = z.infer<typeof exportEnvelopeSchema>
 
+const envelopeBodySchema = exportEnvelopeSchema.omit({ format: true, version: true })
+
+export type EnvelopeReading =
+  | { kind: 'export'; envelope: ExportEnvelope }
+  /** Claims to be an export (by its format tag, or by everything else) of a format or version other than this one. */
+  | { kind: 'other version'; claimed: { format: unknown; version: unknown } }
+  | { kind: 'not an export'; error: z.ZodError }
+
+/**
+ * Only version 1 was ever written, so an export under another tag is either a downgrade
+ * meant to escape the checks or a newer format this verifier cannot vouch for: tampered,
+ * never "unreadable", which would read as a mere tooling problem.
+ */
+export function readEnvelope(file: unknown): EnvelopeReading {
+  const parsed = exportEnvelopeSchema.safeParse(file)
+  if (parsed.success) return { kind: 'export', envelope: parsed.data }
+  if (typeof file === 'object' && file !== null && !Array.isArray(file)) {
+    const { format, version, ...body } = file as Record<string, unknown>
+    const claimsExport = format === EXPORT_FORMAT || envelopeBodySchema.safeParse(body).success
+    if (claimsExport && (format !== EXPORT_FORMAT || version !== EXPORT_VERSION)) return { kind: 'other version', claimed: { format, version } }
+  }
+  return { kind: 'not an export', error: parsed.error }
+}
+
 const size = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
 const hashList = z.array(z.string())
 export const entrySchema = z.object({ index: size, leaf: z.unknown() }).strict()

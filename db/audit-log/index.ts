@@ -22,3 +22,5 @@ export { loadOrCreateSigningKey, generateSigningKey, signingKeyFromPem, signingK
 export { EMPTY_LOG_STATE, queuedEventSchema, sequenceBatch, type CellHead, type LogState, type QueuedEvent, type SequencedLeaf, type SequenceResult } from './sequencer.ts'
 export { EXPORT_FORMAT, EXPORT_VERSION, buildExport, type AuditExport, type DetailRecord } from './export.ts'
 export { verifyExport, type VerifyResult, type VerifySuccess, type VerifyFailure } from './verify.ts'
+export { verifyExportText } from './verify-text.ts'
+export { findDuplicateKey, type DuplicateKey, type JsonPath } from './duplicate-key.ts'

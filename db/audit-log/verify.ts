@@ -1,12 +1,13 @@
 import { type KeyObject } from 'node:crypto'
-import { type z } from 'zod'
 import { type ParsedCheckpoint, isOrigin, verifyCheckpoint } from './checkpoint.ts'
 import {
+  EXPORT_FORMAT,
+  EXPORT_VERSION,
   consistencyEntrySchema,
   detailRecordSchema,
   entrySchema,
-  exportEnvelopeSchema,
   inclusionEntrySchema,
+  readEnvelope,
   type ExportEnvelope,
 } from './export.ts'
 import { isHash32Hex } from './hash.ts'
@@ -14,6 +15,9 @@ import { publicKeyFromBase64, rawPublicKey } from './keys.ts'
 import { checkCommitment, describeLeafProblem, encodeParsedLeaf, hashLeafBytes, leafSchema } from './leaf.ts'
 import { EMPTY_FRONTIER, EMPTY_ROOT, appendLeafHash, frontierRoot } from './merkle.ts'
 import { verifyConsistency, verifyInclusion } from './proofs.ts'
+import { Failure, entryFailure, firstIssue, tampered, type VerifyFailure } from './verify-failure.ts'
+
+export { type VerifyFailure } from './verify-failure.ts'
 
 export type VerifySuccess = {
   ok: true
@@ -28,44 +32,16 @@ export type VerifySuccess = {
   withoutDetail: number
   warnings: string[]
 }
-export type VerifyFailure = {
-  ok: false
-  /** unreadable: not an export at all (exit 2); tampered: an export that does not verify (exit 1). */
-  kind: 'unreadable' | 'tampered'
-  message: string
-  /** Position in the export's entry list and leaf index, when one entry is to blame. */
-  entry?: number
-  leafIndex?: number
-}
 export type VerifyResult = VerifySuccess | VerifyFailure
-
-class Failure extends Error {
-  constructor(
-    readonly kind: VerifyFailure['kind'],
-    message: string,
-    readonly entry?: number,
-    readonly leafIndex?: number,
-  ) {
-    super(message)
-  }
-}
-
-function tampered(fr: string, en: string): Failure {
-  return new Failure('tampered', `${fr} / ${en}`)
-}
-
-function entryFailure({ position, index, fr, en }: { position: number; index: number; fr: string; en: string }): Failure {
-  return new Failure('tampered', `entrée n° ${position} (leaf ${index}) : ${fr} / entry ${position} (leaf ${index}): ${en}`, position, index)
-}
-
-function firstIssue(error: z.ZodError): string {
-  const issue = error.issues[0]
-  if (!issue) return 'invalide / invalid'
-  return issue.path.length > 0 ? `${issue.path.join('.')} : ${issue.message}` : issue.message
-}
 
 function hashes(list: readonly string[]): Buffer[] | null {
   return list.every(isHash32Hex) ? list.map((hash) => Buffer.from(hash, 'hex')) : null
+}
+
+/** A claimed value, short and on one line whatever the file holds. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'absente (missing)'
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text
 }
 
 type Signed = ParsedCheckpoint & { position: number }
@@ -210,25 +186,30 @@ type CellTrack = { lastSeq: number; lastHash: Buffer; lastPosition: number; last
  * Verifies an export offline. Order: key, checkpoint signatures and order, consistency
  * between checkpoints (and with a previously seen one), then every entry in index order
  * (shape, details, per-cell density and chain, tree roots or inclusion proofs). The first
- * problem met is returned; nothing is trusted before its check.
+ * problem met is returned; nothing is trusted before its check. A parsed value can no longer
+ * show duplicate keys: a file read from disk goes through verifyExportText.
  */
 export function verifyExport({ file, trustedPublicKey, knownCheckpoint }: { file: unknown; trustedPublicKey?: KeyObject; knownCheckpoint?: string }): VerifyResult {
   try {
     return run({ file, trustedPublicKey, knownCheckpoint })
   } catch (error) {
-    if (error instanceof Failure) {
-      return { ok: false, kind: error.kind, message: error.message, ...(error.entry === undefined ? {} : { entry: error.entry, leafIndex: error.leafIndex }) }
-    }
+    if (error instanceof Failure) return error.toResult()
     throw error
   }
 }
 
 function run({ file, trustedPublicKey, knownCheckpoint }: { file: unknown; trustedPublicKey?: KeyObject; knownCheckpoint?: string }): VerifySuccess {
-  const envelopeResult = exportEnvelopeSchema.safeParse(file)
-  if (!envelopeResult.success) {
-    throw new Failure('unreadable', `fichier d'export illisible (${firstIssue(envelopeResult.error)}) / unreadable export file`)
+  const reading = readEnvelope(file)
+  if (reading.kind === 'other version') {
+    const { format, version } = reading.claimed
+    const claim = `${format === EXPORT_FORMAT ? '' : `format ${shown(format)} `}version ${shown(version)}`
+    throw tampered(
+      `l'export se déclare ${claim} au lieu de ${EXPORT_FORMAT} version ${EXPORT_VERSION} : ce n'est pas la version attendue (retour à une version antérieure ?), ce vérificateur ne lit que la version ${EXPORT_VERSION}`,
+      `the export claims ${claim} instead of ${EXPORT_FORMAT} version ${EXPORT_VERSION}: not the expected version (downgrade?), this verifier reads version ${EXPORT_VERSION} only`,
+    )
   }
-  const envelope = envelopeResult.data
+  if (reading.kind === 'not an export') throw new Failure('unreadable', `fichier d'export illisible (${firstIssue(reading.error)}) / unreadable export file`)
+  const { envelope } = reading
   const scope = envelope.scope
   const warnings: string[] = []
   if (!isOrigin(envelope.origin)) throw tampered(`origine invalide : ${JSON.stringify(envelope.origin)}`, 'invalid origin')

@@ -1,12 +1,13 @@
 /**
  * Offline verifier for an audit-log export (db/audit-log/README.md).
  * Usage: node --import tsx db/scripts/audit-verify.ts FILE [--public-key BASE64 | --public-key-file PEM] [--known CHECKPOINT_FILE]
- * Exit codes: 0 intact, 1 tampered (first problem on stderr), 2 unreadable file or usage.
+ * Exit codes: 0 intact, 1 tampered (first problem on stderr; a duplicate JSON key or an export claiming another version is one),
+ * 2 unreadable file (missing, not JSON, truncated) or usage.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { publicKeyFromBase64, verifyExport } from '../audit-log/index.ts'
+import { publicKeyFromBase64, verifyExportText } from '../audit-log/index.ts'
 
 const USAGE =
   'Usage : audit-verify FICHIER [--public-key BASE64 | --public-key-file PEM] [--known CHECKPOINT]\n' +
@@ -60,14 +61,9 @@ if (values['public-key'] !== undefined && values['public-key-file'] !== undefine
 
 const trustedPublicKey = trustedKey(values)
 const knownCheckpoint = values.known === undefined ? undefined : readText(values.known, 'checkpoint')
-let content: unknown
-try {
-  content = JSON.parse(readText(file, 'export'))
-} catch {
-  exit(2, `export illisible : JSON invalide (${file}) / unreadable export: invalid JSON`)
-}
+const text = readText(file, 'export')
 
-const result = verifyExport({ file: content, ...(trustedPublicKey ? { trustedPublicKey } : {}), ...(knownCheckpoint === undefined ? {} : { knownCheckpoint }) })
+const result = verifyExportText({ text, ...(trustedPublicKey ? { trustedPublicKey } : {}), ...(knownCheckpoint === undefined ? {} : { knownCheckpoint }) })
 if (!result.ok) exit(result.kind === 'unreadable' ? 2 : 1, result.message)
 for (const warning of result.warnings) process.stderr.write(`attention / warning : ${warning}\n`)
 exit(

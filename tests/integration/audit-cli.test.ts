@@ -71,6 +71,22 @@ describe('audit:export, audit:verify and audit:purge commands', () => {
     const refused = await run('db/scripts/audit-verify.ts', [path.join(directory, 'tampered.json'), '--public-key', publicKey])
     expect(refused.code).toBe(1)
     expect(refused.stderr).toMatch(/entrée n° 4/)
+
+    // A forged date placed before the signed one (JSON.parse keeps the last), and a version downgrade.
+    const text = readFileSync(full, 'utf8')
+    const fourth = (JSON.parse(text) as { leaves: { leaf: { eventId: string } }[] }).leaves[3]!.leaf.eventId
+    const signed = new RegExp(`("eventId":\\s*"${fourth}",)`)
+    expect(text).toMatch(signed)
+    writeFileSync(path.join(directory, 'duplicate.json'), text.replace(signed, '$1"occurredAtMs":0,'))
+    writeFileSync(path.join(directory, 'downgraded.json'), JSON.stringify({ ...JSON.parse(text), version: 0 }))
+    const [duplicate, downgraded] = await Promise.all([
+      run('db/scripts/audit-verify.ts', [path.join(directory, 'duplicate.json'), '--public-key', publicKey]),
+      run('db/scripts/audit-verify.ts', [path.join(directory, 'downgraded.json'), '--public-key', publicKey]),
+    ])
+    expect(duplicate.code, duplicate.stderr).toBe(1)
+    expect(duplicate.stderr).toMatch(/^entrée n° 3 \(leaf 3\) : clé "leaf\.occurredAtMs" en double/)
+    expect(downgraded.code, downgraded.stderr).toBe(1)
+    expect(downgraded.stderr).toMatch(/version 0 au lieu de cellule-audit-export version 1 : ce n'est pas la version attendue/)
   })
 
   it('says so when the journal is empty, and writes no file', async () => {

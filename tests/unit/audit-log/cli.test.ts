@@ -47,4 +47,27 @@ describe('audit-verify CLI', () => {
     expect(garbage).toMatchObject({ code: 2, stderr: expect.stringMatching(/JSON invalide/) })
     expect(usage).toMatchObject({ code: 2, stderr: expect.stringMatching(/^Usage/) })
   })
+
+  it('exits 1 for a duplicate JSON key and for an envelope claiming another version; 2 for a truncated or missing file', async () => {
+    const text = JSON.stringify(fixture.exports.full)
+    const signed = `"eventId":"${fixture.exports.full.leaves[10]!.leaf.eventId}",`
+    // A forged value before the signed one: JSON.parse would keep the signed one and hide it.
+    const forged = text.replace(signed, () => `${signed}"occurredAtMs":0,`)
+    expect(forged).not.toBe(text)
+    const [duplicate, downgraded, unknown, truncated, missing] = await Promise.all([
+      run([write('duplicate.json', forged), '--public-key', fixture.key.publicKey]),
+      run([write('downgraded.json', { ...fixture.exports.full, version: 0 }), '--public-key', fixture.key.publicKey]),
+      run([write('unknown.json', { ...fixture.exports.full, version: 2 })]),
+      run([write('truncated.json', text.slice(0, text.length / 2))]),
+      run([path.join(directory, 'absent.json')]),
+    ])
+    expect(duplicate.code).toBe(1)
+    expect(duplicate.stderr).toMatch(/^entrée n° 10 \(leaf 10\) : clé "leaf\.occurredAtMs" en double : .* \/ entry 10 \(leaf 10\): duplicate key "leaf\.occurredAtMs".*\n$/)
+    expect(duplicate.stderr.split('\n')).toHaveLength(2)
+    expect(downgraded.code).toBe(1)
+    expect(downgraded.stderr).toMatch(/^l'export se déclare version 0 au lieu de cellule-audit-export version 1 : ce n'est pas la version attendue .* \/ the export claims version 0 instead of cellule-audit-export version 1: not the expected version/)
+    expect(unknown).toMatchObject({ code: 1, stderr: expect.stringMatching(/version 2 au lieu de/) })
+    expect(truncated).toMatchObject({ code: 2, stderr: expect.stringMatching(/JSON invalide/) })
+    expect(missing).toMatchObject({ code: 2, stderr: expect.stringMatching(/^export illisible : .*absent\.json \(ENOENT\)/) })
+  })
 })

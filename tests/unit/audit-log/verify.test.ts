@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { buildExport, leafHash, rootOf, signCheckpoint, verifyExport, type AuditExport, type Leaf } from '#db/audit-log/index.ts'
+import { buildExport, leafHash, rootOf, signCheckpoint, verifyExport, verifyExportText, type AuditExport, type Leaf } from '#db/audit-log/index.ts'
 import { CELLS, OTHER_KEY, SAMPLE_KEY, SAMPLE_ORIGIN, buildSampleLog, sampleExport } from './sample-log.ts'
 
 const log = buildSampleLog()
@@ -58,10 +58,11 @@ describe('a valid export', () => {
   })
 
   it('says what it cannot read, apart from tampering', () => {
-    for (const file of [null, 'text', {}, { ...full, format: 'other' }, { ...full, version: 2 }, { ...full, checkpoints: [] }, { ...full, extra: 1 }]) {
+    for (const file of [null, 'text', [], {}, { format: 'other', version: 1 }, { ...full, checkpoints: [] }, { ...full, extra: 1 }, { ...full, format: 'other', extra: 1 }]) {
       const result = verifyExport({ file })
       expect(result).toMatchObject({ ok: false, kind: 'unreadable' })
     }
+    expect(verifyExportText({ text: JSON.stringify(full).slice(0, -40) })).toMatchObject({ ok: false, kind: 'unreadable', message: expect.stringMatching(/JSON invalide/) })
   })
 })
 
@@ -304,6 +305,70 @@ function leafHashHex(leaf: Leaf): string {
 function rootOfLeaves(leaves: readonly Leaf[]): Buffer {
   return rootOf({ leafHashes: leaves.map((leaf) => leafHash(leaf)) })
 }
+
+describe('the JSON text and the envelope version', () => {
+  const text = JSON.stringify(full)
+  /** Inserts `insertion` just after the first occurrence of `after`, so JSON.parse keeps the signed value that follows. */
+  const inject = (after: string, insertion: string, into = text): string => {
+    const at = into.indexOf(after)
+    if (at === -1) throw new Error(`${after} not in the export`)
+    return `${into.slice(0, at + after.length)}${insertion}${into.slice(at + after.length)}`
+  }
+
+  it('verifies an intact export from its text', () => {
+    expect(verifyExportText({ text, ...trusted })).toMatchObject({ ok: true, entries: 40 })
+    expect(verifyExportText({ text: JSON.stringify(cell, null, 2), ...trusted })).toMatchObject({ ok: true, scope: 'cell' })
+  })
+
+  it('refuses a duplicate key at any depth, naming the entry, even when the last value is the signed one', () => {
+    const forgedLeaf = inject(`"eventId":"${leafAt(full, 10).eventId}",`, '"occurredAtMs":0,')
+    // The attack: JSON.parse hides the forged value, so the parsed export verifies.
+    expect(verifyExport({ file: JSON.parse(forgedLeaf), ...trusted }).ok).toBe(true)
+    const cases: [string, RegExp, number | undefined][] = [
+      [forgedLeaf, /^entrée n° 10 \(leaf 10\) : clé "leaf\.occurredAtMs" en double .* \/ entry 10 \(leaf 10\): duplicate key "leaf\.occurredAtMs"/, 10],
+      [inject('{"index":3,', '"leaf":{},'), /^entrée n° 3 \(leaf 3\) : clé "leaf" en double/, 3],
+      [inject('{"index":3,', '"index":2,'), /^entrée n° 3 : clé "index" en double/, 3],
+      [inject('{"index":7,"leaf":{', '"\\u0076":1,'), /^entrée n° 7 \(leaf 7\) : clé "leaf\.v" en double/, 7],
+      [inject('{', '"version":0,'), /^clé "version" en double dans l'export/, undefined],
+      [inject('"scope":{', '"kind":"cell",'), /^clé "scope\.kind" en double dans l'export/, undefined],
+      [inject('"details":[{', `"eventId":"${leafAt(full, 1).eventId}",`), /^clé "details\[0\]\.eventId" en double dans l'export/, undefined],
+      [inject('"consistency":[{', '"from":0,'), /^clé "proofs\.consistency\[0\]\.from" en double dans l'export/, undefined],
+      [inject('"actor":{', '"role":"dpo",'), /^clé "details\[0\]\.detail\.actor\.role" en double/, undefined],
+    ]
+    for (const [forged, pattern, entry] of cases) {
+      const result = verifyExportText({ text: forged, ...trusted })
+      expect(result, forged.slice(0, 80)).toMatchObject({ ok: false, kind: 'tampered', message: expect.stringMatching(pattern) })
+      expect(result.ok ? null : result.entry).toBe(entry)
+      expect(!result.ok && result.message).not.toContain('\n')
+    }
+    const cellText = JSON.stringify(cell)
+    const cellEntry = cell.leaves[4]!
+    expect(verifyExportText({ text: inject(`"eventId":"${cellEntry.leaf.eventId}",`, '"outcome":"success",', cellText), ...trusted })).toMatchObject({
+      ok: false,
+      kind: 'tampered',
+      entry: 4,
+      leafIndex: cellEntry.index,
+      message: expect.stringMatching(new RegExp(`^entrée n° 4 \\(leaf ${cellEntry.index}\\) : clé "leaf\\.outcome" en double`)),
+    })
+  })
+
+  it('reports an export claiming another version or format as tampered, not unreadable', () => {
+    const { version: _version, ...withoutVersion } = full
+    const claims: [unknown, RegExp][] = [
+      [{ ...full, version: 0 }, /^l'export se déclare version 0 au lieu de cellule-audit-export version 1 : ce n'est pas la version attendue .* \/ the export claims version 0 instead of cellule-audit-export version 1: not the expected version/],
+      [{ ...full, version: 2 }, /se déclare version 2 au lieu de/],
+      [{ ...full, version: '1' }, /se déclare version "1" au lieu de/],
+      [withoutVersion, /se déclare version absente \(missing\) au lieu de/],
+      [{ ...full, format: 'cellule-audit-export-v0' }, /se déclare format "cellule-audit-export-v0" version 1 au lieu de/],
+      [{ ...full, format: 'other', version: 0 }, /se déclare format "other" version 0 au lieu de/],
+      // The format tag alone makes the claim, whatever the rest holds.
+      [{ format: 'cellule-audit-export', version: 0 }, /se déclare version 0/],
+      [{ ...full, version: 'x'.repeat(500) }, /se déclare version "x{39}… au lieu de/],
+    ]
+    for (const [file, pattern] of claims) expectTampered(file, pattern)
+    expect(verifyExportText({ text: JSON.stringify({ ...full, version: 0 }), ...trusted })).toMatchObject({ ok: false, kind: 'tampered', message: expect.stringMatching(/version 0 au lieu de/) })
+  })
+})
 
 describe('random mutations (fast-check)', () => {
   type Mutation = (copy: AuditExport, pick: number, salt: number) => void
