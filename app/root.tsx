@@ -7,6 +7,7 @@ import { GeneralErrorBoundary } from '#app/components/error-boundary.tsx'
 import { SessionTimeout } from '#app/components/session-timeout.tsx'
 import { SiteLayout } from '#app/components/site-layout.tsx'
 import { useNonce } from '#app/utils/nonce-provider.ts'
+import '#app/utils/zod.ts'
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: dsfrStyles },

@@ -67,6 +67,14 @@ export async function createInvitation(
   })
 }
 
+/**
+ * The path of a one-time account link. The token goes in the fragment, which browsers never send:
+ * the server, proxies and request logs see `/invitation` only. `suite` is where to go afterwards.
+ */
+export function invitationLinkPath(token: string, suite?: string): string {
+  return `/invitation${suite ? `?suite=${encodeURIComponent(suite)}` : ''}#${token}`
+}
+
 export type InvitationLookup = { status: 'valid'; invitation: Invitation } | { status: 'unknown' | 'expired' | 'used' }
 
 export async function lookupInvitation(db: Pick<Database, 'select'>, token: string, now = new Date()): Promise<InvitationLookup> {

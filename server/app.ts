@@ -5,6 +5,7 @@ import { type ServerBuild } from '@remix-run/node'
 import express from 'express'
 import { pinoHttp } from 'pino-http'
 import { type Config } from './config.ts'
+import { finalErrorHandler, loggablePath, refuseLegacyDataRequests } from './errors.ts'
 import { type Logger } from './logger.ts'
 import { assignNonce, cspNonce, permissionsPolicy, refuseCrossSiteMutations, securityHeaders } from './security.ts'
 
@@ -45,7 +46,7 @@ export function createApp({ build, config, logger, projectRoot }: CreateAppOptio
         req: (request: { id: string; method: string; url: string }) => ({
           id: request.id,
           method: request.method,
-          path: request.url.split('?')[0],
+          path: loggablePath(request.url),
         }),
         res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
       },
@@ -57,6 +58,7 @@ export function createApp({ build, config, logger, projectRoot }: CreateAppOptio
   app.use(securityHeaders({ https: (config.PUBLIC_ORIGIN ?? '').startsWith('https:') }))
   app.use(permissionsPolicy)
   app.use(refuseCrossSiteMutations({ publicOrigin: config.PUBLIC_ORIGIN }))
+  app.use(refuseLegacyDataRequests)
 
   const publicDirectory = path.join(projectRoot, 'public')
   // Fingerprinted build assets never change; everything else in public/ may.
@@ -81,5 +83,6 @@ export function createApp({ build, config, logger, projectRoot }: CreateAppOptio
       }),
     }),
   )
+  app.use(finalErrorHandler)
   return app
 }

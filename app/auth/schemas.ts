@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import '#app/utils/zod.ts'
 import { PROFESSION_CODES, findProfession, isValidAdeli, isValidRpps } from '#charter/professions.ts'
 
 /** Shared by the browser (before any key derivation) and the server (before anything is stored). */
@@ -100,9 +101,17 @@ export const registrationFormSchema = z
     }
   })
 
+/** The one-time token of an invitation or reset link (it travels in the link's fragment). */
+export const invitationTokenSchema = z
+  .string({ required_error: 'Lien d’invitation manquant.', invalid_type_error: 'Lien d’invitation invalide.' })
+  .min(20, 'Lien d’invitation invalide.')
+  .max(100, 'Lien d’invitation invalide.')
+
+export const invitationLookupSchema = z.object({ token: invitationTokenSchema })
+
 export const registrationRequestSchema = z
   .object({
-    token: z.string({ required_error: 'Lien d’invitation manquant.', invalid_type_error: 'Lien d’invitation invalide.' }).min(20, 'Lien d’invitation invalide.').max(100, 'Lien d’invitation invalide.'),
+    token: invitationTokenSchema,
     ...identityFields,
     authSecret: secretSchema,
     recoveryAuthSecret: secretSchema,

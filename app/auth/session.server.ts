@@ -8,7 +8,17 @@ import { database } from '#app/utils/db.server.ts'
 
 export const SESSION_IDLE_MINUTES = 15
 export const SESSION_ABSOLUTE_HOURS = 12
+/** Over plain http (the embedded demo, tests); over https the `__Host-` name, see sessionCookieName(). */
 export const SESSION_COOKIE = 'cellule_session'
+
+/**
+ * With an https PUBLIC_ORIGIN the cookie is `__Host-cellule_session`: browsers then accept it only
+ * with Secure, Path=/ and no Domain, so neither a sibling subdomain nor a plain-http page can plant
+ * or overwrite it.
+ */
+export function sessionCookieName(): string {
+  return secureCookies() ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE
+}
 
 type SessionRow = typeof sessions.$inferSelect
 type UserRow = typeof users.$inferSelect
@@ -18,7 +28,7 @@ function createLucia(db: Database) {
   const adapter = new DrizzlePostgreSQLAdapter(db as never, sessions, users)
   return new Lucia(adapter, {
     sessionExpiresIn: new TimeSpan(SESSION_IDLE_MINUTES, 'm'),
-    sessionCookie: { name: SESSION_COOKIE, attributes: { secure: secureCookies(), sameSite: 'lax' } },
+    sessionCookie: { name: sessionCookieName(), attributes: { secure: secureCookies(), sameSite: 'lax' } },
     getSessionAttributes: attributes => ({
       mfaVerified: attributes.mfaVerified,
       absoluteExpiresAt: new Date(attributes.absoluteExpiresAt),
@@ -54,7 +64,7 @@ function secureCookies(): boolean {
  * decides expiry (idle and absolute). lucia 3 always sets a Max-Age, so the header is written here.
  */
 function sessionCookieHeader(token: string): string {
-  return [`${SESSION_COOKIE}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', ...(secureCookies() ? ['Secure'] : [])].join('; ')
+  return [`${sessionCookieName()}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', ...(secureCookies() ? ['Secure'] : [])].join('; ')
 }
 
 const cache = new WeakMap<Database, ReturnType<typeof createLucia>>()
@@ -83,8 +93,16 @@ export function blankSessionCookie(): string {
   return lucia().createBlankSessionCookie().serialize()
 }
 
+/**
+ * A Cookie header that does not decode (`cellule_session=%E0%A4%A`: lucia's parser throws URIError)
+ * is no session, like a missing one, rather than a 500 and an error line per request.
+ */
 function readToken(request: Request): string | null {
-  return lucia().readSessionCookie(request.headers.get('cookie') ?? '')
+  try {
+    return lucia().readSessionCookie(request.headers.get('cookie') ?? '')
+  } catch {
+    return null
+  }
 }
 
 /** The session of the request, or null (expired idle or absolute sessions are deleted). */

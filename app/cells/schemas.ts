@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { blobSchema, emailSchema } from '#app/auth/schemas.ts'
+import { boundedInteger, printable } from '#app/utils/zod.ts'
 
 /** Request shapes of the cell endpoints, shared by the browser and the server. */
 
@@ -21,14 +22,19 @@ export const foundCellSchema = z.object({
 })
 
 export const createCellSchema = z.object({
-  name: z.string({ required_error: 'Indiquez le nom de la cellule.' }).trim().min(3, 'Le nom de la cellule doit compter au moins 3 caractères.').max(160, 'Nom trop long (160 caractères au plus).'),
-  communes: z
-    .string({ required_error: 'Indiquez au moins une commune.' })
-    .trim()
-    .min(2, 'Indiquez au moins une commune.')
-    .max(1000, 'Liste de communes trop longue.')
-    .transform(value => value.split(/[,;\n]/).map(part => part.trim()).filter(Boolean)),
-  hostInstitution: z.string({ required_error: 'Indiquez l’institution qui porte la cellule.' }).trim().min(3, 'Indiquez l’institution qui porte la cellule.').max(200, 'Nom d’institution trop long.'),
+  name: printable(
+    z.string({ required_error: 'Indiquez le nom de la cellule.' }).trim().min(3, 'Le nom de la cellule doit compter au moins 3 caractères.').max(160, 'Nom trop long (160 caractères au plus).'),
+    'Le nom de la cellule',
+  ),
+  communes: printable(
+    z.string({ required_error: 'Indiquez au moins une commune.' }).trim().min(2, 'Indiquez au moins une commune.').max(1000, 'Liste de communes trop longue.'),
+    'La liste des communes',
+    { multiline: true },
+  ).transform(value => value.split(/[,;\n]/).map(part => part.trim()).filter(Boolean)),
+  hostInstitution: printable(
+    z.string({ required_error: 'Indiquez l’institution qui porte la cellule.' }).trim().min(3, 'Indiquez l’institution qui porte la cellule.').max(200, 'Nom d’institution trop long.'),
+    'Le nom de l’institution',
+  ),
   dpoContact: emailSchema,
   coordinatorEmail: emailSchema,
 })
@@ -46,17 +52,17 @@ export const confirmInvitationSchema = z.object({
 
 export const rotationSchema = z.object({
   links: linksSchema,
-  epoch: z.number().int().min(0).nullable(),
+  epoch: boundedInteger({ message: 'Numéro d’époque de la clé invalide.' }).nullable(),
   envelopes: z.record(uuidSchema, blobSchema),
   previousEpoch: blobSchema.nullable(),
   indexKey: blobSchema.nullable(),
-  intake: z.object({ index: z.number().int().min(0), publicBundle: blobSchema, secrets: blobSchema }).nullable(),
+  intake: z.object({ index: boundedInteger({ message: 'Numéro de clé de saisine invalide.' }), publicBundle: blobSchema, secrets: blobSchema }).nullable(),
 })
 
 export const setRoleSchema = rotationSchema.extend({ role: roleSchema })
 
 export const attestSchema = z.object({ links: linksSchema })
 
-export const signCharterSchema = z.object({ version: z.number().int().min(1), hash: hexHashSchema, signature: signatureSchema })
+export const signCharterSchema = z.object({ version: boundedInteger({ min: 1, message: 'Numéro de version de la charte invalide.' }), hash: hexHashSchema, signature: signatureSchema })
 
 export const publishCharterSchema = z.object({ charter: z.unknown(), links: linksSchema, hash: hexHashSchema, signature: signatureSchema })

@@ -1,6 +1,7 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { listCellsForAdmin } from '#db/cells.ts'
+import { invitationLinkPath } from '#db/invitations.ts'
 import { requirePlatformPermission } from '#app/cells/cell-guard.server.ts'
 import { createCellWithFounder } from '#app/cells/cells.server.ts'
 import { createCellSchema } from '#app/cells/schemas.ts'
@@ -36,7 +37,7 @@ export async function action({ request, context }: ActionFunctionArgs): Promise<
     name: cell.name,
     email: invitation.email,
     joinUrl: `${origin}${joinPath}`,
-    accountUrl: accountToken ? `${origin}/invitation/${accountToken}?suite=${encodeURIComponent(joinPath)}` : null,
+    accountUrl: accountToken ? `${origin}${invitationLinkPath(accountToken, joinPath)}` : null,
   } satisfies ActionResult)
 }
 

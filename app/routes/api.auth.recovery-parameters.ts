@@ -34,8 +34,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (wait > 0) return tooManyAttempts(wait)
   limiter.recordFailure([context.clientIp])
 
+  // Both paths do the same work (the lookup, the instance secret, the fake wrap) whatever the
+  // answer, so the response time does not tell whether the address has an account.
   const db = database()
   const user = await findUserByEmail(db, email)
+  const fake = await fakeRecoveryParameters(db, email)
   if (user) {
     return Response.json({
       userId: user.id,
@@ -43,6 +46,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
       kdf: { algorithm: 'argon2id13', opsLimit: user.kdfOpsLimit, memLimitBytes: user.kdfMemLimitBytes, saltSeed: user.saltSeed },
     })
   }
+  return Response.json(fake)
+}
+
+/** Well-formed parameters for an address without an account, the same at every request. */
+async function fakeRecoveryParameters(db: ReturnType<typeof database>, email: string) {
   await initCrypto()
   const secret = await instanceSecret(db, 'fake_salt_seed_key')
   const idBytes = fakeBytes({ secret, label: 'user-id', email, length: 16 })
@@ -58,9 +66,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     context: [userId],
     nonce: fakeBytes({ secret, label: 'nonce', email, length: 24 }),
   })
-  return Response.json({
+  return {
     userId,
     recoveryWrappedAccountKey: toBase64Url(wrap),
     kdf: { algorithm: 'argon2id13', opsLimit: DEFAULT_KDF.opsLimit, memLimitBytes: DEFAULT_KDF.memLimitBytes, saltSeed: fakeSaltSeed({ serverSecret: secret, email }) },
-  })
+  }
 }

@@ -3,7 +3,7 @@ import { findProfession } from '#charter/professions.ts'
 import { recordAudit } from '#db/audit.ts'
 import { findUserByEmail } from '#db/accounts.ts'
 import { findMembership, insertCellInvitation, reopenRemovedMembership } from '#db/cells.ts'
-import { createInvitation, INVITATION_LIFETIME_MS, normalizeEmailAddress } from '#db/invitations.ts'
+import { createInvitation, INVITATION_LIFETIME_MS, invitationLinkPath, normalizeEmailAddress } from '#db/invitations.ts'
 import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { createInvitationSchema } from '#app/cells/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
@@ -50,6 +50,6 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     invitationId: invitation.id,
     kind: invitation.kind,
     joinPath: `/rejoindre/${invitation.id}`,
-    accountPath: accountInvitation ? `/invitation/${accountInvitation.token}?suite=${encodeURIComponent(`/rejoindre/${invitation.id}`)}` : null,
+    accountPath: accountInvitation ? invitationLinkPath(accountInvitation.token, `/rejoindre/${invitation.id}`) : null,
   })
 }

@@ -35,10 +35,11 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     await initCrypto()
     if (coordinator) coordinatorSignPublicKey = toBase64Url(openIdentityPublic(coordinator.identityPublic).signPublicKey)
   }
+  // Never a `status` key in a loader's plain object: Remix would take it for the response's status.
   return {
     invitationId: invitation.id,
     kind: invitation.kind,
-    status: invitation.status,
+    invitationStatus: invitation.status,
     expired,
     role: invitation.role,
     cell: { id: cell.id, name: cell.name },
@@ -51,7 +52,7 @@ type LoaderData = ReturnType<typeof useLoaderData<typeof loader>>
 
 export default function JoinCell() {
   const data = useLoaderData<typeof loader>()
-  if (data.status === 'confirmed') {
+  if (data.invitationStatus === 'confirmed') {
     return (
       <>
         <h1>Invitation acceptée</h1>
@@ -62,7 +63,7 @@ export default function JoinCell() {
       </>
     )
   }
-  if (data.expired || data.status === 'cancelled') {
+  if (data.expired || data.invitationStatus === 'cancelled') {
     return (
       <>
         <h1>Invitation expirée</h1>
@@ -116,7 +117,7 @@ function Founding({ data, keys }: { data: LoaderData; keys: UnlockedKeys }) {
 
 function Answer({ data, keys }: { data: LoaderData; keys: UnlockedKeys }) {
   const [sas, setSas] = useState<string | null>(null)
-  const [status, setStatus] = useState(data.status)
+  const [status, setStatus] = useState(data.invitationStatus)
   const [error, setError] = useState<string | null>(null)
   const [fieldError, setFieldError] = useState<string[] | undefined>()
   const [busy, setBusy] = useState(false)

@@ -9,9 +9,89 @@ export function jsonError(status: number, error: string, fieldErrors?: FieldErro
   return Response.json({ error, ...(fieldErrors ? { fieldErrors } : {}) }, { status })
 }
 
-/** Refused before reading the body: close the connection so the unread bytes cannot poison a kept-alive socket. */
-function tooLarge(message: string): Response {
-  return Response.json({ error: message }, { status: 413, headers: { Connection: 'close' } })
+/**
+ * After a 413, up to this many bytes of the rest are read and thrown away, in the background, so a
+ * client that sent a somewhat large form receives the answer instead of a connection reset (closing
+ * a socket with unread data makes the kernel send RST, which can destroy the answer in flight).
+ * Beyond it the connection is cut: nothing is ever buffered, and a sender of hundreds of megabytes
+ * is stopped after a few.
+ */
+const DRAIN_MAX_BYTES = 4 * 1024 * 1024
+
+function tooLarge(message: string, { close }: { close: boolean }): Response {
+  return Response.json({ error: message }, { status: 413, headers: close ? { Connection: 'close' } : {} })
+}
+
+/** Reads and discards what is left of a refused body, up to `budget` bytes; past it, cuts the connection. */
+function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>, budget: number): void {
+  void (async () => {
+    let left = budget
+    try {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) return
+        left -= value.byteLength
+        if (left < 0) {
+          await reader.cancel()
+          return
+        }
+      }
+    } catch {
+      // The client went away: nothing to discard any more.
+    }
+  })()
+}
+
+/**
+ * Reads the body as a stream and stops at `limit` bytes, whatever Content-Length says (or does not
+ * say, with Transfer-Encoding: chunked): the rest is never buffered. Over the limit a French 413 is
+ * thrown at once; the rest is discarded (up to DRAIN_MAX_BYTES) or the connection cut.
+ */
+export async function readCappedBody(request: Request, limit: number, message: string): Promise<Uint8Array<ArrayBuffer>> {
+  const declared = Number(request.headers.get('content-length') ?? '0')
+  if (declared > limit) {
+    // Announced too large: not one byte is kept. A moderate excess is drained so the answer arrives.
+    if (request.body && declared <= DRAIN_MAX_BYTES) {
+      discardRest(request.body.getReader(), DRAIN_MAX_BYTES)
+      throw tooLarge(message, { close: false })
+    }
+    throw tooLarge(message, { close: true })
+  }
+  if (!request.body) return new Uint8Array(new ArrayBuffer(0))
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let total = 0
+  for (;;) {
+    let chunk: ReadableStreamReadResult<Uint8Array>
+    try {
+      chunk = await reader.read()
+    } catch {
+      throw jsonError(400, 'Requête interrompue avant la fin de l’envoi : recommencez.')
+    }
+    if (chunk.done) break
+    total += chunk.value.byteLength
+    if (total > limit) {
+      discardRest(reader, DRAIN_MAX_BYTES)
+      throw tooLarge(message, { close: false })
+    }
+    chunks.push(chunk.value)
+  }
+  const body = new Uint8Array(new ArrayBuffer(total))
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return body
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+function decodeUtf8(bytes: Uint8Array): string | null {
+  try {
+    return utf8.decode(bytes)
+  } catch {
+    return null
+  }
 }
 
 /**
@@ -22,10 +102,8 @@ export async function readJson<Schema extends z.ZodTypeAny>(request: Request, sc
   if (!(request.headers.get('content-type') ?? '').includes('application/json')) {
     throw jsonError(415, 'Format de requête non pris en charge : JSON attendu.')
   }
-  const declared = Number(request.headers.get('content-length') ?? '0')
-  if (declared > MAX_JSON_BYTES) throw tooLarge('Requête trop volumineuse.')
-  const text = await request.text()
-  if (text.length > MAX_JSON_BYTES) throw jsonError(413, 'Requête trop volumineuse.')
+  const text = decodeUtf8(await readCappedBody(request, MAX_JSON_BYTES, 'Requête trop volumineuse.'))
+  if (text === null) throw jsonError(400, 'Requête illisible : le contenu envoyé n’est pas du texte UTF-8 valide.')
   let body: unknown
   try {
     body = JSON.parse(text)
@@ -49,11 +127,9 @@ export async function readForm(request: Request): Promise<FormData> {
   if (!type.includes('application/x-www-form-urlencoded') && !type.includes('multipart/form-data')) {
     throw jsonError(400, 'Formulaire attendu : rechargez la page et recommencez.')
   }
-  if (Number(request.headers.get('content-length') ?? '0') > MAX_JSON_BYTES) throw tooLarge('Formulaire trop volumineux.')
-  const text = await request.text()
-  if (text.length > MAX_JSON_BYTES) throw jsonError(413, 'Formulaire trop volumineux.')
+  const bytes = await readCappedBody(request, MAX_JSON_BYTES, 'Formulaire trop volumineux.')
   try {
-    return await new Request('http://form.invalid', { method: 'POST', headers: { 'content-type': type }, body: text }).formData()
+    return await new Request('http://form.invalid', { method: 'POST', headers: { 'content-type': type }, body: bytes }).formData()
   } catch {
     throw jsonError(400, 'Formulaire illisible : rechargez la page et recommencez.')
   }

@@ -1,7 +1,7 @@
 import { type Browser, type Page } from 'playwright-core'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createInvitation } from '#db/invitations.ts'
+import { createInvitation, invitationLinkPath } from '#db/invitations.ts'
 import { expectNoAxeViolations } from '#tests/support/axe.ts'
 import { chromiumAvailable, launchChromium } from '#tests/support/chromium.ts'
 import { startInProcessApp, type InProcessApp } from '#tests/support/in-process-app.ts'
@@ -18,6 +18,8 @@ describe.skipIf(!chromiumAvailable())('accounts, as a new user would click them'
   let browser: Browser
   let page: Page
   const requests: RecordedRequest[] = []
+  /** Every one-time token this file issues: none may reach the request log or a URL sent to the server. */
+  const issuedTokens: string[] = []
   const problems: string[] = []
 
   beforeAll(async () => {
@@ -70,9 +72,10 @@ describe.skipIf(!chromiumAvailable())('accounts, as a new user would click them'
 
   it('goes from invitation to registration, recovery code, second factor, logout, login, password change and recovery', async () => {
     const { token } = await createInvitation(app.database.handle.db, { email: EMAIL, purpose: 'registration' })
+    issuedTokens.push(token)
 
-    // Registration.
-    await page.goto(`${app.url}/invitation/${token}`)
+    // Registration: the link carries its token in the fragment, which the browser never sends.
+    await page.goto(`${app.url}${invitationLinkPath(token)}`)
     await waitForHydration()
     await expectNoAxeViolations(page)
     await page.getByLabel('Prénom et nom').fill('Claire Nouvelle')
@@ -164,6 +167,30 @@ describe.skipIf(!chromiumAvailable())('accounts, as a new user would click them'
     await expect.poll(() => hostile.getByRole('alert').allInnerTexts()).toContainEqual(expect.stringMatching(/trop faibles/))
     expect(loginCalls).toEqual([])
     await context.close()
+  })
+
+  it('opens a link issued before the fragment (/invitation/<token>) on the same registration, and no token reaches the logs or a URL the server saw', async () => {
+    const { token } = await createInvitation(app.database.handle.db, { email: 'ancien.lien@exemple.fr', purpose: 'registration' })
+    issuedTokens.push(token)
+    const legacyUrl = `${app.url}/invitation/${token}`
+    await page.goto(legacyUrl)
+    await page.waitForURL(`${app.url}/invitation#${token}`)
+    await page.getByText('ancien.lien@exemple.fr').waitFor()
+    await page.getByLabel('Prénom et nom').waitFor()
+    await expectNoAxeViolations(page)
+
+    // The same page with the fragment cut off says what to do rather than failing.
+    await page.goto(`${app.url}/invitation`)
+    await page.getByRole('heading', { name: 'Lien d’invitation incomplet' }).waitFor()
+
+    expect(issuedTokens).toHaveLength(2)
+    const logs = app.logs()
+    expect(logs).toContain('/invitation/[secret]')
+    for (const issued of issuedTokens) {
+      expect(logs).not.toContain(issued)
+      // Only the legacy link's own first request carries its token (the old format, by construction).
+      for (const request of requests.filter(request => request.url !== legacyUrl)) expect(request.url).not.toContain(issued)
+    }
   })
 
   it('never lets a password leave the browser, reach the database or the logs', async () => {

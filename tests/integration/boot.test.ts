@@ -40,6 +40,24 @@ describe(`the app on ${testDatabaseKind}`, () => {
     expect(app.output()).not.toContain('secret-query-value')
   })
 
+  it('runs in production when NODE_ENV is not exported, and answers an undecodable URL with the French page, no stack', async () => {
+    const app = await startApp({ env: { NODE_ENV: undefined } })
+    apps.push(app)
+    for (const target of ['/cellules/%ff', '/%c0%af', '/invitation/%ff']) {
+      const response = await fetch(`${app.url}${target}`)
+      expect(response.status).toBe(400)
+      const body = await response.text()
+      expect(body).toContain('Adresse illisible')
+      expect(body).not.toMatch(/\n\s+at |node_modules|\/work\/|URIError/)
+    }
+    const listening = app
+      .output()
+      .split('\n')
+      .find(text => text.includes('"msg":"listening"'))
+    expect(JSON.parse(listening as string)).toMatchObject({ nodeEnv: 'production', expressEnv: 'production' })
+    await app.dispose()
+  })
+
   it('stops cleanly on SIGTERM and keeps its data across a restart', async () => {
     const app = apps[0] as RunningApp
     expect(await app.stop()).toBe(0)

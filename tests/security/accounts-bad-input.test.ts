@@ -550,7 +550,7 @@ describe('forms', () => {
     })
   })
 
-  it.each(['/connexion', '/mot-de-passe-oublie', '/compte/mot-de-passe', '/invitation/TOKEN'])('POST %s (a page without a server action): 405 in French, nothing stored', async page => {
+  it.each(['/connexion', '/mot-de-passe-oublie', '/compte/mot-de-passe', '/invitation', '/invitation/TOKEN'])('POST %s (a page without a server action): 405 in French, nothing stored', async page => {
     const path = page.replace('TOKEN', pending.token)
     await expectNothingStored(async () => {
       const response = await postForm(app, path, { email: user.email, password: 'x', currentPassword: 'x', newPassword: 'y' }, { cookie: mfaCookie })
@@ -559,11 +559,16 @@ describe('forms', () => {
     })
   })
 
-  it('the invitation page answers any odd token with the French 404, never a 5xx', async () => {
-    for (const token of ['%00', 'a'.repeat(4000), '%E2%82%AC%F0%9F%98%80', '..%2F..%2Fetc', '%25', '%20', pending.token.toUpperCase()]) {
+  it('the invitation lookup answers any odd token in French (404, or 422 when it cannot be a token), never a 5xx; the old path only redirects', async () => {
+    for (const token of ['\u0000', 'a'.repeat(4000), '€😀', '../../etc', '%', ' ', pending.token.toUpperCase()]) {
+      const response = await postJson(app, '/api/auth/invitation', { token })
+      expect([404, 422]).toContain(response.status)
+      expect(response.text).toMatch(response.status === 404 ? /Ce lien n’est pas valide/ : /Lien d’invitation invalide/)
+    }
+    for (const token of ['%00', 'a'.repeat(4000), '%E2%82%AC%F0%9F%98%80', '..%2F..%2Fetc', '%25', '%20']) {
       const response = await getPage(app, `/invitation/${token}`)
-      expect(response.status).toBe(404)
-      expect(response.text).toContain('Lien d’invitation introuvable')
+      expect(response.status).toBe(302)
+      expect(response.headers.get('location')).toMatch(/^\/invitation#/)
     }
   })
 })

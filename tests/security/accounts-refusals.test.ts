@@ -231,7 +231,7 @@ describe('invitations', () => {
     const before = await countRows(app)
     const since = await lastAuditId(app)
 
-    const page = await getPage(app, `/invitation/${token}`)
+    const page = await postJson(app, '/api/auth/invitation', { token })
     expect(page.status).toBe(410)
     expect(page.text).toContain('Lien d’invitation expiré')
     expect(page.text).toContain('Ce lien était valable 7 jours et a expiré.')
@@ -259,7 +259,7 @@ describe('invitations', () => {
     const [stored] = await db.select().from(users).where(eq(users.id, invitation.userId))
     const before = await countRows(app)
 
-    const page = await getPage(app, `/invitation/${token}`)
+    const page = await postJson(app, '/api/auth/invitation', { token })
     expect(page.status).toBe(410)
     expect(page.text).toContain('Lien d’invitation déjà utilisé')
 
@@ -277,7 +277,7 @@ describe('invitations', () => {
 
   it('an unknown link gives the French 404 page and API message', async () => {
     const token = 'x'.repeat(43)
-    const page = await getPage(app, `/invitation/${token}`)
+    const page = await postJson(app, '/api/auth/invitation', { token })
     expect(page.status).toBe(404)
     expect(page.text).toContain('Lien d’invitation introuvable')
     const api = await postJson(app, '/api/auth/register', await registrationBody(token, '00000000-0000-4000-8000-000000000000'))

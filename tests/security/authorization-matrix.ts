@@ -139,7 +139,8 @@ export const MATRIX: readonly MatrixRow[] = [
     rule: 'logout: anyone, ends their own session',
     expect: everyone('allow'),
   },
-  { route: 'invitation.$token', method: 'GET', path: fixtures => `/invitation/${fixtures.registrationToken}`, rule: 'public account invitation page (the token is the credential)', expect: everyone('allow') },
+  { route: 'invitation._index', method: 'GET', path: () => '/invitation', rule: 'public account invitation page (the token stays in the fragment, the page asks /api/auth/invitation)', expect: everyone('allow') },
+  { route: 'invitation.$token', method: 'GET', path: fixtures => `/invitation/${fixtures.registrationToken}`, rule: 'links issued before the fragment: redirect to /invitation#token', expect: everyone('allow') },
   { route: 'mot-de-passe-oublie', method: 'GET', path: () => '/mot-de-passe-oublie', rule: 'public recovery page', expect: everyone('allow') },
 
   // Authentication API: public steps, then session-bound ones
@@ -155,6 +156,8 @@ export const MATRIX: readonly MatrixRow[] = [
   postOnlyGet('api.auth.recovery-parameters', () => '/api/auth/recovery-parameters'),
   { route: 'api.auth.recover', method: 'POST', path: () => '/api/auth/recover', body: () => ({ json: {} }), rule: 'public recovery step 2 (the code is the credential)', expect: everyone('allow') },
   postOnlyGet('api.auth.recover', () => '/api/auth/recover'),
+  { route: 'api.auth.invitation', method: 'POST', path: () => '/api/auth/invitation', body: fixtures => ({ json: { token: fixtures.registrationToken } }), rule: 'public invitation lookup (the token, in the body, is the credential)', expect: everyone('allow') },
+  postOnlyGet('api.auth.invitation', () => '/api/auth/invitation'),
   { route: 'api.auth.register', method: 'POST', path: () => '/api/auth/register', body: () => ({ json: {} }), rule: 'public registration (the invitation token is the credential)', expect: everyone('allow') },
   postOnlyGet('api.auth.register', () => '/api/auth/register'),
   { route: 'api.session', method: 'POST', path: () => '/api/session', body: () => ({ json: {} }), rule: 'session status: anyone (answers active: false without a session)', expect: everyone('allow') },

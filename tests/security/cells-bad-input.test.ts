@@ -609,15 +609,30 @@ describe('invitations', () => {
 
 describe('form actions', () => {
   const adminValid = () => ({ name: 'Cellule de Sevran', communes: 'Sevran, Villepinte', hostInstitution: 'Ville de Sevran', dpoContact: 'dpo@sevran.fr', coordinatorEmail: 'premiere.coordination@sevran.fr' })
-  /** Remix's data request (what the page's fetch sends) gives the action's own JSON. */
-  const ADMIN = '/admin?index&_data=routes%2Fadmin._index'
-  const HOME = () => `/cellules/${cellId}?index&_data=routes%2Fcellules.%24cellId._index`
+  /** Remix's single-fetch data request (what the page's fetch sends): the action's data, turbo-stream encoded. */
+  const ADMIN = '/admin.data?index'
+  const HOME = () => `/cellules/${cellId}.data?index`
+
+  /** The strings of a turbo-stream answer (its flat array holds every string value once). */
+  const streamStrings = (response: HttpResult): string[] => {
+    try {
+      const flat: unknown = JSON.parse(response.text.split('\n')[0] ?? '')
+      return Array.isArray(flat) ? flat.filter((item): item is string => typeof item === 'string') : []
+    } catch {
+      return []
+    }
+  }
+  const errorText = (response: HttpResult): string => {
+    const strings = streamStrings(response)
+    const index = strings.indexOf('error')
+    return String(response.json?.error ?? (index >= 0 ? strings[index + 1] : strings.find(item => FRENCH.test(item))) ?? '')
+  }
 
   function expectRefusedForm(response: HttpResult, expected: RegExp, status: number) {
     const context = `${response.status} ${response.text.slice(0, 300)}`
     expect(response.status, context).toBe(status)
-    expect(response.json?.error, context).toMatch(FRENCH)
-    expect(response.json?.error, context).toMatch(expected)
+    expect(errorText(response), context).toMatch(FRENCH)
+    expect(errorText(response), context).toMatch(expected)
   }
 
   it('/admin: every field invalid in turn: 422 in French on that field, nothing stored', async () => {
@@ -639,7 +654,7 @@ describe('form actions', () => {
       for (const [field, value] of cases) {
         const response = await postForm(app, ADMIN, { ...adminValid(), [field]: value }, { cookie: cookieOf(admin) })
         expectRefusedForm(response, /Le formulaire contient des erreurs/, 422)
-        expect(response.json?.fieldErrors, `${field}=${value.slice(0, 20)}`).toHaveProperty(field)
+        expect(streamStrings(response), `${field}=${value.slice(0, 20)}`).toContain(field)
       }
       const { name: _name, ...missing } = adminValid()
       expectRefusedForm(await postForm(app, ADMIN, missing, { cookie: cookieOf(admin) }), /erreurs/, 422)
@@ -660,7 +675,7 @@ describe('form actions', () => {
           const response = await send(app, path, { body, cookie: cookieOf(actor), headers: { Origin: app.url, ...(type ? { 'Content-Type': type } : {}) } })
           expect(response.status, `${path} ${type}: ${response.text.slice(0, 200)}`).toBeGreaterThanOrEqual(400)
           expect(response.status, `${path} ${type}: ${response.text.slice(0, 200)}`).toBeLessThan(500)
-          if (path.includes('_data')) expect(response.json?.error).toMatch(/Formulaire attendu/)
+          if (path.includes('.data')) expect(errorText(response)).toMatch(/Formulaire attendu/)
           else expect(response.text).toMatch(FRENCH)
         }
       }
@@ -682,7 +697,7 @@ describe('form actions', () => {
         const response = await postForm(app, path, { ...fields, filler }, { cookie: cookieOf(actor) })
         expect(response.status, `${path}: ${response.text.slice(0, 200)}`).toBeGreaterThanOrEqual(400)
         expect(response.status).toBeLessThan(500)
-        expect(response.json?.error).toMatch(FRENCH)
+        expect(errorText(response)).toMatch(FRENCH)
       }
     })
   })

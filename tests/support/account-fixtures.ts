@@ -207,8 +207,8 @@ export async function registerUser(
 ): Promise<TestUser> {
   await initCrypto()
   const { token, invitation, kdf } = await newInvitation(app, email)
-  const page = await getPage(app, `/invitation/${token}`)
-  if (page.status !== 200) throw new Error(`invitation page answered ${page.status}`)
+  const page = await postJson(app, '/api/auth/invitation', { token })
+  if (page.status !== 200) throw new Error(`invitation lookup answered ${page.status}`)
   const userId = invitation.userId
   const account = createAccount({ userId, email, password, kdfParams: kdf })
   const submission = {
