@@ -1,7 +1,9 @@
-import { and, eq, isNull, lt, or } from 'drizzle-orm'
+import { and, eq, isNotNull, isNull, lt, or } from 'drizzle-orm'
 import { type Database } from './database.ts'
 import { normalizeEmailAddress } from './invitations.ts'
 import { users } from './schema.ts'
+import { getTotpKey, type TotpKey } from './totp-key.ts'
+import { isBase32TotpSecret, isSealedTotpSecret, openTotpSecret, sealingKeyId, sealTotpSecret, TotpSecretError } from './totp-secret.ts'
 
 export type User = typeof users.$inferSelect
 
@@ -72,8 +74,90 @@ export async function replacePasswordWrap(
   await tx.update(users).set({ authSecretHash, wrappedAccountKey, passwordChangedAt: new Date() }).where(eq(users.id, userId))
 }
 
-export async function setPendingTotpSecret(db: Pick<Database, 'update'>, { userId, secret }: { userId: string; secret: string }) {
-  await db.update(users).set({ totpSecret: secret }).where(eq(users.id, userId))
+/** Stored sealed under the TOTP key (db/totp-secret.ts): the row never holds the secret in clear. */
+export async function setPendingTotpSecret(db: Pick<Database, 'update'>, { userId, secret, key = getTotpKey() }: { userId: string; secret: string; key?: TotpKey }) {
+  await db.update(users).set({ totpSecret: sealTotpSecret({ secret, userId, key }) }).where(eq(users.id, userId))
+}
+
+/** The user's base32 secret, or null before enrolment; a value the key cannot open throws TotpSecretError. */
+export function readTotpSecret(user: Pick<User, 'id' | 'totpSecret'>, key: TotpKey = getTotpKey()): string | null {
+  return user.totpSecret === null ? null : openTotpSecret({ stored: user.totpSecret, userId: user.id, key })
+}
+
+export type TotpSecretsAtBoot = {
+  /** Secrets found in clear and sealed in place by this call. */
+  sealed: number
+  /** Secrets sealed by another key than `key`: the server must not start (wrong TOTP_KEY_FILE, or a lost key). */
+  otherKeys: { keyId: string; count: number }[]
+  /** Rows whose value `key` names but cannot open (altered, or copied from another account): those accounts need admin:reset. */
+  unreadable: string[]
+}
+
+/**
+ * Boot step: checks every stored secret against `key`, then seals the ones still in clear (older
+ * versions stored base32). Idempotent, and safe with several processes: each update is
+ * conditional on the clear value still being there. Nothing is sealed when another key is found,
+ * so restoring the right key file leaves every secret readable.
+ */
+export async function sealTotpSecretsInClear(db: Pick<Database, 'select' | 'update'>, { key }: { key: TotpKey }): Promise<TotpSecretsAtBoot> {
+  const rows = await db.select({ id: users.id, totpSecret: users.totpSecret }).from(users).where(isNotNull(users.totpSecret))
+  const inClear: { id: string; secret: string }[] = []
+  const otherKeys = new Map<string, number>()
+  const unreadable: string[] = []
+  for (const { id, totpSecret: stored } of rows) {
+    if (stored === null) continue
+    if (!isSealedTotpSecret(stored)) {
+      // Not base32 either: no code could ever match it; reported, never sealed as if it were a secret.
+      if (isBase32TotpSecret(stored)) inClear.push({ id, secret: stored })
+      else unreadable.push(id)
+      continue
+    }
+    const keyId = sealingKeyId(stored)
+    if (keyId !== undefined && keyId !== key.id) {
+      otherKeys.set(keyId, (otherKeys.get(keyId) ?? 0) + 1)
+      continue
+    }
+    try {
+      openTotpSecret({ stored, userId: id, key })
+    } catch (error) {
+      if (!(error instanceof TotpSecretError)) throw error
+      unreadable.push(id)
+    }
+  }
+  let sealed = 0
+  if (otherKeys.size === 0) {
+    for (const { id, secret } of inClear) {
+      const updated = await db
+        .update(users)
+        .set({ totpSecret: sealTotpSecret({ secret, userId: id, key }) })
+        .where(and(eq(users.id, id), eq(users.totpSecret, secret)))
+        .returning({ id: users.id })
+      sealed += updated.length
+    }
+  }
+  return { sealed, otherKeys: [...otherKeys].map(([keyId, count]) => ({ keyId, count })), unreadable }
+}
+
+/**
+ * For admin:reset after a lost key: a secret `key` cannot open is removed but the second factor
+ * stays required (totp_enabled_at kept), so the password alone opens nothing until the reset link
+ * is used and a new secret enrolled. Returns true when it removed one.
+ */
+export async function retireUnreadableTotpSecret(db: Pick<Database, 'select' | 'update'>, { email, key }: { email: string; key: TotpKey }): Promise<boolean> {
+  const user = await findUserByEmail(db, email)
+  if (!user?.totpSecret) return false
+  try {
+    readTotpSecret(user, key)
+    return false
+  } catch (error) {
+    if (!(error instanceof TotpSecretError) || error.code === 'in_clear') return false
+  }
+  const updated = await db
+    .update(users)
+    .set({ totpSecret: null })
+    .where(and(eq(users.id, user.id), eq(users.totpSecret, user.totpSecret)))
+    .returning({ id: users.id })
+  return updated.length === 1
 }
 
 /** Conditional on the step being new, so two concurrent requests cannot both use one code. */

@@ -29,6 +29,8 @@ const ConfigSchema = z
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
     /** Ed25519 PKCS#8 PEM key signing the journal's checkpoints; required for a production server. */
     AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+    /** 32 random bytes in base64 sealing the TOTP secrets (decision 014); required for a production server. */
+    TOTP_KEY_FILE: z.string().min(1).optional(),
     AUDIT_RETENTION_MONTHS: z.coerce
       .number({ invalid_type_error: 'AUDIT_RETENTION_MONTHS doit être un nombre de mois / must be a number of months' })
       .int('AUDIT_RETENTION_MONTHS doit être un entier / must be an integer')
@@ -67,6 +69,29 @@ export type Config = z.infer<typeof ConfigSchema>
 export function auditKeyProblem(config: Config): string | null {
   if (config.NODE_ENV === 'production' && config.databaseKind === 'postgres' && !config.AUDIT_SIGNING_KEY_FILE) {
     return 'Configuration invalide / invalid configuration: AUDIT_SIGNING_KEY_FILE: obligatoire en production avec DATABASE_URL (clé Ed25519 PEM, voir docs/operations.md) / required in production with DATABASE_URL'
+  }
+  return null
+}
+
+/**
+ * The same rule for the key sealing TOTP secrets: outside the database and its backups in
+ * production; development and the embedded database generate `DATA_DIR/totp-key` with a warning.
+ */
+export function totpKeyProblem(config: Config): string | null {
+  if (config.NODE_ENV === 'production' && config.databaseKind === 'postgres' && !config.TOTP_KEY_FILE) {
+    return 'Configuration invalide / invalid configuration: TOTP_KEY_FILE: obligatoire en production avec DATABASE_URL (32 octets en base64, voir docs/operations.md) / required in production with DATABASE_URL'
+  }
+  return null
+}
+
+/**
+ * A production server behind a load balancer must know its public origin: the cross-site check
+ * compares each mutation's Origin with it, and without it would fall back on the Host header, which
+ * the client chooses. Checked at server boot only (command-line tools never serve requests).
+ */
+export function publicOriginProblem(config: Config): string | null {
+  if (config.NODE_ENV === 'production' && config.databaseKind === 'postgres' && !config.PUBLIC_ORIGIN) {
+    return 'Configuration invalide / invalid configuration: PUBLIC_ORIGIN: obligatoire en production avec DATABASE_URL (par exemple https://cellule.example.fr) / required in production with DATABASE_URL'
   }
   return null
 }

@@ -3,6 +3,7 @@ import { type Server } from 'node:http'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { broadcastDevReady, type ServerBuild } from '@remix-run/node'
+import { sealTotpSecretsInClear, type TotpSecretsAtBoot } from '#db/accounts.ts'
 import { loadAuditSigner, registerAuditSigner, startAuditLogService } from '#db/audit-store/service.ts'
 import { ensureAppRole } from '#db/audit-store/privileges.ts'
 import { registerDatabase, type DatabaseHandle } from '#db/database.ts'
@@ -10,9 +11,10 @@ import { DataDirLockedError } from '#db/lock.ts'
 import { runMigrations } from '#db/migrate.ts'
 import { openDatabase } from '#db/open.ts'
 import { databaseIsEmpty } from '#db/seed.ts'
+import { configuredTotpKeyFile, loadOrCreateTotpKey, registerTotpKey, TotpKeyError } from '#db/totp-key.ts'
 import { createApp } from './app.ts'
 import { seedDemoData } from './demo-seed.ts'
-import { auditKeyProblem, loadConfigOrExit } from './config.ts'
+import { auditKeyProblem, loadConfigOrExit, publicOriginProblem, totpKeyProblem } from './config.ts'
 import { createLogger } from './logger.ts'
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -24,15 +26,33 @@ function fail(message: string): never {
 }
 
 const config = loadConfigOrExit()
+// For the whole process, before express and the build (React) are loaded: they read NODE_ENV, and
+// the development builds of both leak stacks and run slower. `npm start` exports it too.
+process.env.NODE_ENV = config.NODE_ENV
 const keyProblem = auditKeyProblem(config)
 if (keyProblem) fail(keyProblem)
+const totpProblem = totpKeyProblem(config)
+if (totpProblem) fail(totpProblem)
+const originProblem = publicOriginProblem(config)
+if (originProblem) fail(originProblem)
 const logger = createLogger({ level: config.LOG_LEVEL })
 
 if (!existsSync(buildPath)) {
   fail("L'application n'est pas construite : lancez « npm run build ». / The app is not built: run `npm run build`.")
 }
 
+// The key sealing TOTP secrets, outside the database; generated only for development and the embedded database.
+const totpKeyFile = configuredTotpKeyFile(config)
+let totp: Awaited<ReturnType<typeof loadOrCreateTotpKey>>
+try {
+  totp = await loadOrCreateTotpKey(totpKeyFile)
+} catch (error) {
+  if (error instanceof TotpKeyError) fail(error.message)
+  throw error
+}
+
 let database: DatabaseHandle
+let totpSecrets: TotpSecretsAtBoot
 let signerCreated = false
 let signer: Awaited<ReturnType<typeof loadAuditSigner>>['signer']
 try {
@@ -57,6 +77,8 @@ try {
   // Development and the embedded database generate a key (with a warning); a production server must be given one.
   const keyFile = config.AUDIT_SIGNING_KEY_FILE ?? path.resolve(config.DATA_DIR, 'audit-signing-key.pem')
   ;({ signer, created: signerCreated } = await loadAuditSigner(database.db, { keyFile, allowCreate: !config.AUDIT_SIGNING_KEY_FILE, host: config.auditLogHost }))
+  // Before the first request: no secret stays in clear, and a wrong key file stops here rather than at each login.
+  totpSecrets = await sealTotpSecretsInClear(database.db, { key: totp.key })
   if (config.seedDemo && (await databaseIsEmpty(database.db))) {
     // Demo accounts have public passwords: only on the embedded database.
     const report = await seedDemoData(database.db, { accounts: database.kind === 'pglite' })
@@ -67,13 +89,37 @@ try {
   const detail = error instanceof Error ? error.message.split('\n')[0] : String(error)
   fail(`Base de données indisponible / database unavailable (${config.databaseKind}): ${detail}`)
 }
+if (totpSecrets.otherKeys.length > 0) {
+  await database.close()
+  const count = totpSecrets.otherKeys.reduce((total, entry) => total + entry.count, 0)
+  const others = totpSecrets.otherKeys.map(entry => entry.keyId).join(', ')
+  fail(
+    `Clé TOTP inadaptée / wrong TOTP key: ${totpKeyFile.path} (clé ${totp.key.id}) n’ouvre pas ${count} secret(s) TOTP chiffré(s) par la clé ${others} : ` +
+      'remettez la bonne clé (TOTP_KEY_FILE) ; si elle est perdue, npm run admin:reset -- --email … pour chaque compte concerné (docs/operations.md) / ' +
+      `this key does not open ${count} TOTP secret(s) sealed by another key: restore the right TOTP_KEY_FILE, or if it is lost reset each account concerned`,
+  )
+}
 registerDatabase(database)
 registerAuditSigner(signer)
+registerTotpKey(totp.key)
+if (totp.created || !config.TOTP_KEY_FILE) {
+  logger.warn(
+    { keyFile: totpKeyFile.path, created: totp.created },
+    'TOTP key kept next to the data (development or embedded database): set TOTP_KEY_FILE to a key stored elsewhere in production',
+  )
+}
+if (totpSecrets.sealed > 0) logger.info({ sealed: totpSecrets.sealed }, 'TOTP secrets found in clear sealed under the TOTP key')
+if (totpSecrets.unreadable.length > 0) {
+  logger.warn({ userIds: totpSecrets.unreadable }, 'TOTP secrets the key cannot open (altered or copied between accounts): these accounts need npm run admin:reset')
+}
 if (signerCreated || !config.AUDIT_SIGNING_KEY_FILE) {
   logger.warn(
     { keyFile: config.AUDIT_SIGNING_KEY_FILE ?? path.resolve(config.DATA_DIR, 'audit-signing-key.pem'), created: signerCreated },
     'audit log signing key kept next to the data (development or embedded database): set AUDIT_SIGNING_KEY_FILE to a key stored elsewhere in production',
   )
+}
+if (!config.PUBLIC_ORIGIN) {
+  logger.warn('PUBLIC_ORIGIN is not set: the cross-site check trusts the Host header; set PUBLIC_ORIGIN to the public https address when serving anything but localhost')
 }
 const auditService = startAuditLogService({ db: database.db, signer, logger, retentionMonths: config.AUDIT_RETENTION_MONTHS })
 
@@ -96,7 +142,7 @@ const server: Server = app.listen(config.PORT, config.HOST, () => {
   const port = typeof address === 'object' && address ? address.port : config.PORT
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST
   const url = `http://${host}:${port}`
-  logger.info({ url, database: database.kind }, 'listening')
+  logger.info({ url, database: database.kind, nodeEnv: process.env.NODE_ENV, expressEnv: app.get('env') as string }, 'listening')
   process.stdout.write(`Cellule est prête sur ${url} (base : ${database.kind}) / Cellule is listening on ${url}\n`)
   if (config.NODE_ENV === 'development') {
     void broadcastDevReady(initialBuild)

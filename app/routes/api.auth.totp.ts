@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
 import { recordAudit } from '#db/audit.ts'
-import { findUserById, recordTotpStep } from '#db/accounts.ts'
+import { findUserById, readTotpSecret, recordTotpStep } from '#db/accounts.ts'
 import { requireApiSession } from '#app/auth/guards.server.ts'
 import { upgradeSessionAfterSecondFactor } from '#app/auth/session.server.ts'
 import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
@@ -17,7 +17,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { code } = await readJson(request, totpRequestSchema)
   const db = database()
   const user = await findUserById(db, sessionUser.id)
-  if (!user?.totpSecret || !user.totpEnabledAt) return jsonError(409, 'La double authentification n’est pas encore activée pour ce compte.')
+  if (!user?.totpEnabledAt) return jsonError(409, 'La double authentification n’est pas encore activée pour ce compte.')
+  // Removed by admin:reset after a lost TOTP key: the second factor stays required until the reset link is used.
+  const secret = readTotpSecret(user)
+  if (!secret) return jsonError(409, 'Votre double authentification doit être réinitialisée : utilisez le lien de réinitialisation transmis par l’administrateur de la plateforme.')
   const audit = { actorUserId: user.id, ipAddress: context.clientIp }
   const keys = [`account:${user.id}`]
   const limiter = throttles().totp
@@ -27,7 +30,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     return tooManyAttempts(wait)
   }
-  const check = checkTotp({ secret: user.totpSecret, email: user.email, code, lastStep: user.totpLastStep })
+  const check = checkTotp({ secret, email: user.email, code, lastStep: user.totpLastStep })
   if (!check.ok) {
     limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: check.reason } }, audit)

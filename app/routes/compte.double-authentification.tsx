@@ -1,7 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react'
 import { recordAudit } from '#db/audit.ts'
-import { enableTotp, findUserById, setPendingTotpSecret } from '#db/accounts.ts'
+import { enableTotp, findUserById, readTotpSecret, setPendingTotpSecret } from '#db/accounts.ts'
 import { requirePasswordSession } from '#app/auth/guards.server.ts'
 import { upgradeSessionAfterSecondFactor } from '#app/auth/session.server.ts'
 import { throttles } from '#app/auth/throttle.server.ts'
@@ -20,7 +20,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const db = database()
   const user = await findUserById(db, sessionUser.id)
   if (!user) throw redirect('/connexion')
-  let secret = user.totpSecret
+  let secret = readTotpSecret(user)
   if (!secret) {
     secret = generateTotpSecret()
     await setPendingTotpSecret(db, { userId: user.id, secret })
@@ -36,7 +36,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!code.success) return Response.json({ error: code.error.issues[0]?.message ?? 'Code invalide.' }, { status: 422 })
   const db = database()
   const user = await findUserById(db, sessionUser.id)
-  if (!user?.totpSecret || user.totpEnabledAt) throw redirect('/compte')
+  const secret = user && !user.totpEnabledAt ? readTotpSecret(user) : null
+  if (!user || !secret) throw redirect('/compte')
   const limiter = throttles().totp
   const keys = [`account:${user.id}`]
   const wait = limiter.retryAfterSeconds(keys)
@@ -44,7 +45,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: 'throttled' } }, { actorUserId: user.id, ipAddress: context.clientIp })
     return Response.json({ error: 'Trop de codes incorrects. Patientez quelques minutes avant de réessayer.' }, { status: 429, headers: { 'Retry-After': String(wait) } })
   }
-  const check = checkTotp({ secret: user.totpSecret, email: user.email, code: code.data, lastStep: user.totpLastStep })
+  const check = checkTotp({ secret, email: user.email, code: code.data, lastStep: user.totpLastStep })
   if (!check.ok) {
     limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: check.reason } }, { actorUserId: user.id, ipAddress: context.clientIp })

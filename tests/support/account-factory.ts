@@ -8,8 +8,13 @@ import { initCrypto } from '#crypto/sodium.ts'
 import { DEFAULT_KDF, insertUser } from '#db/accounts.ts'
 import { type Database } from '#db/database.ts'
 import { users } from '#db/schema.ts'
+import { getTotpKey } from '#db/totp-key.ts'
+import { sealTotpSecret } from '#db/totp-secret.ts'
 import { hashSecret } from '#app/auth/secret-hash.server.ts'
 import { createUserSession, SESSION_COOKIE } from '#app/auth/session.server.ts'
+
+/** The second factor every fixture is enrolled with, for logins through the pages. */
+export const FIXTURE_TOTP_SECRET = 'JBSWY3DPEHPK3PXP'
 
 export type AccountFixture = {
   userId: string
@@ -55,7 +60,9 @@ export async function createAccountFixture(
     identityPublic: toBase64Url(account.identityPublic),
     wrappedIdentitySecrets: toBase64Url(account.wrappedIdentitySecrets),
   })
-  await db.update(users).set({ totpSecret: 'JBSWY3DPEHPK3PXP', totpEnabledAt: new Date(), totpLastStep: 0 }).where(eq(users.id, userId))
+  // Sealed under the registered TOTP key (the in-process app's), as enrolment stores it.
+  const totpSecret = sealTotpSecret({ secret: FIXTURE_TOTP_SECRET, userId, key: getTotpKey() })
+  await db.update(users).set({ totpSecret, totpEnabledAt: new Date(), totpLastStep: 0 }).where(eq(users.id, userId))
   const { token } = await createUserSession({ userId, mfaVerified: true, userAgent: 'fixture' })
   return { userId, email, password, displayName, sessionToken: token, keys: { userId, accountKey: account.accountKey, identity: account.identity } }
 }

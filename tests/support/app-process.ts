@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -68,6 +69,13 @@ export async function startApp({ env = {}, dataDir }: { env?: Env; dataDir?: str
     keyEnv.AUDIT_SIGNING_KEY_FILE = path.join(ownDataDir, 'audit-signing-key.pem')
     if (!existsSync(keyEnv.AUDIT_SIGNING_KEY_FILE)) writeFileSync(keyEnv.AUDIT_SIGNING_KEY_FILE, signingKeyToPem(generateSigningKey()), { mode: 0o600 })
   }
+  // The same for the key sealing TOTP secrets.
+  if ((databaseEnv.DATABASE_URL ?? env.DATABASE_URL) && !env.TOTP_KEY_FILE) {
+    keyEnv.TOTP_KEY_FILE = path.join(ownDataDir, 'totp-key')
+    if (!existsSync(keyEnv.TOTP_KEY_FILE)) writeFileSync(keyEnv.TOTP_KEY_FILE, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 })
+  }
+  // …and its public origin (the tests' requests carry no Origin header unless they test the check).
+  if ((databaseEnv.DATABASE_URL ?? env.DATABASE_URL) && !env.PUBLIC_ORIGIN) keyEnv.PUBLIC_ORIGIN = 'http://127.0.0.1'
   const { child, exited, output } = runServerProcess({ env: { DATA_DIR: ownDataDir, ...databaseEnv, ...keyEnv, ...env } })
   const url = await waitForUrl(child, output, exited)
   let stopped: Promise<number | null> | undefined

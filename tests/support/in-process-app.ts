@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { type Server } from 'node:http'
 import { type AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -10,6 +11,7 @@ import { registerAuditSigner } from '#db/audit-store/service.ts'
 import { type LogSigner } from '#db/audit-store/checkpoints.ts'
 import { registerDatabase } from '#db/database.ts'
 import { seedDemo } from '#db/seed.ts'
+import { registerTotpKey, totpKeyFromBytes, type TotpKey } from '#db/totp-key.ts'
 import { createApp } from '#server/app.ts'
 import { parseConfig } from '#server/config.ts'
 import { projectRoot } from './app-process.ts'
@@ -20,6 +22,8 @@ export type InProcessApp = {
   database: TestDatabase
   /** The journal's signing key and origin, as the server registers them at boot. */
   signer: LogSigner
+  /** The key sealing TOTP secrets, registered as server/index.ts does (fixtures seal with it too). */
+  totpKey: TotpKey
   /** Everything the server logged, as JSON lines. */
   logs: () => string
   close: () => Promise<void>
@@ -36,6 +40,8 @@ export async function startInProcessApp(): Promise<InProcessApp> {
   // The real server runs the sequencer on a timer; tests call sequenceAll() when they need leaves.
   const signer: LogSigner = { key: generateSigningKey(), origin: logOrigin('test.cellule.local') }
   registerAuditSigner(signer)
+  const totpKey = await totpKeyFromBytes(randomBytes(32))
+  registerTotpKey(totpKey)
   ;(globalThis as { __celluleThrottles?: unknown }).__celluleThrottles = undefined
   let logs = ''
   const sink = new Writable({
@@ -55,12 +61,14 @@ export async function startInProcessApp(): Promise<InProcessApp> {
     url: `http://127.0.0.1:${port}`,
     database,
     signer,
+    totpKey,
     logs: () => logs,
     close: async () => {
       server.closeAllConnections()
       await new Promise(resolve => server.close(resolve))
       registerDatabase(undefined)
       registerAuditSigner(undefined)
+      registerTotpKey(undefined)
       await database.cleanup()
     },
   }

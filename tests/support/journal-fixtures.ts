@@ -5,10 +5,10 @@ import { cellKeyBlobs, charterSignatures, rosterLinks, users } from '#db/schema.
 import { parisDayStartMs } from '#app/audit/journal.server.ts'
 import { createCellWithFounder } from '#app/cells/cells.server.ts'
 import { foundDemoCell, type DemoKeys } from '#server/demo-cell.ts'
-import { createAccountFixture, type AccountFixture } from './account-factory.ts'
+import { createAccountFixture, FIXTURE_TOTP_SECRET, type AccountFixture } from './account-factory.ts'
 
 /** The second factor every account fixture is enrolled with (account-factory.ts), for logins through the pages. */
-export const FIXTURE_TOTP_KEY = 'JBSWY3DPEHPK3PXP'
+export const FIXTURE_TOTP_KEY = FIXTURE_TOTP_SECRET
 
 export type JournalFixtures = {
   cellId: string
