@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream'
 import { createReadableStreamFromReadable, type AppLoadContext, type EntryContext, type HandleErrorFunction } from '@remix-run/node'
-import { RemixServer } from '@remix-run/react'
+import { isRouteErrorResponse, RemixServer } from '@remix-run/react'
 import { isbot } from 'isbot'
 import { renderToPipeableStream } from 'react-dom/server'
 import { loggableError } from '#app/utils/loggable-error.server.ts'
@@ -49,5 +49,8 @@ export default function handleRequest(
 /** Server errors go to the structured log with the request id; the browser only sees the French 500 page. */
 export const handleError: HandleErrorFunction = (error, { request, context }) => {
   if (request.signal.aborted) return
+  // A refusal the app or Remix raised on purpose (405, 404…) is the client's fault, not a server error.
+  if (isRouteErrorResponse(error) && error.status < 500) return
+  if (error instanceof Response && error.status < 500) return
   context.logger.error({ error: loggableError(error) }, 'unhandled error in loader or action')
 }

@@ -8,6 +8,7 @@ import { SessionTimeout } from '#app/components/session-timeout.tsx'
 import { SiteLayout } from '#app/components/site-layout.tsx'
 import { useNonce } from '#app/utils/nonce-provider.ts'
 import '#app/utils/zod.ts'
+import { getOnly } from '#app/utils/http.server.ts'
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: dsfrStyles },
@@ -21,6 +22,9 @@ export const meta: MetaFunction = () => [
     content: 'Plateforme des cellules de prévention de la maltraitance des adultes : secret partagé, chiffrement de bout en bout, journal des accès.',
   },
 ]
+
+/** A POST to an index page without `?index` reaches the root: GET only, a French 405. */
+export const action = getOnly
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const principal = await getRequestSession(request)

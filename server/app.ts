@@ -5,7 +5,7 @@ import { type ServerBuild } from '@remix-run/node'
 import express from 'express'
 import { pinoHttp } from 'pino-http'
 import { type Config } from './config.ts'
-import { finalErrorHandler, loggablePath, refuseLegacyDataRequests } from './errors.ts'
+import { finalErrorHandler, loggablePath, refuseLegacyDataRequests, refuseUnroutable } from './errors.ts'
 import { type Logger } from './logger.ts'
 import { assignNonce, cspNonce, permissionsPolicy, refuseCrossSiteMutations, securityHeaders } from './security.ts'
 
@@ -59,6 +59,7 @@ export function createApp({ build, config, logger, projectRoot }: CreateAppOptio
   app.use(permissionsPolicy)
   app.use(refuseCrossSiteMutations({ publicOrigin: config.PUBLIC_ORIGIN }))
   app.use(refuseLegacyDataRequests)
+  app.use(refuseUnroutable)
 
   const publicDirectory = path.join(projectRoot, 'public')
   // Fingerprinted build assets never change; everything else in public/ may.

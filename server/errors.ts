@@ -76,3 +76,44 @@ export function refuseLegacyDataRequests(request: Request, response: Response, n
   }
   next()
 }
+
+// Line terminators and other control characters in a decoded path: no route can match them
+// (React Router's patterns stop at line breaks), so they would surface as an English « No route
+// matches URL » in the page data and an error-level log.
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const UNROUTABLE = /[\u0000-\u001f\u007f\u2028\u2029]/
+
+/**
+ * Requests no route can serve, answered before Remix in French: OPTIONS (no cross-origin use is
+ * offered: an empty 204 with the methods, no CORS header), HEAD on a `.data` URL (Remix would take
+ * it for an action and throw on a foreign Origin), and paths holding control characters (404).
+ */
+export function refuseUnroutable(request: Request, response: Response, next: NextFunction) {
+  if (request.method === 'OPTIONS') {
+    response.status(204).setHeader('Allow', 'GET, HEAD, POST')
+    response.end()
+    return
+  }
+  const path = request.url.split('?')[0] ?? ''
+  if (request.method === 'HEAD' && path.endsWith('.data')) {
+    response.status(405).setHeader('Allow', 'GET, POST')
+    response.end()
+    return
+  }
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(path)
+  } catch {
+    // Undecodable: Express answers it (400) through finalErrorHandler.
+    next()
+    return
+  }
+  if (UNROUTABLE.test(decoded)) {
+    const requestId = String(request.id ?? '')
+    response.status(404).setHeader('Cache-Control', 'no-store')
+    if (path.startsWith('/api/') || path.endsWith('.data')) response.json({ error: `${MESSAGES[404]!.title} : ${MESSAGES[404]!.body}` })
+    else response.type('text/html; charset=utf-8').send(page(404, requestId))
+    return
+  }
+  next()
+}

@@ -4,8 +4,9 @@ import { openIdentityPublic } from '#crypto/identity.ts'
 import { decodeWrappedKey, type WrapPurpose } from '#crypto/key-wrap.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { type KeyMaterial } from '#db/accounts.ts'
-import { jsonError } from '#app/utils/http.server.ts'
+
 import { hashSecret } from './secret-hash.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
 
 type SubmittedKeys = {
   authSecret: string
@@ -18,7 +19,7 @@ type SubmittedKeys = {
 
 function checkWrap({ value, purpose, label }: { value: string; purpose: WrapPurpose; label: string }) {
   const decoded = decodeWrappedKey(fromBase64Url(value))
-  if (decoded.purpose !== purpose) throw jsonError(422, `${label} : usage de clé inattendu.`)
+  if (decoded.purpose !== purpose) throw new HttpError(422, `${label} : usage de clé inattendu.`)
 }
 
 /** A new password wrap of the account key (password change, recovery). */
@@ -27,7 +28,7 @@ export async function checkWrappedAccountKey(value: string): Promise<void> {
   try {
     checkWrap({ value, purpose: 'uak_password', label: 'Clé de compte' })
   } catch (error) {
-    if (error instanceof CryptoError) throw jsonError(422, `Clé refusée : ${error.message}`)
+    if (error instanceof CryptoError) throw new HttpError(422, `Clé refusée : ${error.message}`)
     throw error
   }
 }
@@ -44,9 +45,9 @@ export async function checkSubmittedKeys({ userId, keys }: { userId: string; key
     checkWrap({ value: keys.recoveryWrappedAccountKey, purpose: 'uak_recovery', label: 'Clé de récupération' })
     checkWrap({ value: keys.wrappedIdentitySecrets, purpose: 'identity_secrets', label: 'Clés d’identité' })
     const identity = openIdentityPublic(keys.identityPublic)
-    if (identity.userId !== userId) throw jsonError(422, 'Identité publique émise pour un autre compte.')
+    if (identity.userId !== userId) throw new HttpError(422, 'Identité publique émise pour un autre compte.')
   } catch (error) {
-    if (error instanceof CryptoError) throw jsonError(422, `Clés refusées : ${error.message}`)
+    if (error instanceof CryptoError) throw new HttpError(422, `Clés refusées : ${error.message}`)
     throw error
   }
   return {

@@ -1,3 +1,4 @@
+import { HttpError } from '#app/access/http-error.ts'
 /**
  * Failure-driven backoff, in memory (one process serves the app; several servers would share it
  * through the database, see docs/operations.md). After `freeFailures` failures for a key, each new
@@ -69,6 +70,8 @@ function createThrottles() {
     /** Pre-login and registration count every request, not only failures (they cannot fail visibly). */
     preLogin: new Throttle({ freeFailures: 60, baseDelayMs: 10_000, maxDelayMs: 5 * MINUTE, forgetAfterMs: 10 * MINUTE }),
     registration: new Throttle({ freeFailures: 10, baseDelayMs: 60_000, maxDelayMs: 30 * MINUTE, forgetAfterMs: 60 * MINUTE }),
+    /** Anonymous public actions (a doctor's saisine): every request counts, per client address. */
+    publicAction: new Throttle({ freeFailures: 30, baseDelayMs: 10_000, maxDelayMs: 10 * MINUTE, forgetAfterMs: 30 * MINUTE }),
   }
 }
 
@@ -78,10 +81,9 @@ export function throttles() {
   return registry.__celluleThrottles
 }
 
-export function tooManyAttempts(retryAfterSeconds: number): Response {
+export function tooManyAttempts(retryAfterSeconds: number): HttpError {
   const minutes = Math.max(1, Math.ceil(retryAfterSeconds / 60))
-  return Response.json(
-    { error: `Trop de tentatives. Par sécurité, patientez ${minutes} minute${minutes > 1 ? 's' : ''} avant de réessayer.` },
-    { status: 429, headers: { 'Retry-After': String(retryAfterSeconds) } },
-  )
+  return new HttpError(429, `Trop de tentatives. Par sécurité, patientez ${minutes} minute${minutes > 1 ? 's' : ''} avant de réessayer.`, {
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  })
 }

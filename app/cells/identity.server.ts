@@ -9,13 +9,14 @@ import { initCrypto } from '#crypto/sodium.ts'
 import { charterSigningMessage } from '#charter/hash.ts'
 import { findUserById } from '#db/accounts.ts'
 import { type Database } from '#db/database.ts'
-import { jsonError } from '#app/utils/http.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
+
 
 /** The public identity the account registered (self-signed); the server checks roster links against it. */
 export async function registeredIdentity(db: Pick<Database, 'select'>, userId: string): Promise<IdentityPublic> {
   await initCrypto()
   const user = await findUserById(db, userId)
-  if (!user) throw jsonError(404, 'Compte introuvable.')
+  if (!user) throw new HttpError(404, 'Compte introuvable.')
   return openIdentityPublic(user.identityPublic)
 }
 
@@ -44,7 +45,7 @@ export function checkCharterSignature({
   } catch {
     valid = false
   }
-  if (!valid) throw jsonError(422, 'Signature de la charte invalide : elle ne correspond pas à votre clé d’identité.')
+  if (!valid) throw new HttpError(422, 'Signature de la charte invalide : elle ne correspond pas à votre clé d’identité.')
 }
 
 
@@ -59,10 +60,10 @@ export function checkIntakeMatchesRoster({ bundle, state, cellId }: { bundle: st
       !bytesEqual(published.boxPublicKey, intake.boxPublicKey) ||
       !bytesEqual(published.signPublicKey, intake.signPublicKey)
     ) {
-      throw jsonError(422, 'La clé de saisine envoyée diffère de celle publiée au registre.')
+      throw new HttpError(422, 'La clé de saisine envoyée diffère de celle publiée au registre.')
     }
   } catch (error) {
-    if (error instanceof CryptoError) throw jsonError(422, `Clé de saisine illisible : ${error.message}`)
+    if (error instanceof CryptoError) throw new HttpError(422, `Clé de saisine illisible : ${error.message}`)
     throw error
   }
 }

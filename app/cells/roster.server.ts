@@ -5,7 +5,8 @@ import { extendRoster, validateRoster, type RosterState } from '#crypto/roster.t
 import { initCrypto } from '#crypto/sodium.ts'
 import { type Database } from '#db/database.ts'
 import { appendRosterLinks, listRosterLinks } from '#db/cells.ts'
-import { jsonError } from '#app/utils/http.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
+
 
 type Reader = Pick<Database, 'select'>
 type Writer = Pick<Database, 'insert' | 'update' | 'delete' | 'select'>
@@ -43,12 +44,12 @@ export async function appendRosterLinksChecked({
     const existing = await listRosterLinks(tx, cellId)
     const current = existing.length > 0 ? validateRoster({ cellId, links: existing.map(row => row.link) }) : null
     for (const link of parsed) {
-      if (link.authorId !== authorId) throw jsonError(403, 'Un maillon du registre doit être signé par vous-même.')
-      if (!allowedTypes.includes(link.payload.type)) throw jsonError(422, `Maillon « ${link.payload.type} » inattendu pour cette opération.`)
+      if (link.authorId !== authorId) throw new HttpError(403, 'Un maillon du registre doit être signé par vous-même.')
+      if (!allowedTypes.includes(link.payload.type)) throw new HttpError(422, `Maillon « ${link.payload.type} » inattendu pour cette opération.`)
     }
     state = current ? extendRoster({ state: current, links }) : validateRoster({ cellId, links })
   } catch (error) {
-    if (error instanceof CryptoError) throw jsonError(409, `Registre refusé : ${error.message} Rechargez la page et recommencez.`)
+    if (error instanceof CryptoError) throw new HttpError(409, `Registre refusé : ${error.message} Rechargez la page et recommencez.`)
     throw error
   }
   await appendRosterLinks(

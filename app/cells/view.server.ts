@@ -1,5 +1,5 @@
 import { allowedActions, type Action } from '#charter/policy.ts'
-import { type CellPrincipal } from './cell-guard.server.ts'
+import { type CellPrincipal } from '#app/access/authorize.server.ts'
 
 /** What the UI may offer: the same policy, with the same cell rules, that the server enforces. */
 export function cellPermissions(principal: CellPrincipal): ReadonlySet<Action> {

@@ -35,7 +35,7 @@ export function CharterPublication({ current, roster, keys, onPublished }: { cur
     try {
       const hash = await charterHash(update.charter)
       const { links, signature } = prepareCharterPublication({ state: roster.check.state, keys, version: update.charter.version, hash })
-      const result = await postJson(`/api/cells/${roster.check.state.cellId}/charter`, { intent: 'publish', charter: update.charter, links, hash, signature })
+      const result = await postJson(`/api/cells/${roster.check.state.cellId}/charter/publish`, { charter: update.charter, links, hash, signature })
       if (!result.ok) return setProblems([result.error, ...Object.values(result.fieldErrors ?? {}).flat()])
       onPublished()
     } finally {

@@ -1,5 +1,7 @@
 import { isRouteErrorResponse, Link, useRouteError } from '@remix-run/react'
 import { type ReactNode } from 'react'
+import { type DenyReason } from '#charter/policy-types.ts'
+import { errorBodyOf } from '#app/access/http-error.ts'
 
 type StatusMessage = { title: string; body: ReactNode }
 
@@ -22,19 +24,63 @@ const UNEXPECTED: StatusMessage = {
   body: "Désolé, le service a rencontré un problème. Aucune donnée n'a été transmise à un tiers. Réessayez dans un instant ; si le problème persiste, contactez l'administrateur de la plateforme.",
 }
 
-/** One boundary for the whole app; it never renders an error's message or stack. */
+type NextStep = { label: string; to: string }
+
+/** What the person can do about a policy refusal, from its reason (the message says why). */
+function nextStepFor(reason: DenyReason | undefined, cellId: string | undefined): NextStep | null {
+  switch (reason) {
+    case 'charter_unsigned':
+      return cellId ? { label: 'Lire et signer la charte', to: `/cellules/${cellId}/charte` } : null
+    case 'anonymous':
+    case 'second_factor_required':
+      return { label: 'Se connecter', to: '/connexion' }
+    case 'removed':
+    case 'suspended':
+    case 'not_member':
+    case 'other_cell':
+    case 'needs_readmission':
+    case 'invitation_pending':
+      return { label: 'Voir mes cellules', to: '/cellules' }
+    case 'role':
+    case 'not_participant':
+    case 'no_legal_basis':
+    case 'objection':
+    case 'not_health_professional':
+    case 'not_secrecy_bound':
+    case 'excluded_by_charter':
+    case 'platform_admin_no_content':
+      return cellId ? { label: 'Revenir à l’accueil de la cellule', to: `/cellules/${cellId}` } : null
+    default:
+      return null
+  }
+}
+
+/**
+ * One boundary for the whole app. It never renders a stack or an internal message: for a refusal
+ * (4xx) it shows the French sentence the server wrote for the person (the policy's reason: charter
+ * to sign, removed from the cell, role…) and the next step; for anything else, a generic message.
+ */
 export function GeneralErrorBoundary() {
   const error = useRouteError()
   const status = isRouteErrorResponse(error) ? error.status : 500
   const message = STATUS_MESSAGES[status] ?? UNEXPECTED
+  const body = isRouteErrorResponse(error) && status < 500 ? errorBodyOf(error.data) : undefined
+  const next = nextStepFor(body?.reason, body?.cellId)
   return (
     <div className="fr-my-4w" role="alert" aria-labelledby="titre-erreur">
-      <h1 id="titre-erreur">{message.title}</h1>
+      <h1 id="titre-erreur">{body?.title ?? message.title}</h1>
       <p className="fr-text--sm">Erreur {status}</p>
-      <p className="fr-text--lead">{message.body}</p>
+      <p className="fr-text--lead">{body?.error ?? message.body}</p>
       <ul className="fr-btns-group fr-btns-group--inline-md">
+        {next ? (
+          <li>
+            <Link className="fr-btn" to={next.to}>
+              {next.label}
+            </Link>
+          </li>
+        ) : null}
         <li>
-          <Link className="fr-btn" to="/">
+          <Link className={next ? 'fr-btn fr-btn--secondary' : 'fr-btn'} to="/">
             Page d'accueil
           </Link>
         </li>

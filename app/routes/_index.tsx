@@ -2,8 +2,12 @@ import { type MetaFunction } from '@remix-run/node'
 import { useLoaderData } from '@remix-run/react'
 import { listCellDirectory } from '#db/cells.ts'
 import { database } from '#app/utils/db.server.ts'
+import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Accueil — Cellule' }]
+
+/** GET only: any other method is a French 405. */
+export const action = getOnly
 
 export async function loader() {
   return { cells: await listCellDirectory(database()) }

@@ -1,8 +1,8 @@
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { listCellsForAdmin } from '#db/cells.ts'
 import { invitationLinkPath } from '#db/invitations.ts'
-import { requirePlatformPermission } from '#app/cells/cell-guard.server.ts'
+import { requirePlatformPermission } from '#app/access/authorize.server.ts'
 import { createCellWithFounder } from '#app/cells/cells.server.ts'
 import { createCellSchema } from '#app/cells/schemas.ts'
 import { Field, FormMessage } from '#app/components/forms.tsx'
@@ -23,16 +23,16 @@ type ActionResult =
   | { ok: false; error: string; fieldErrors: Record<string, string[] | undefined> }
   | { ok: true; name: string; email: string; joinUrl: string; accountUrl: string | null }
 
-export async function action({ request, context }: ActionFunctionArgs): Promise<Response> {
+export async function action({ request, context }: ActionFunctionArgs) {
   const principal = await requirePlatformPermission({ request, context, action: 'platform:cell:create' })
   const parsed = createCellSchema.safeParse(Object.fromEntries(await readForm(request)))
   if (!parsed.success) {
-    return Response.json({ ok: false, error: 'Le formulaire contient des erreurs : corrigez les champs signalés.', fieldErrors: parsed.error.flatten().fieldErrors } satisfies ActionResult, { status: 422 })
+    return data({ ok: false, error: 'Le formulaire contient des erreurs : corrigez les champs signalés.', fieldErrors: parsed.error.flatten().fieldErrors } satisfies ActionResult, { status: 422 })
   }
   const { cell, invitation, accountToken } = await createCellWithFounder({ db: database(), values: parsed.data, adminId: principal.userId })
   const origin = new URL(request.url).origin
   const joinPath = `/rejoindre/${invitation.id}`
-  return Response.json({
+  return data({
     ok: true,
     name: cell.name,
     email: invitation.email,

@@ -1,14 +1,19 @@
 import { type LoaderFunctionArgs } from '@remix-run/node'
 import { findUserById } from '#db/accounts.ts'
-import { requireApiSession } from '#app/auth/guards.server.ts'
+import { requireSession } from '#app/access/authorize.server.ts'
 import { database } from '#app/utils/db.server.ts'
-import { jsonError } from '#app/utils/http.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
+import { getOnly } from '#app/utils/http.server.ts'
+
 
 /** Wrapped keys and KDF parameters, so a signed-in browser that lost its memory (reload) can unlock again. */
+/** GET only: any other method is a French 405. */
+export const action = getOnly
+
 export async function loader({ request }: LoaderFunctionArgs) {
-  const { user: sessionUser } = await requireApiSession(request, { secondFactor: true })
+  const { user: sessionUser } = await requireSession({ request: request, need: 'both-factors' })
   const user = await findUserById(database(), sessionUser.id)
-  if (!user) return jsonError(401, 'Compte introuvable.')
+  if (!user) throw new HttpError(401, 'Compte introuvable.')
   return Response.json(
     {
       userId: user.id,

@@ -6,6 +6,7 @@ import { invitationLookupSchema } from '#app/auth/schemas.ts'
 import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { database } from '#app/utils/db.server.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
 
 const REFUSALS = {
   unknown: { status: 404, title: 'Lien d’invitation introuvable', body: 'Ce lien n’est pas valide. Vérifiez qu’il a été copié en entier, ou demandez une nouvelle invitation à la personne qui vous l’a envoyé.' },
@@ -23,14 +24,14 @@ export const loader = postOnly
 export async function action({ request, context }: ActionFunctionArgs) {
   const limiter = throttles().preLogin
   const wait = limiter.retryAfterSeconds([context.clientIp])
-  if (wait > 0) return tooManyAttempts(wait)
+  if (wait > 0) throw tooManyAttempts(wait)
   limiter.recordFailure([context.clientIp])
 
   const { token } = await readJson(request, invitationLookupSchema)
   const lookup = await lookupInvitation(database(), token)
   if (lookup.status !== 'valid') {
     const refusal = REFUSALS[lookup.status]
-    return Response.json({ error: refusal.body, title: refusal.title }, { status: refusal.status })
+    throw new HttpError(refusal.status, refusal.body, { title: refusal.title })
   }
   const { invitation } = lookup
   const existing = invitation.purpose === 'account_reset' ? await findUserById(database(), invitation.userId) : undefined

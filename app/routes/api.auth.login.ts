@@ -8,7 +8,8 @@ import { createUserSession } from '#app/auth/session.server.ts'
 import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { loginRequestSchema } from '#app/auth/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
-import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
+import { postOnly, readJson } from '#app/utils/http.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
 
 const WRONG_CREDENTIALS = 'Adresse électronique ou mot de passe incorrect.'
 
@@ -28,14 +29,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const wait = Math.max(limiter.retryAfterSeconds(keys), addressLimiter.retryAfterSeconds(addressKeys))
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.login', outcome: 'failure', data: { reason: 'throttled' } }, audit)
-    return tooManyAttempts(wait)
+    throw tooManyAttempts(wait)
   }
   const valid = await verifySecret({ hash: user?.authSecretHash, secret: fromBase64Url(authSecret) })
   if (!user || !valid) {
     limiter.recordFailure(keys)
     addressLimiter.recordFailure(addressKeys)
     await recordAudit(db, { type: 'auth.login', outcome: 'failure', data: { reason: 'bad_credentials' } }, audit)
-    return jsonError(401, WRONG_CREDENTIALS)
+    throw new HttpError(401, WRONG_CREDENTIALS)
   }
   limiter.recordSuccess(keys)
   await recordAudit(db, { type: 'auth.login', outcome: 'success', data: {} }, audit)

@@ -2,24 +2,25 @@ import { type ActionFunctionArgs } from '@remix-run/node'
 import { fromBase64Url } from '#crypto/encoding.ts'
 import { recordAudit } from '#db/audit.ts'
 import { findUserById, replacePasswordWrap } from '#db/accounts.ts'
-import { requireApiSession } from '#app/auth/guards.server.ts'
+import { requireSession } from '#app/access/authorize.server.ts'
 import { checkWrappedAccountKey } from '#app/auth/key-material.server.ts'
 import { hashSecret, verifySecret } from '#app/auth/secret-hash.server.ts'
 import { blankSessionCookie, revokeAllSessions } from '#app/auth/session.server.ts'
 import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { passwordChangeRequestSchema } from '#app/auth/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
-import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
+import { postOnly, readJson } from '#app/utils/http.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
 
 /** Password change: the same account key re-wrapped under the new password; every session ends. */
 export const loader = postOnly
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user: sessionUser } = await requireApiSession(request, { secondFactor: true })
+  const { user: sessionUser } = await requireSession({ request: request, need: 'both-factors' })
   const body = await readJson(request, passwordChangeRequestSchema)
   const db = database()
   const user = await findUserById(db, sessionUser.id)
-  if (!user) return jsonError(401, 'Votre session a expiré. Reconnectez-vous.')
+  if (!user) throw new HttpError(401, 'Votre session a expiré. Reconnectez-vous.')
   const audit = { actorUserId: user.id, ipAddress: context.clientIp }
   const keys = [`account:${user.id}`]
   const limiter = throttles().login
@@ -27,12 +28,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const wait = limiter.retryAfterSeconds(keys)
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.password_changed', outcome: 'failure', data: { reason: 'throttled' } }, audit)
-    return tooManyAttempts(wait)
+    throw tooManyAttempts(wait)
   }
   if (!(await verifySecret({ hash: user.authSecretHash, secret: fromBase64Url(body.currentAuthSecret) }))) {
     limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.password_changed', outcome: 'failure', data: { reason: 'bad_credentials' } }, audit)
-    return jsonError(401, 'Mot de passe actuel incorrect.', { currentPassword: ['Mot de passe actuel incorrect.'] })
+    throw new HttpError(401, 'Mot de passe actuel incorrect.', { fieldErrors: { currentPassword: ['Mot de passe actuel incorrect.'] } })
   }
   await checkWrappedAccountKey(body.newWrappedAccountKey)
   const authSecretHash = await hashSecret(fromBase64Url(body.newAuthSecret))

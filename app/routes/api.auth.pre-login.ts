@@ -18,7 +18,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { email } = await readJson(request, preLoginRequestSchema)
   const limiter = throttles().preLogin
   const wait = limiter.retryAfterSeconds([context.clientIp])
-  if (wait > 0) return tooManyAttempts(wait)
+  if (wait > 0) throw tooManyAttempts(wait)
   limiter.recordFailure([context.clientIp])
 
   const db = database()

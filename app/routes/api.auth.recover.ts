@@ -9,7 +9,8 @@ import { revokeAllSessions } from '#app/auth/session.server.ts'
 import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { recoveryRequestSchema } from '#app/auth/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
-import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
+import { postOnly, readJson } from '#app/utils/http.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
 
 const REFUSED = 'Adresse électronique ou code de récupération incorrect.'
 
@@ -33,14 +34,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const wait = Math.max(limiter.retryAfterSeconds(keys), addressLimiter.retryAfterSeconds(addressKeys))
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.recovered', outcome: 'failure', data: { reason: 'throttled' } }, audit)
-    return tooManyAttempts(wait)
+    throw tooManyAttempts(wait)
   }
   const valid = await verifySecret({ hash: user?.recoverySecretHash, secret: fromBase64Url(body.recoveryAuthSecret) })
   if (!user || !valid) {
     limiter.recordFailure(keys)
     addressLimiter.recordFailure(addressKeys)
     await recordAudit(db, { type: 'auth.recovered', outcome: 'failure', data: { reason: 'bad_recovery_code' } }, audit)
-    return jsonError(401, REFUSED)
+    throw new HttpError(401, REFUSED)
   }
   await checkWrappedAccountKey(body.newWrappedAccountKey)
   const authSecretHash = await hashSecret(fromBase64Url(body.newAuthSecret))

@@ -31,7 +31,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { email } = await readJson(request, preLoginRequestSchema)
   const limiter = throttles().preLogin
   const wait = limiter.retryAfterSeconds([context.clientIp])
-  if (wait > 0) return tooManyAttempts(wait)
+  if (wait > 0) throw tooManyAttempts(wait)
   limiter.recordFailure([context.clientIp])
 
   // Both paths do the same work (the lookup, the instance secret, the fake wrap) whatever the

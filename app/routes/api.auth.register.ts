@@ -8,7 +8,8 @@ import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { registrationRequestSchema } from '#app/auth/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
 import { isUniqueViolation } from '#app/utils/db-errors.server.ts'
-import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
+import { postOnly, readJson } from '#app/utils/http.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
 
 const REFUSED = {
   unknown: 'Ce lien d’invitation n’est pas valide. Vérifiez qu’il a été copié en entier ou demandez-en un nouveau.',
@@ -25,7 +26,7 @@ export const loader = postOnly
 export async function action({ request, context }: ActionFunctionArgs) {
   const limiter = throttles().registration
   const wait = limiter.retryAfterSeconds([context.clientIp])
-  if (wait > 0) return tooManyAttempts(wait)
+  if (wait > 0) throw tooManyAttempts(wait)
   limiter.recordFailure([context.clientIp])
 
   const body = await readJson(request, registrationRequestSchema)
@@ -33,11 +34,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const lookup = await lookupInvitation(db, body.token)
   if (lookup.status !== 'valid') {
     await recordAudit(db, { type: 'account.invitation_refused', outcome: 'failure', data: { reason: lookup.status } }, { ipAddress: context.clientIp })
-    return jsonError(lookup.status === 'unknown' ? 404 : 410, REFUSED[lookup.status])
+    throw new HttpError(lookup.status === 'unknown' ? 404 : 410, REFUSED[lookup.status])
   }
   const { invitation } = lookup
   if (invitation.purpose === 'registration' && (await findUserByEmail(db, invitation.email))) {
-    return jsonError(409, 'Un compte existe déjà pour cette adresse : connectez-vous, ou utilisez « Mot de passe oublié ».')
+    throw new HttpError(409, 'Un compte existe déjà pour cette adresse : connectez-vous, ou utilisez « Mot de passe oublié ».')
   }
   const keys = await checkSubmittedKeys({ userId: invitation.userId, keys: body })
   const audit = { actorUserId: invitation.userId, ipAddress: context.clientIp }
@@ -70,8 +71,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
       if (isUniqueViolation(error)) return 'exists' as const
       throw error
     })
-  if (outcome === 'raced') return jsonError(410, REFUSED.used)
-  if (outcome === 'exists') return jsonError(409, 'Un compte existe déjà pour cette adresse : connectez-vous, ou utilisez « Mot de passe oublié ».')
+  if (outcome === 'raced') throw new HttpError(410, REFUSED.used)
+  if (outcome === 'exists') throw new HttpError(409, 'Un compte existe déjà pour cette adresse : connectez-vous, ou utilisez « Mot de passe oublié ».')
 
   const { cookie } = await createUserSession({ userId: invitation.userId, mfaVerified: false, userAgent: request.headers.get('user-agent') ?? '' })
   return Response.json({ next: '/compte/double-authentification' }, { headers: { 'Set-Cookie': cookie } })

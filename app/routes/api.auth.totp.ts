@@ -1,26 +1,27 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
 import { recordAudit } from '#db/audit.ts'
 import { findUserById, readTotpSecret, recordTotpStep } from '#db/accounts.ts'
-import { requireApiSession } from '#app/auth/guards.server.ts'
+import { requireSession } from '#app/access/authorize.server.ts'
 import { upgradeSessionAfterSecondFactor } from '#app/auth/session.server.ts'
 import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { checkTotp } from '#app/auth/totp.server.ts'
 import { totpRequestSchema } from '#app/auth/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
-import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
+import { postOnly, readJson } from '#app/utils/http.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
 
 /** Step 3 of login: the second factor. Only then does the browser receive its wrapped keys. */
 export const loader = postOnly
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { session, user: sessionUser } = await requireApiSession(request, { secondFactor: false })
+  const { session, user: sessionUser } = await requireSession({ request: request, need: 'password' })
   const { code } = await readJson(request, totpRequestSchema)
   const db = database()
   const user = await findUserById(db, sessionUser.id)
-  if (!user?.totpEnabledAt) return jsonError(409, 'La double authentification n’est pas encore activée pour ce compte.')
+  if (!user?.totpEnabledAt) throw new HttpError(409, 'La double authentification n’est pas encore activée pour ce compte.')
   // Removed by admin:reset after a lost TOTP key: the second factor stays required until the reset link is used.
   const secret = readTotpSecret(user)
-  if (!secret) return jsonError(409, 'Votre double authentification doit être réinitialisée : utilisez le lien de réinitialisation transmis par l’administrateur de la plateforme.')
+  if (!secret) throw new HttpError(409, 'Votre double authentification doit être réinitialisée : utilisez le lien de réinitialisation transmis par l’administrateur de la plateforme.')
   const audit = { actorUserId: user.id, ipAddress: context.clientIp }
   const keys = [`account:${user.id}`]
   const limiter = throttles().totp
@@ -28,13 +29,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const wait = limiter.retryAfterSeconds(keys)
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: 'throttled' } }, audit)
-    return tooManyAttempts(wait)
+    throw tooManyAttempts(wait)
   }
   const check = checkTotp({ secret, email: user.email, code, lastStep: user.totpLastStep })
   if (!check.ok) {
     limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: check.reason } }, audit)
-    return jsonError(
+    throw new HttpError(
       401,
       check.reason === 'replayed'
         ? 'Ce code a déjà été utilisé. Attendez le code suivant de votre application.'
@@ -49,7 +50,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!accepted) {
     limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: 'replayed' } }, audit)
-    return jsonError(401, 'Ce code a déjà été utilisé. Attendez le code suivant de votre application.')
+    throw new HttpError(401, 'Ce code a déjà été utilisé. Attendez le code suivant de votre application.')
   }
   limiter.recordSuccess(keys)
   const { cookie } = await upgradeSessionAfterSecondFactor({ session, request })

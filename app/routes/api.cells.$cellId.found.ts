@@ -3,13 +3,14 @@ import { bytesToHex } from '#charter/hash.ts'
 import { findUserById } from '#db/accounts.ts'
 import { recordAudit } from '#db/audit.ts'
 import { findCellInvitation, findCharterVersion, insertCharterSignature, insertKeyBlobs, markInvitation, upsertActiveMembership } from '#db/cells.ts'
-import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { requireCellPermission } from '#app/access/authorize.server.ts'
 import { withRosterRace } from '#app/cells/http.server.ts'
 import { checkCharterSignature, checkIntakeMatchesRoster, registeredIdentity, sameKeys } from '#app/cells/identity.server.ts'
 import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
 import { foundCellSchema } from '#app/cells/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
-import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
+import { postOnly, readJson } from '#app/utils/http.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
 
 /**
  * The first coordinator founds the cell: genesis, epoch 0 sealed to themself, intake key pair, the
@@ -19,19 +20,19 @@ import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
 export const loader = postOnly
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:invitation:accept', mode: 'api' })
+  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:invitation:accept' })
   const body = await readJson(request, foundCellSchema)
   const db = database()
   const cellId = principal.cell.id
   const invitation = await findCellInvitation(db, body.invitationId)
   const identity = await registeredIdentity(db, principal.userId)
   const charter = await findCharterVersion(db, { cellId, version: 1 })
-  if (!invitation || invitation.cellId !== cellId || invitation.kind !== 'founding') return jsonError(404, 'Invitation introuvable.')
+  if (!invitation || invitation.cellId !== cellId || invitation.kind !== 'founding') throw new HttpError(404, 'Invitation introuvable.')
   // Who it is for first: someone else learns nothing about the invitation's state.
   const user = await findUserById(db, principal.userId)
-  if (user?.email !== invitation.email) return jsonError(403, 'Cette invitation a été adressée à une autre personne.')
-  if (invitation.status !== 'pending' || invitation.expiresAt < new Date()) return jsonError(410, 'Cette invitation n’est plus valable.')
-  if (!charter || charter.hash !== body.charterHash) return jsonError(409, 'La charte a changé : rechargez la page.')
+  if (user?.email !== invitation.email) throw new HttpError(403, 'Cette invitation a été adressée à une autre personne.')
+  if (invitation.status !== 'pending' || invitation.expiresAt < new Date()) throw new HttpError(410, 'Cette invitation n’est plus valable.')
+  if (!charter || charter.hash !== body.charterHash) throw new HttpError(409, 'La charte a changé : rechargez la page.')
   checkCharterSignature({ identity, cellId, version: 1, hash: body.charterHash, signature: body.charterSignature })
 
   await withRosterRace(() =>
@@ -45,11 +46,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       })
       const genesis = parsed[0]
       if (genesis?.payload.type !== 'genesis' || !sameKeys({ identity, keys: genesis.payload.founder })) {
-        throw jsonError(422, 'La genèse doit porter vos clés d’identité enregistrées.')
+        throw new HttpError(422, 'La genèse doit porter vos clés d’identité enregistrées.')
       }
-      if (state.currentEpoch !== 0 || state.intakeKeys.size !== 1) throw jsonError(422, 'Fondation incomplète : clé de cellule ou clé de saisine manquante.')
+      if (state.currentEpoch !== 0 || state.intakeKeys.size !== 1) throw new HttpError(422, 'Fondation incomplète : clé de cellule ou clé de saisine manquante.')
       if (state.charter?.version !== 1 || bytesToHex(state.charter.charterHash) !== body.charterHash) {
-        throw jsonError(422, 'Le registre doit porter la version 1 de la charte.')
+        throw new HttpError(422, 'Le registre doit porter la version 1 de la charte.')
       }
       checkIntakeMatchesRoster({ bundle: body.intakePublic, state, cellId })
       await insertKeyBlobs(tx, [

@@ -3,13 +3,14 @@ import { findProfession } from '#charter/professions.ts'
 import { recordAudit } from '#db/audit.ts'
 import { findUserById } from '#db/accounts.ts'
 import { findCellInvitation, insertKeyBlobs, markInvitation, markKeysConfirmed, upsertActiveMembership } from '#db/cells.ts'
-import { isUuid, requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { isUuid, requireCellPermission } from '#app/access/authorize.server.ts'
 import { withRosterRace } from '#app/cells/http.server.ts'
 import { registeredIdentity, sameKeys } from '#app/cells/identity.server.ts'
 import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
 import { confirmInvitationSchema } from '#app/cells/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
-import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
+import { postOnly, readJson } from '#app/utils/http.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
 
 /**
  * After comparing the SAS in person, the coordinator's browser signs add_member (or key_change for a
@@ -18,22 +19,22 @@ import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
 export const loader = postOnly
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:member:confirm', mode: 'api' })
+  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:member:confirm' })
   const body = await readJson(request, confirmInvitationSchema)
   const db = database()
   const cellId = principal.cell.id
   const invitationId = params.invitationId ?? ''
   const invitation = isUuid(invitationId) ? await findCellInvitation(db, invitationId) : undefined
-  if (!invitation || invitation.cellId !== cellId || invitation.kind === 'founding') return jsonError(404, 'Invitation introuvable.')
-  if (invitation.status !== 'answered' || !invitation.answeredBy) return jsonError(409, 'La personne invitée n’a pas encore saisi son code.')
+  if (!invitation || invitation.cellId !== cellId || invitation.kind === 'founding') throw new HttpError(404, 'Invitation introuvable.')
+  if (invitation.status !== 'answered' || !invitation.answeredBy) throw new HttpError(409, 'La personne invitée n’a pas encore saisi son code.')
   const newcomerId = invitation.answeredBy
   const newcomer = await findUserById(db, newcomerId)
   const identity = await registeredIdentity(db, newcomerId)
   if (invitation.role !== 'associate' && invitation.role !== 'dpo' && findProfession(newcomer?.profession ?? '')?.category === 'none') {
-    return jsonError(422, 'Cette personne n’exerce pas une profession soumise au secret (article R1110-2 du CSP) : elle ne peut être que membre associé ou DPO.')
+    throw new HttpError(422, 'Cette personne n’exerce pas une profession soumise au secret (article R1110-2 du CSP) : elle ne peut être que membre associé ou DPO.')
   }
   const needsKey = invitation.role !== 'dpo'
-  if (needsKey && !body.cellKeyEnvelope) return jsonError(422, 'La clé de cellule scellée pour cette personne manque.')
+  if (needsKey && !body.cellKeyEnvelope) throw new HttpError(422, 'La clé de cellule scellée pour cette personne manque.')
 
   await withRosterRace(() =>
     db.transaction(async tx => {
@@ -46,8 +47,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       })
       const link = parsed[0]
       const keys = link && (link.payload.type === 'add_member' || link.payload.type === 'key_change') ? link.payload : undefined
-      if (parsed.length !== 1 || !keys || !sameKeys({ identity, keys })) throw jsonError(422, 'Le maillon doit porter les clés enregistrées de la personne invitée.')
-      if (keys && 'role' in keys && keys.role !== invitation.role) throw jsonError(422, 'Le rôle signé diffère du rôle de l’invitation.')
+      if (parsed.length !== 1 || !keys || !sameKeys({ identity, keys })) throw new HttpError(422, 'Le maillon doit porter les clés enregistrées de la personne invitée.')
+      if (keys && 'role' in keys && keys.role !== invitation.role) throw new HttpError(422, 'Le rôle signé diffère du rôle de l’invitation.')
       if (needsKey && body.cellKeyEnvelope && state.currentEpoch !== undefined) {
         // A re-admitted member's new envelope replaces the one sealed to their lost keys.
         await insertKeyBlobs(tx, [{ cellId, kind: 'cell_epoch_key', epoch: state.currentEpoch, slot: newcomerId, blob: body.cellKeyEnvelope }], { replace: invitation.kind === 'readmission' })

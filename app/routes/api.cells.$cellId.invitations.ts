@@ -4,10 +4,11 @@ import { recordAudit } from '#db/audit.ts'
 import { findUserByEmail } from '#db/accounts.ts'
 import { findMembership, insertCellInvitation, reopenRemovedMembership } from '#db/cells.ts'
 import { createInvitation, INVITATION_LIFETIME_MS, invitationLinkPath, normalizeEmailAddress } from '#db/invitations.ts'
-import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { requireCellPermission } from '#app/access/authorize.server.ts'
 import { createInvitationSchema } from '#app/cells/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
-import { jsonError, postOnly, readJson } from '#app/utils/http.server.ts'
+import { postOnly, readJson } from '#app/utils/http.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
 
 const NOMINATIVE_ROLES = new Set(['coordinator', 'member'])
 
@@ -18,7 +19,7 @@ const NOMINATIVE_ROLES = new Set(['coordinator', 'member'])
 export const loader = postOnly
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:member:invite', mode: 'api' })
+  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:member:invite' })
   const { email: rawEmail, role } = await readJson(request, createInvitationSchema)
   const email = normalizeEmailAddress(rawEmail)
   const db = database()
@@ -28,11 +29,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const readmission = Boolean(
     account && membership?.status === 'active' && account.needsReadmissionSince && account.needsReadmissionSince > membership.keysConfirmedAt,
   )
-  if (membership?.status === 'active' && !readmission) return jsonError(409, 'Cette personne est déjà membre de la cellule.')
+  if (membership?.status === 'active' && !readmission) throw new HttpError(409, 'Cette personne est déjà membre de la cellule.')
   // Rule 2 of the charter: nominative roles need a profession bound by secrecy (CSP R1110-2).
   if (account && NOMINATIVE_ROLES.has(role) && findProfession(account.profession ?? '')?.category === 'none') {
-    return jsonError(422, 'Cette personne n’exerce pas une profession soumise au secret (article R1110-2 du CSP) : invitez-la comme membre associé.', {
-      role: ['Profession non soumise au secret : rôle « membre associé » ou « DPO » seulement.'],
+    throw new HttpError(422, 'Cette personne n’exerce pas une profession soumise au secret (article R1110-2 du CSP) : invitez-la comme membre associé.', {
+      fieldErrors: { role: ['Profession non soumise au secret : rôle « membre associé » ou « DPO » seulement.'] },
     })
   }
   if (account && membership?.status === 'removed') await reopenRemovedMembership(db, { cellId, userId: account.id })

@@ -3,7 +3,7 @@ import { can } from '#charter/policy.ts'
 import { recordAudit } from '#db/audit.ts'
 import { appendAuditEvent } from '#db/audit-store/write.ts'
 import { listKeyBlobsFor, listRosterLinks } from '#db/cells.ts'
-import { failClosed, requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { failClosed, requireCellPermission } from '#app/access/authorize.server.ts'
 import { withRosterRace } from '#app/cells/http.server.ts'
 import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
 import { attestSchema } from '#app/cells/schemas.ts'
@@ -15,14 +15,14 @@ import { readJson } from '#app/utils/http.server.ts'
  * The browser validates everything; a DPO gets the roster but no key.
  */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
-  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:roster:read', mode: 'api' })
+  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:roster:read' })
   const db = database()
   const links = (await listRosterLinks(db, principal.cell.id)).map(row => row.link)
   const canHoldKeys = can({ actor: principal.actor, action: 'cell:keys:read', resource: { kind: 'cell', cellId: principal.cell.id }, rules: principal.rules }).allowed
   // Fetching one's sealed cell keys is the server-side proxy for "could decrypt" (research A.2):
   // its own journal event, written in the same transaction as the read.
   const blobs = canHoldKeys
-    ? await failClosed({ mode: 'api', work: () => db.transaction(async tx => {
+    ? await failClosed(() => db.transaction(async tx => {
         const found = await listKeyBlobsFor(tx, { cellId: principal.cell.id, userId: principal.userId })
         await appendAuditEvent(tx, {
           action: 'cell.keys.read',
@@ -31,7 +31,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
           detail: { actorUserId: principal.userId, actorRole: principal.membership?.role ?? null, ip: context.clientIp ?? null, requestId: context.requestId ?? null, resource: 'keys', data: { epochKeysFetched: found.length } },
         })
         return found
-      }) })
+      }))
     : []
   return Response.json(
     { cellId: principal.cell.id, links, blobs: blobs.map(({ kind, epoch, slot, blob }) => ({ kind, epoch, slot, blob })) }
@@ -40,7 +40,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 
 /** "J'atteste": after the roster code was read aloud and matched, a member signs an attestation link. */
 export async function action({ request, params, context }: ActionFunctionArgs) {
-  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:roster:attest', mode: 'api' })
+  const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:roster:attest' })
   const { links } = await readJson(request, attestSchema)
   const db = database()
   const seq = await withRosterRace(() =>

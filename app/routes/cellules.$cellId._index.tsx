@@ -1,11 +1,11 @@
-import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData } from '@remix-run/react'
 import { useState } from 'react'
 import { recordAudit } from '#db/audit.ts'
 import { findCharterVersion, markHabilitationReviewed } from '#db/cells.ts'
 import { type Charter } from '#charter/schema.ts'
 import { postJson } from '#app/auth/api-client.ts'
-import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { requireCellPermission } from '#app/access/authorize.server.ts'
 import { formatRosterCode, prepareAttestation } from '#app/cells/cell-client.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
@@ -43,12 +43,12 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:habilitation:review' })
   const intent = (await readForm(request)).get('intent')
-  if (intent !== 'habilitations-reviewed') return Response.json({ error: 'Demande invalide.' }, { status: 400 })
+  if (intent !== 'habilitations-reviewed') return data({ error: 'Demande invalide.' }, { status: 400 })
   await database().transaction(async tx => {
     await markHabilitationReviewed(tx, principal.cell.id)
     await recordAudit(tx, { type: 'cell.habilitations_reviewed', outcome: 'success', data: {} }, { actorUserId: principal.userId, cellId: principal.cell.id, ipAddress: context.clientIp })
   })
-  return Response.json({ ok: true })
+  return data({ ok: true })
 }
 
 export default function CellHome() {

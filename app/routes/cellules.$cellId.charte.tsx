@@ -5,7 +5,7 @@ import { bytesToHex, charterHash } from '#charter/hash.ts'
 import { type Charter } from '#charter/schema.ts'
 import { latestSignedVersion, listCharterVersions } from '#db/cells.ts'
 import { postJson } from '#app/auth/api-client.ts'
-import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { requireCellPermission } from '#app/access/authorize.server.ts'
 import { signCharter, type UnlockedKeys } from '#app/cells/cell-client.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
@@ -16,17 +16,22 @@ import { FormMessage } from '#app/components/forms.tsx'
 import { KeyUnlock } from '#app/components/key-unlock.tsx'
 import { RosterGate, type CheckedRoster } from '#app/components/roster-check.tsx'
 import { database } from '#app/utils/db.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
+import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Charte — Cellule' }]
 
 const dateFormat = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' })
+
+/** GET only: any other method is a French 405. */
+export const action = getOnly
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:charter:read' })
   const db = database()
   const versions = await listCharterVersions(db, principal.cell.id)
   const current = versions.find(version => version.version === principal.cell.currentCharterVersion)
-  if (!current) throw new Response('Charte introuvable', { status: 404 })
+  if (!current) throw new HttpError(404, 'Charte introuvable')
   const signedVersion = await latestSignedVersion(db, { cellId: principal.cell.id, userId: principal.userId })
   const signed = versions.find(version => version.version === signedVersion)
   const allowed = cellPermissions(principal)
@@ -113,7 +118,7 @@ function SignCharter({ roster, keys, charter, onSigned }: { roster: CheckedRoste
         return setError('Le texte affiché ne correspond pas à la version inscrite au registre : ne signez pas et prévenez la coordination.')
       }
       const signature = signCharter({ cellId: roster.check.state.cellId, version: charter.content.version, hash: computed, keys })
-      const result = await postJson(`/api/cells/${roster.check.state.cellId}/charter`, { intent: 'sign', version: charter.content.version, hash: computed, signature })
+      const result = await postJson(`/api/cells/${roster.check.state.cellId}/charter/sign`, { version: charter.content.version, hash: computed, signature })
       if (!result.ok) return setError(result.error)
       onSigned()
     } finally {

@@ -5,7 +5,7 @@ import { listMembers } from '#db/cells.ts'
 import { DEFAULT_ANOMALY_CONFIG, DEFAULT_RULES, detectAnomalies } from '#app/audit/anomalies.ts'
 import { anomalyEvents, integrityStatus, journalFiltersSchema, journalKey, latestReviews, listJournal, recordReview, type JournalEvent } from '#app/audit/journal.server.ts'
 import { ACTION_LABELS, OUTCOME_LABELS, POLICY_ACTION_LABELS, journalDateTime as dateTime, resourceLabel, resourceOptions, roleInSentence } from '#app/audit/labels.ts'
-import { failClosed, requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { failClosed, requireCellPermission } from '#app/access/authorize.server.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
 import { FormMessage } from '#app/components/forms.tsx'
@@ -109,14 +109,14 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (!alerts.some((alert) => alert.id === parsed.data.alertId)) {
     return Response.json({ alertId, error: 'Cette alerte n’existe plus (hors de la période de 90 jours) : rechargez la page.' }, { status: 404 })
   }
-  await failClosed({ mode: 'page', work: () => recordReview(database(), {
+  await failClosed(() => recordReview(database(), {
     cellId: principal.cell.id,
     alertId: parsed.data.alertId,
     status: parsed.data.status,
     comment: parsed.data.comment,
     reviewerUserId: principal.userId,
     detail: { actorRole: principal.membership?.role ?? null, ip: context.clientIp ?? null, requestId: context.requestId ?? null },
-  }) })
+  }))
   return Response.json({ alertId, done: parsed.data.status === 'reviewed' ? 'Alerte marquée comme revue.' : 'Alerte marquée « à approfondir ».' })
 }
 

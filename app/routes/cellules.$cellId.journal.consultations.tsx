@@ -4,17 +4,21 @@ import { z } from 'zod'
 import { listMembers } from '#db/cells.ts'
 import { resourceViewers } from '#app/audit/journal.server.ts'
 import { ACTION_LABELS, OUTCOME_LABELS, RESOURCE_KEY, ROLE_LABELS, journalDateTime as dateTime, resourceLabel, resourceOptions } from '#app/audit/labels.ts'
-import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { requireCellPermission } from '#app/access/authorize.server.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
 import { FormMessage } from '#app/components/forms.tsx'
 import { database } from '#app/utils/db.server.ts'
+import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Qui a consulté cette ressource ? — Journal d’accès — Cellule' }]
 
 const resourceSchema = z.string().max(200).regex(RESOURCE_KEY, 'Ressource inconnue : choisissez-la dans la liste.')
 
 /** "Qui a consulté cette ressource": for the DPO, every access to one resource of the cell, by person. */
+/** GET only: any other method is a French 405. */
+export const action = getOnly
+
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const url = new URL(request.url)
   const requested = url.searchParams.get('ressource') ?? ''

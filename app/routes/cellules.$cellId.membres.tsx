@@ -4,7 +4,7 @@ import { useState } from 'react'
 import { findProfession } from '#charter/professions.ts'
 import { listMembers, listOpenCellInvitations } from '#db/cells.ts'
 import { postJson } from '#app/auth/api-client.ts'
-import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { requireCellPermission } from '#app/access/authorize.server.ts'
 import { prepareRotation, type UnlockedKeys } from '#app/cells/cell-client.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
@@ -13,10 +13,14 @@ import { KeyUnlock } from '#app/components/key-unlock.tsx'
 import { InviteForm, PendingInvitation, ROLE_OPTIONS } from '#app/components/member-invitations.tsx'
 import { RosterGate, type CheckedRoster } from '#app/components/roster-check.tsx'
 import { database } from '#app/utils/db.server.ts'
+import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Membres — Cellule' }]
 
 const ROLE_LABELS = { coordinator: 'Coordination', member: 'Membre', associate: 'Membre associé·e', dpo: 'DPO' } as const
+
+/** GET only: any other method is a French 405. */
+export const action = getOnly
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:members:read' })
@@ -190,7 +194,7 @@ function MemberActions({
     try {
       const change = intent === 'remove' ? ({ type: 'remove_member', memberId: member.userId } as const) : ({ type: 'set_role', memberId: member.userId, role } as const)
       const body = prepareRotation({ state: roster.check.state, blobs: roster.response.blobs, keys, change })
-      const result = await postJson(`/api/cells/${roster.check.state.cellId}/members/${member.userId}`, { intent, ...body, ...(intent === 'set-role' ? { role } : {}) })
+      const result = await postJson(`/api/cells/${roster.check.state.cellId}/members/${member.userId}/${intent === 'set-role' ? 'role' : 'remove'}`, { ...body, ...(intent === 'set-role' ? { role } : {}) })
       if (!result.ok) return setMessage({ kind: 'error', text: result.error })
       onDone({ kind: 'success', text: intent === 'remove' ? `${member.displayName} a été retiré·e ; une nouvelle clé de cellule a été distribuée.` : `Rôle de ${member.displayName} modifié.` })
     } catch (cause) {

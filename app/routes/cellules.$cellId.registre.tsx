@@ -6,11 +6,12 @@ import { fromBase64Url } from '#crypto/encoding.ts'
 import { verifySignature } from '#crypto/primitives.ts'
 import { parseRosterLink } from '#crypto/roster-links.ts'
 import { listCharterSignatures, listMembers } from '#db/cells.ts'
-import { requireCellPermission } from '#app/cells/cell-guard.server.ts'
+import { requireCellPermission } from '#app/access/authorize.server.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
 import { RosterGate, type CheckedRoster } from '#app/components/roster-check.tsx'
 import { database } from '#app/utils/db.server.ts'
+import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Registre et signatures — Cellule' }]
 
@@ -28,6 +29,9 @@ const LINK_LABELS: Record<string, string> = {
 }
 
 /** Roster history and charter signatures: members and the DPO see who did what, never a key or content. */
+/** GET only: any other method is a French 405. */
+export const action = getOnly
+
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   // The page names members and signatories: the members permission, not only the roster's (public keys).
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:members:read' })

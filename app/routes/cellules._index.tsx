@@ -2,12 +2,16 @@ import { type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { findUserById } from '#db/accounts.ts'
 import { listMyCells, listPendingInvitationsFor } from '#db/cells.ts'
-import { requireSignedInActor } from '#app/cells/cell-guard.server.ts'
+import { requireSignedInActor } from '#app/access/authorize.server.ts'
 import { database } from '#app/utils/db.server.ts'
+import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Mes cellules — Cellule' }]
 
 const ROLE_LABELS = { coordinator: 'Coordination', member: 'Membre', associate: 'Membre associé·e', dpo: 'DPO' } as const
+
+/** GET only: any other method is a French 405. */
+export const action = getOnly
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const principal = await requireSignedInActor({ request, context, audit: { action: 'account.cells.read', resource: 'my-cells' } })

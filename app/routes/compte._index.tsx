@@ -1,4 +1,4 @@
-import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react'
 import { z } from 'zod'
 import { toBase64Url } from '#crypto/encoding.ts'
@@ -7,7 +7,7 @@ import { initCrypto } from '#crypto/sodium.ts'
 import { findUserById } from '#db/accounts.ts'
 import { recordAudit } from '#db/audit.ts'
 import { findProfession } from '#charter/professions.ts'
-import { requireUser } from '#app/auth/guards.server.ts'
+import { requireSession } from '#app/access/authorize.server.ts'
 import { blankSessionCookie, listActiveSessions, revokeOwnSession } from '#app/auth/session.server.ts'
 import { FormMessage } from '#app/components/forms.tsx'
 import { database } from '#app/utils/db.server.ts'
@@ -18,7 +18,7 @@ export const meta: MetaFunction = () => [{ title: 'Mon compte — Cellule' }]
 const dateFormat = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Paris' })
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const { session, user: sessionUser } = await requireUser(request)
+  const { session, user: sessionUser } = await requireSession({ request: request, need: 'both-factors' })
   const user = await findUserById(database(), sessionUser.id)
   if (!user) throw redirect('/connexion')
   await initCrypto()
@@ -44,16 +44,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
 const revokeSchema = z.object({ intent: z.literal('revoke'), sessionId: z.string().regex(/^[0-9a-f]{64}$/) })
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { session, user } = await requireUser(request)
+  const { session, user } = await requireSession({ request: request, need: 'both-factors' })
   const parsed = revokeSchema.safeParse(Object.fromEntries(await readForm(request)))
-  if (!parsed.success) return Response.json({ error: 'Demande invalide.' }, { status: 400 })
+  if (!parsed.success) return data({ error: 'Demande invalide.' }, { status: 400 })
   const revoked = await revokeOwnSession({ userId: user.id, sessionId: parsed.data.sessionId })
-  if (!revoked) return Response.json({ error: 'Cette session n’existe plus.' }, { status: 404 })
+  if (!revoked) return data({ error: 'Cette session n’existe plus.' }, { status: 404 })
   await recordAudit(database(), { type: 'auth.session_revoked', outcome: 'success', data: { reason: 'user' } }, { actorUserId: user.id, ipAddress: context.clientIp })
   if (parsed.data.sessionId === session.id) {
     throw redirect('/connexion?motif=deconnecte', { headers: { 'Set-Cookie': blankSessionCookie() } })
   }
-  return Response.json({ ok: true })
+  return data({ ok: true })
 }
 
 export default function Account() {

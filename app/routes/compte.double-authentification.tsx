@@ -2,7 +2,7 @@ import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react'
 import { recordAudit } from '#db/audit.ts'
 import { enableTotp, findUserById, readTotpSecret, setPendingTotpSecret } from '#db/accounts.ts'
-import { requirePasswordSession } from '#app/auth/guards.server.ts'
+import { requireSession } from '#app/access/authorize.server.ts'
 import { upgradeSessionAfterSecondFactor } from '#app/auth/session.server.ts'
 import { throttles } from '#app/auth/throttle.server.ts'
 import { checkTotp, generateTotpSecret, totpEnrolment } from '#app/auth/totp.server.ts'
@@ -15,7 +15,7 @@ import { readForm } from '#app/utils/http.server.ts'
 export const meta: MetaFunction = () => [{ title: 'Double authentification — Cellule' }]
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const { session, user: sessionUser } = await requirePasswordSession(request)
+  const { session, user: sessionUser } = await requireSession({ request: request, need: 'password' })
   if (sessionUser.totpEnabled) throw redirect(session.mfaVerified ? '/compte' : '/connexion?etape=totp')
   const db = database()
   const user = await findUserById(db, sessionUser.id)
@@ -29,11 +29,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { session, user: sessionUser } = await requirePasswordSession(request)
+  const { session, user: sessionUser } = await requireSession({ request: request, need: 'password' })
   const form = await readForm(request)
   const code = totpCodeSchema.safeParse(form.get('code') ?? '')
   const suite = safeRedirect(String(form.get('suite') ?? ''), '/compte?activation=totp')
-  if (!code.success) return Response.json({ error: code.error.issues[0]?.message ?? 'Code invalide.' }, { status: 422 })
+  if (!code.success) return data({ error: code.error.issues[0]?.message ?? 'Code invalide.' }, { status: 422 })
   const db = database()
   const user = await findUserById(db, sessionUser.id)
   const secret = user && !user.totpEnabledAt ? readTotpSecret(user) : null
@@ -43,20 +43,20 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const wait = limiter.retryAfterSeconds(keys)
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: 'throttled' } }, { actorUserId: user.id, ipAddress: context.clientIp })
-    return Response.json({ error: 'Trop de codes incorrects. Patientez quelques minutes avant de réessayer.' }, { status: 429, headers: { 'Retry-After': String(wait) } })
+    return data({ error: 'Trop de codes incorrects. Patientez quelques minutes avant de réessayer.' }, { status: 429, headers: { 'Retry-After': String(wait) } })
   }
   const check = checkTotp({ secret, email: user.email, code: code.data, lastStep: user.totpLastStep })
   if (!check.ok) {
     limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: check.reason } }, { actorUserId: user.id, ipAddress: context.clientIp })
-    return Response.json({ error: 'Code incorrect. Vérifiez que l’heure de votre téléphone est juste et saisissez le code affiché.' }, { status: 422 })
+    return data({ error: 'Code incorrect. Vérifiez que l’heure de votre téléphone est juste et saisissez le code affiché.' }, { status: 422 })
   }
   const enabled = await db.transaction(async tx => {
     if (!(await enableTotp(tx, { userId: user.id, step: check.step }))) return false
     await recordAudit(tx, { type: 'auth.mfa_enrolled', outcome: 'success', data: {} }, { actorUserId: user.id, ipAddress: context.clientIp })
     return true
   })
-  if (!enabled) return Response.json({ error: 'Ce code a déjà été utilisé. Attendez le code suivant de votre application.' }, { status: 422 })
+  if (!enabled) return data({ error: 'Ce code a déjà été utilisé. Attendez le code suivant de votre application.' }, { status: 422 })
   limiter.recordSuccess(keys)
   const { cookie } = await upgradeSessionAfterSecondFactor({ session, request })
   throw redirect(suite, { headers: { 'Set-Cookie': cookie } })

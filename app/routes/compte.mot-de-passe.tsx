@@ -6,18 +6,23 @@ import { findUserById } from '#db/accounts.ts'
 import { preparePasswordChange } from '#app/auth/account-crypto.client.ts'
 import { postJson } from '#app/auth/api-client.ts'
 import { wipeKeys } from '#app/auth/key-store.client.ts'
-import { requireUser } from '#app/auth/guards.server.ts'
+import { requireSession } from '#app/access/authorize.server.ts'
 import { passwordSchema } from '#app/auth/schemas.ts'
 import { Field, FormMessage, NoScriptNotice, useHydrated } from '#app/components/forms.tsx'
 import { NewPasswordFields } from '#app/components/new-password-fields.tsx'
 import { database } from '#app/utils/db.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
+import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Changer de mot de passe — Cellule' }]
 
+/** GET only: any other method is a French 405. */
+export const action = getOnly
+
 export async function loader({ request }: LoaderFunctionArgs) {
-  const { user: sessionUser } = await requireUser(request)
+  const { user: sessionUser } = await requireSession({ request: request, need: 'both-factors' })
   const user = await findUserById(database(), sessionUser.id)
-  if (!user) throw new Response('Compte introuvable', { status: 404 })
+  if (!user) throw new HttpError(404, 'Compte introuvable')
   return {
     userId: user.id,
     email: user.email,

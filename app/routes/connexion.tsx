@@ -7,6 +7,7 @@ import { getRequestSession } from '#app/auth/session.server.ts'
 import { emailSchema, totpCodeSchema } from '#app/auth/schemas.ts'
 import { safeRedirect } from '#app/auth/redirect.ts'
 import { Field, FormMessage, NoScriptNotice, useHydrated } from '#app/components/forms.tsx'
+import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Connexion — Cellule' }]
 
@@ -16,6 +17,9 @@ const NOTICES: Record<string, string> = {
   'session-expiree': 'Votre session a expiré après une période d’inactivité. Connectez-vous de nouveau.',
   deconnecte: 'Vous êtes déconnecté(e). Les clés de chiffrement ont été effacées de ce navigateur.',
 }
+
+/** GET only: any other method is a French 405. */
+export const action = getOnly
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url)

@@ -1,5 +1,9 @@
 import { checkHealth } from '#db/health.ts'
 import { getDatabaseHandle } from '#app/utils/db.server.ts'
+import { getOnly } from '#app/utils/http.server.ts'
+
+/** GET only: any other method is a French 405. */
+export const action = getOnly
 
 export async function loader() {
   const report = await checkHealth(getDatabaseHandle())

@@ -3,6 +3,7 @@ import { Link } from '@remix-run/react'
 import { useEffect, useState } from 'react'
 import { Registration, type InvitationDetails } from '#app/auth/registration-form.tsx'
 import { NoScriptNotice } from '#app/components/forms.tsx'
+import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Création de votre compte — Cellule' }]
 
@@ -28,6 +29,9 @@ function tokenFromFragment(): string {
  * fragment and asks the server about it in a POST body, so the secret never appears in a URL that
  * a server, a proxy or a request log records.
  */
+/** GET only: any other method is a French 405. */
+export const action = getOnly
+
 export default function InvitationPage() {
   const [lookup, setLookup] = useState<Lookup>({ state: 'reading' })
 

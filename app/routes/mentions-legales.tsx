@@ -1,6 +1,10 @@
 import { type MetaFunction } from '@remix-run/node'
+import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Mentions légales — Cellule' }]
+
+/** GET only: any other method is a French 405. */
+export const action = getOnly
 
 export default function LegalNotice() {
   return (

@@ -7,6 +7,7 @@ import { postJson } from '#app/auth/api-client.ts'
 import { emailSchema, passwordSchema } from '#app/auth/schemas.ts'
 import { Field, FormMessage, NoScriptNotice, useHydrated } from '#app/components/forms.tsx'
 import { NewPasswordFields } from '#app/components/new-password-fields.tsx'
+import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Mot de passe oublié — Cellule' }]
 
@@ -22,6 +23,9 @@ const formSchema = z
 type RecoveryParameters = { userId: string; recoveryWrappedAccountKey: string; kdf: unknown }
 const NO_USER_INPUTS: string[] = []
 const WRONG = 'Adresse électronique ou code de récupération incorrect.'
+
+/** GET only: any other method is a French 405. */
+export const action = getOnly
 
 export default function ForgottenPassword() {
   const navigate = useNavigate()

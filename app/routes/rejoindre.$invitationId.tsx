@@ -7,26 +7,31 @@ import { initCrypto } from '#crypto/sodium.ts'
 import { findUserById } from '#db/accounts.ts'
 import { findCell, findCellInvitation, findCharterVersion } from '#db/cells.ts'
 import { postJson } from '#app/auth/api-client.ts'
-import { auditResourceKey, isUuid, requireSignedInActor } from '#app/cells/cell-guard.server.ts'
+import { auditResourceKey, isUuid, requireSignedInActor } from '#app/access/authorize.server.ts'
 import { answerCellInvitation, prepareFounding, type UnlockedKeys } from '#app/cells/cell-client.ts'
 import { CharterText } from '#app/components/charter-text.tsx'
 import { Field, FormMessage, NoScriptNotice } from '#app/components/forms.tsx'
 import { KeyUnlock } from '#app/components/key-unlock.tsx'
 import { database } from '#app/utils/db.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
+import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Rejoindre une cellule — Cellule' }]
 
 const ROLE_LABELS = { coordinator: 'coordination', member: 'membre', associate: 'membre associé·e', dpo: 'DPO' } as const
 
+/** GET only: any other method is a French 405. */
+export const action = getOnly
+
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const principal = await requireSignedInActor({ request, context, audit: { action: 'cell.invitation.read', resource: auditResourceKey('invitation', params.invitationId) } })
   const db = database()
   const invitation = isUuid(params.invitationId) ? await findCellInvitation(db, params.invitationId ?? '') : undefined
-  if (!invitation) throw new Response('Invitation introuvable', { status: 404 })
+  if (!invitation) throw new HttpError(404, 'Invitation introuvable')
   const user = await findUserById(db, principal.userId)
-  if (user?.email !== invitation.email) throw new Response('Cette invitation a été adressée à une autre personne', { status: 403 })
+  if (user?.email !== invitation.email) throw new HttpError(403, 'Cette invitation a été adressée à une autre personne')
   const cell = await findCell(db, invitation.cellId)
-  if (!cell) throw new Response('Cellule introuvable', { status: 404 })
+  if (!cell) throw new HttpError(404, 'Cellule introuvable')
   const expired = invitation.expiresAt < new Date() && invitation.status === 'pending'
   const charter = invitation.kind === 'founding' ? await findCharterVersion(db, { cellId: cell.id, version: 1 }) : undefined
   let coordinatorSignPublicKey: string | null = null

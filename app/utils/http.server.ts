@@ -1,13 +1,10 @@
 import { type z } from 'zod'
+import { HttpError, type FieldErrors } from '#app/access/http-error.ts'
+
+export type { FieldErrors }
 
 /** JSON and form bodies alike: ciphertext and forms here are small; files will have their own route. */
 const MAX_JSON_BYTES = 64 * 1024
-
-export type FieldErrors = Record<string, string[]>
-
-export function jsonError(status: number, error: string, fieldErrors?: FieldErrors): Response {
-  return Response.json({ error, ...(fieldErrors ? { fieldErrors } : {}) }, { status })
-}
 
 /**
  * After a 413, up to this many bytes of the rest are read and thrown away, in the background, so a
@@ -18,8 +15,8 @@ export function jsonError(status: number, error: string, fieldErrors?: FieldErro
  */
 const DRAIN_MAX_BYTES = 4 * 1024 * 1024
 
-function tooLarge(message: string, { close }: { close: boolean }): Response {
-  return Response.json({ error: message }, { status: 413, headers: close ? { Connection: 'close' } : {} })
+function tooLarge(message: string, { close }: { close: boolean }): HttpError {
+  return new HttpError(413, message, close ? { headers: { Connection: 'close' } } : {})
 }
 
 /** Reads and discards what is left of a refused body, up to `budget` bytes; past it, cuts the connection. */
@@ -66,7 +63,7 @@ export async function readCappedBody(request: Request, limit: number, message: s
     try {
       chunk = await reader.read()
     } catch {
-      throw jsonError(400, 'Requête interrompue avant la fin de l’envoi : recommencez.')
+      throw new HttpError(400, 'Requête interrompue avant la fin de l’envoi : recommencez.')
     }
     if (chunk.done) break
     total += chunk.value.byteLength
@@ -100,22 +97,22 @@ function decodeUtf8(bytes: Uint8Array): string | null {
  */
 export async function readJson<Schema extends z.ZodTypeAny>(request: Request, schema: Schema): Promise<z.infer<Schema>> {
   if (!(request.headers.get('content-type') ?? '').includes('application/json')) {
-    throw jsonError(415, 'Format de requête non pris en charge : JSON attendu.')
+    throw new HttpError(415, 'Format de requête non pris en charge : JSON attendu.')
   }
   const text = decodeUtf8(await readCappedBody(request, MAX_JSON_BYTES, 'Requête trop volumineuse.'))
-  if (text === null) throw jsonError(400, 'Requête illisible : le contenu envoyé n’est pas du texte UTF-8 valide.')
+  if (text === null) throw new HttpError(400, 'Requête illisible : le contenu envoyé n’est pas du texte UTF-8 valide.')
   let body: unknown
   try {
     body = JSON.parse(text)
   } catch {
-    throw jsonError(400, 'Requête illisible : le contenu envoyé n’est pas du JSON valide.')
+    throw new HttpError(400, 'Requête illisible : le contenu envoyé n’est pas du JSON valide.')
   }
   const result = schema.safeParse(body)
   if (!result.success) {
     const flattened = result.error.flatten()
     const fieldErrors = flattened.fieldErrors as FieldErrors
     const first = flattened.formErrors[0] ?? Object.values(fieldErrors).flat()[0] ?? 'Données invalides.'
-    throw jsonError(422, `Formulaire incomplet ou invalide : ${first}`, fieldErrors)
+    throw new HttpError(422, `Formulaire incomplet ou invalide : ${first}`, { fieldErrors })
   }
   return result.data
 }
@@ -125,17 +122,25 @@ export async function readJson<Schema extends z.ZodTypeAny>(request: Request, sc
 export async function readForm(request: Request): Promise<FormData> {
   const type = request.headers.get('content-type') ?? ''
   if (!type.includes('application/x-www-form-urlencoded') && !type.includes('multipart/form-data')) {
-    throw jsonError(400, 'Formulaire attendu : rechargez la page et recommencez.')
+    throw new HttpError(400, 'Formulaire attendu : rechargez la page et recommencez.')
   }
   const bytes = await readCappedBody(request, MAX_JSON_BYTES, 'Formulaire trop volumineux.')
   try {
     return await new Request('http://form.invalid', { method: 'POST', headers: { 'content-type': type }, body: bytes }).formData()
   } catch {
-    throw jsonError(400, 'Formulaire illisible : rechargez la page et recommencez.')
+    throw new HttpError(400, 'Formulaire illisible : rechargez la page et recommencez.')
   }
+}
+
+/**
+ * For routes that only answer GET: any other method gets a French 405 (the page's boundary, or JSON
+ * from a resource route) rather than Remix's English « You made a POST request… » and an error log.
+ */
+export function getOnly(): never {
+  throw new HttpError(405, 'Méthode non autorisée : cette adresse ne reçoit pas de formulaire. Revenez à la page précédente et utilisez ses boutons.')
 }
 
 /** For resource routes that only accept POST: a GET gets a French 405 rather than Remix's default. */
 export function postOnly() {
-  return jsonError(405, 'Méthode non autorisée : cette adresse n’accepte que l’envoi de formulaires (POST).')
+  throw new HttpError(405, 'Méthode non autorisée : cette adresse n’accepte que l’envoi de formulaires (POST).')
 }

@@ -94,10 +94,10 @@ describe('a journal that cannot be written refuses access', () => {
       expect(Object.keys(body)).toEqual(['error'])
       expect(String(body.error)).toMatch(/journal d’accès/)
       // A mutation is refused before it changes anything.
-      const sign = await fetch(`${app.url}/api/cells/${cellId}/charter`, {
+      const sign = await fetch(`${app.url}/api/cells/${cellId}/charter/sign`, {
         method: 'POST',
         headers: { cookie, 'content-type': 'application/json', origin: app.url },
-        body: JSON.stringify({ intent: 'sign', version: 1, hash: 'f'.repeat(64), signature: 'A'.repeat(86) }),
+        body: JSON.stringify({ version: 1, hash: 'f'.repeat(64), signature: 'A'.repeat(86) }),
       })
       expect(sign.status).toBe(503)
     } finally {

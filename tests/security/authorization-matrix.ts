@@ -120,7 +120,7 @@ function postOnlyGet(route: string, path: (fixtures: MatrixFixtures) => string):
   return { route, method: 'GET', path, rule: 'POST-only endpoint (postOnly loader)', expect: POST_ONLY }
 }
 
-export const MATRIX: readonly MatrixRow[] = [
+const ROWS: readonly MatrixRow[] = [
   // Public pages
   { route: '_index', method: 'GET', path: () => '/', rule: 'public home', expect: everyone('allow') },
   { route: 'healthz', method: 'GET', path: () => '/healthz', rule: 'public health check', expect: everyone('allow') },
@@ -237,24 +237,25 @@ export const MATRIX: readonly MatrixRow[] = [
     expect: allowedOnlyFor(KEY_HOLDERS_SIGNED),
   },
   {
-    route: 'api.cells.$cellId.charter',
+    route: 'api.cells.$cellId.charter.sign',
     method: 'POST',
     label: 'sign',
-    path: fixtures => `/api/cells/${fixtures.cellId}/charter`,
-    body: () => ({ json: { intent: 'sign', version: 2, hash: HEX_64, signature: SIGNATURE_86 } }),
+    path: fixtures => `/api/cells/${fixtures.cellId}/charter/sign`,
+    body: () => ({ json: { version: 2, hash: HEX_64, signature: SIGNATURE_86 } }),
     rule: 'cell:charter:sign (all roles, before signature)',
     expect: allowedOnlyFor(CELL_ROLES_BEFORE_SIGNATURE),
   },
   {
-    route: 'api.cells.$cellId.charter',
+    route: 'api.cells.$cellId.charter.publish',
     method: 'POST',
     label: 'publish',
-    path: fixtures => `/api/cells/${fixtures.cellId}/charter`,
-    body: () => ({ json: { intent: 'publish', charter: {}, links: [GARBAGE_LINK], hash: HEX_64, signature: SIGNATURE_86 } }),
+    path: fixtures => `/api/cells/${fixtures.cellId}/charter/publish`,
+    body: () => ({ json: { charter: {}, links: [GARBAGE_LINK], hash: HEX_64, signature: SIGNATURE_86 } }),
     rule: 'cell:charter:publish (coordinator, charter signed)',
     expect: allowedOnlyFor(COORDINATOR),
   },
-  postOnlyGet('api.cells.$cellId.charter', fixtures => `/api/cells/${fixtures.cellId}/charter`),
+  postOnlyGet('api.cells.$cellId.charter.sign', fixtures => `/api/cells/${fixtures.cellId}/charter/sign`),
+  postOnlyGet('api.cells.$cellId.charter.publish', fixtures => `/api/cells/${fixtures.cellId}/charter/publish`),
   {
     route: 'api.cells.$cellId.found',
     method: 'POST',
@@ -304,33 +305,34 @@ export const MATRIX: readonly MatrixRow[] = [
   },
   postOnlyGet('api.cells.$cellId.invitations.$invitationId.confirm', fixtures => `/api/cells/${fixtures.cellId}/invitations/${fixtures.memberInvitationId}/confirm`),
   {
-    route: 'api.cells.$cellId.members.$memberId',
+    route: 'api.cells.$cellId.members.$memberId.remove',
     method: 'POST',
     label: 'remove',
-    path: fixtures => `/api/cells/${fixtures.cellId}/members/${fixtures.signedMemberId}`,
-    body: () => ({ json: { intent: 'remove', ...ROTATION_SHAPE } }),
+    path: fixtures => `/api/cells/${fixtures.cellId}/members/${fixtures.signedMemberId}/remove`,
+    body: () => ({ json: { ...ROTATION_SHAPE } }),
     rule: 'cell:member:remove (coordinator, charter signed)',
     expect: allowedOnlyFor(COORDINATOR),
   },
   {
-    route: 'api.cells.$cellId.members.$memberId',
+    route: 'api.cells.$cellId.members.$memberId.role',
     method: 'POST',
     label: 'set-role',
-    path: fixtures => `/api/cells/${fixtures.cellId}/members/${fixtures.signedMemberId}`,
-    body: () => ({ json: { intent: 'set-role', role: 'associate', ...ROTATION_SHAPE } }),
+    path: fixtures => `/api/cells/${fixtures.cellId}/members/${fixtures.signedMemberId}/role`,
+    body: () => ({ json: { role: 'associate', ...ROTATION_SHAPE } }),
     rule: 'cell:member:set-role (coordinator, charter signed)',
     expect: allowedOnlyFor(COORDINATOR),
   },
   {
-    route: 'api.cells.$cellId.members.$memberId',
+    route: 'api.cells.$cellId.members.$memberId.remove',
     method: 'POST',
     label: 'remove, cell B URL, member of cell A',
-    path: fixtures => `/api/cells/${fixtures.otherCellId}/members/${fixtures.signedMemberId}`,
-    body: () => ({ json: { intent: 'remove', ...ROTATION_SHAPE } }),
+    path: fixtures => `/api/cells/${fixtures.otherCellId}/members/${fixtures.signedMemberId}/remove`,
+    body: () => ({ json: { ...ROTATION_SHAPE } }),
     rule: 'tenant scoping: the coordinator of cell B cannot remove a member of cell A through cell B (404)',
     expect: { ...allowedOnlyFor([]), otherCellMember: 'notfound' },
   },
-  postOnlyGet('api.cells.$cellId.members.$memberId', fixtures => `/api/cells/${fixtures.cellId}/members/${fixtures.signedMemberId}`),
+  postOnlyGet('api.cells.$cellId.members.$memberId.remove', fixtures => `/api/cells/${fixtures.cellId}/members/${fixtures.signedMemberId}/remove`),
+  postOnlyGet('api.cells.$cellId.members.$memberId.role', fixtures => `/api/cells/${fixtures.cellId}/members/${fixtures.signedMemberId}/role`),
   {
     route: 'api.invitations-cellule.$invitationId',
     method: 'GET',
@@ -348,6 +350,37 @@ export const MATRIX: readonly MatrixRow[] = [
     expect: allowedOnlyFor(['nonMember']),
   },
 ]
+
+/** Routes that only answer GET (`export const action = getOnly`): any POST is a French 405 for everyone, before any guard. */
+const GET_ONLY_ROUTES = [
+  '_index',
+  'accessibilite',
+  'mentions-legales',
+  'connexion',
+  'mot-de-passe-oublie',
+  'invitation._index',
+  'invitation.$token',
+  'healthz',
+  'api.account.keys',
+  'compte.mot-de-passe',
+  'cellules._index',
+  'cellules.$cellId.charte',
+  'cellules.$cellId.membres',
+  'cellules.$cellId.registre',
+  'cellules.$cellId.journal.consultations',
+  'cellules.$cellId.journal.export',
+  'rejoindre.$invitationId',
+] as const
+
+function getOnlyPost(route: string): MatrixRow {
+  const get = ROWS.find(row => row.route === route && row.method === 'GET')
+  if (!get) throw new Error(`authorization matrix: no GET row for ${route}`)
+  // An index route's action is reached with `?index` (without it, the parent's: the root's, also GET only).
+  const path = route.endsWith('_index') ? (fixtures: MatrixFixtures) => `${get.path(fixtures)}?index` : get.path
+  return { route, method: 'POST', label: 'GET only', path, body: () => ({ form: { champ: 'valeur' } }), rule: 'GET-only route (getOnly action): French 405', expect: everyone('method') }
+}
+
+export const MATRIX: readonly MatrixRow[] = [...ROWS, ...GET_ONLY_ROUTES.map(getOnlyPost)]
 
 /**
  * The URL pattern of a flat route file (Remix v2): dots separate segments, `$name` is a parameter,

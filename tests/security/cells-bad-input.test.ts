@@ -122,15 +122,15 @@ const endpoints: Record<string, Endpoint> = {
   found: { path: () => `/api/cells/${foundCellId}/found`, actor: () => founder, valid: () => foundingBody },
   invitations: { path: () => `/api/cells/${cellId}/invitations`, actor: () => coordinator, valid: () => ({ email: 'personne.nouvelle@exemple.fr', role: 'associate' }) },
   confirm: { path: () => `/api/cells/${cellId}/invitations/${answeredInvitationId}/confirm`, actor: () => coordinator, valid: () => confirmBody },
-  'members remove': { path: () => `/api/cells/${cellId}/members/${member.userId}`, actor: () => coordinator, valid: () => removeBody },
-  'members set-role': { path: () => `/api/cells/${cellId}/members/${member.userId}`, actor: () => coordinator, valid: () => setRoleBody },
+  'members remove': { path: () => `/api/cells/${cellId}/members/${member.userId}/remove`, actor: () => coordinator, valid: () => removeBody },
+  'members set-role': { path: () => `/api/cells/${cellId}/members/${member.userId}/role`, actor: () => coordinator, valid: () => setRoleBody },
   'roster attest': { path: () => `/api/cells/${cellId}/roster`, actor: () => member, valid: () => ({ links: ['placeholder'] }) },
   'charter sign': {
-    path: () => `/api/cells/${cellId}/charter`,
+    path: () => `/api/cells/${cellId}/charter/sign`,
     actor: () => member,
-    valid: () => ({ intent: 'sign', version: 1, hash: '0'.repeat(64), signature: toBase64Url(new Uint8Array(64)) }),
+    valid: () => ({ version: 1, hash: '0'.repeat(64), signature: toBase64Url(new Uint8Array(64)) }),
   },
-  'charter publish': { path: () => `/api/cells/${cellId}/charter`, actor: () => coordinator, valid: () => publishBody },
+  'charter publish': { path: () => `/api/cells/${cellId}/charter/publish`, actor: () => coordinator, valid: () => publishBody },
   'invitation answer': { path: () => `/api/invitations-cellule/${pendingInvitationId}`, actor: () => invitee, valid: () => ({ proof: toBase64Url(randomKey()) }) },
 }
 const endpointNames = Object.keys(endpoints)
@@ -199,11 +199,11 @@ beforeAll(async () => {
     role: 'member',
     kind: 'member',
   })
-  removeBody = { intent: 'remove', ...prepareRotation({ state, blobs, keys: coordinator.keys, change: { type: 'remove_member', memberId: member.userId } }) }
-  setRoleBody = { intent: 'set-role', role: 'dpo', ...prepareRotation({ state, blobs, keys: coordinator.keys, change: { type: 'set_role', memberId: member.userId, role: 'dpo' } }) }
+  removeBody = { ...prepareRotation({ state, blobs, keys: coordinator.keys, change: { type: 'remove_member', memberId: member.userId } }) }
+  setRoleBody = { role: 'dpo', ...prepareRotation({ state, blobs, keys: coordinator.keys, change: { type: 'set_role', memberId: member.userId, role: 'dpo' } }) }
   nextCharter = { ...DEFAULT_CHARTER, version: 2, rules: { ...DEFAULT_CHARTER.rules, idleTimeoutMinutes: 10 } }
   const nextHash = await charterHash(nextCharter)
-  publishBody = { intent: 'publish', charter: nextCharter, hash: nextHash, ...prepareCharterPublication({ state, keys: coordinator.keys, version: 2, hash: nextHash }) }
+  publishBody = { charter: nextCharter, hash: nextHash, ...prepareCharterPublication({ state, keys: coordinator.keys, version: 2, hash: nextHash }) }
 })
 
 afterAll(async () => {
@@ -276,15 +276,23 @@ describe.each(endpointNames)('POST %s', name => {
   })
 })
 
-describe('intents', () => {
-  it.each(['charter sign', 'charter publish', 'members remove', 'members set-role'])('%s: unknown, missing or mistyped intent: 422 in French, nothing stored', async name => {
+describe('one route per policy action', () => {
+  it('the URL decides the action, never the body: the other action’s body is refused in French, the old mixed URLs are gone, nothing stored', async () => {
     await expectNothingStored(async () => {
-      const valid = endpoint(name).valid()
-      for (const intent of ['supprimer', 'SIGN', 'Remove', '', null, 1, ['sign']]) {
-        expectFrenchRefusal(await callJson(name, { ...valid, intent }), INVALID_FORM, 422)
+      // A role change's signed links sent to the removal route, and the reverse.
+      expectFrenchRefusal(await postJson(app, `/api/cells/${cellId}/members/${member.userId}/remove`, setRoleBody, { cookie: cookieOf(coordinator) }), undefined, 422)
+      const { role: _role, ...withoutRole } = setRoleBody
+      expectFrenchRefusal(await postJson(app, `/api/cells/${cellId}/members/${member.userId}/role`, withoutRole, { cookie: cookieOf(coordinator) }), INVALID_FORM, 422)
+      // A publication's body on the signing route, and a signature's on the publishing route.
+      expectFrenchRefusal(await postJson(app, `/api/cells/${cellId}/charter/sign`, publishBody, { cookie: cookieOf(member) }), INVALID_FORM, 422)
+      expectFrenchRefusal(await postJson(app, `/api/cells/${cellId}/charter/publish`, endpoint('charter sign').valid(), { cookie: cookieOf(coordinator) }), INVALID_FORM, 422)
+      for (const [path, body, actor] of [
+        [`/api/cells/${cellId}/charter`, { intent: 'sign', ...endpoint('charter sign').valid() }, member],
+        [`/api/cells/${cellId}/members/${member.userId}`, { intent: 'remove', ...removeBody }, coordinator],
+      ] as const) {
+        const response = await postJson(app, path, body, { cookie: cookieOf(actor) })
+        expect(response.status, `${path}: ${response.text.slice(0, 200)}`).toBe(404)
       }
-      const { intent: _intent, ...withoutIntent } = valid
-      expectFrenchRefusal(await callJson(name, withoutIntent), INVALID_FORM, 422)
     })
   })
 })
@@ -368,7 +376,7 @@ describe('roster links', () => {
       expectFrenchRefusal(await callJson('members remove', { ...removeBody, links: [removalOnly], epoch: null, envelopes: {}, previousEpoch: null, indexKey: null, intake: null }), /rotation/, 422)
       // The member's removal posted at the coordinator's own address.
       resetThrottles()
-      const aimed = await postJson(app, `/api/cells/${cellId}/members/${coordinator.userId}`, removeBody, { cookie: cookieOf(coordinator) })
+      const aimed = await postJson(app, `/api/cells/${cellId}/members/${coordinator.userId}/remove`, removeBody, { cookie: cookieOf(coordinator) })
       expectFrenchRefusal(aimed)
       expectFrenchRefusal(await callJson('members set-role', { ...setRoleBody, role: 'associate' }), /rôle signé diffère/, 422)
       // The new epoch sealed to the coordinator only.
@@ -377,9 +385,9 @@ describe('roster links', () => {
       expectFrenchRefusal(await callJson('members remove', { ...removeBody, envelopes: {} }), /./, 422)
       // An unknown or malformed member id.
       resetThrottles()
-      expectFrenchRefusal(await postJson(app, `/api/cells/${cellId}/members/${randomUUID()}`, removeBody, { cookie: cookieOf(coordinator) }), /ne fait pas partie/, 404)
+      expectFrenchRefusal(await postJson(app, `/api/cells/${cellId}/members/${randomUUID()}/remove`, removeBody, { cookie: cookieOf(coordinator) }), /ne fait pas partie/, 404)
       resetThrottles()
-      expectFrenchRefusal(await postJson(app, `/api/cells/${cellId}/members/pas-un-identifiant`, removeBody, { cookie: cookieOf(coordinator) }), /ne fait pas partie/, 404)
+      expectFrenchRefusal(await postJson(app, `/api/cells/${cellId}/members/pas-un-identifiant/remove`, removeBody, { cookie: cookieOf(coordinator) }), /ne fait pas partie/, 404)
     })
   })
 
@@ -396,12 +404,12 @@ describe('roster links', () => {
     // A cell of its own: if the server accepts, this removal really happens.
     const spareCell = await foundedCell(`Cellule rotation ${_field}`, [coordinator, spare])
     const state = await rosterState(spareCell)
-    const body = { intent: 'remove', ...prepareRotation({ state, blobs: await keyBlobsOf(spareCell, coordinator.userId), keys: coordinator.keys, change: { type: 'remove_member', memberId: spare.userId } }) }
+    const body = { ...prepareRotation({ state, blobs: await keyBlobsOf(spareCell, coordinator.userId), keys: coordinator.keys, change: { type: 'remove_member', memberId: spare.userId } }) }
     expect((body.links as string[]).map(link => parseRosterLink(link).payload.type)).toEqual(['remove_member', 'rotate_epoch', 'publish_intake_key'])
     expect(body.epoch).toBe(1)
     await expectNothingStored(async () => {
       resetThrottles()
-      const response = await postJson(app, `/api/cells/${spareCell}/members/${spare.userId}`, { ...body, ...omitted }, { cookie: cookieOf(coordinator) })
+      const response = await postJson(app, `/api/cells/${spareCell}/members/${spare.userId}/remove`, { ...body, ...omitted }, { cookie: cookieOf(coordinator) })
       expectFrenchRefusal(response, /./, 422)
     })
   })
@@ -481,7 +489,7 @@ describe('charter', () => {
   async function publishWith(charter: unknown) {
     const state = await rosterState(cellId)
     const hash = await charterHash(charter as Charter).catch(() => '0'.repeat(64))
-    return callJson('charter publish', { intent: 'publish', charter, hash, ...prepareCharterPublication({ state, keys: coordinator.keys, version: 2, hash }) })
+    return callJson('charter publish', { charter, hash, ...prepareCharterPublication({ state, keys: coordinator.keys, version: 2, hash }) })
   }
 
   it('publish: a charter below the legal floor is refused with a French 422, nothing stored', async () => {
@@ -525,7 +533,7 @@ describe('charter', () => {
         [{ version: 0 }, INVALID_FORM, 422],
       ]
       for (const [fields, message, status] of cases) {
-        expectFrenchRefusal(await callJson('charter sign', { intent: 'sign', version: 1, hash, ...fields }), message, status)
+        expectFrenchRefusal(await callJson('charter sign', { version: 1, hash, ...fields }), message, status)
       }
     })
   })
@@ -766,12 +774,12 @@ describe('controls (last: they change the stored state)', () => {
     expect(confirm.status, confirm.text).toBe(200)
     const afterConfirm = await rosterState(cellId)
     const nextHash = String(publishBody.hash)
-    const publish = await callJson('charter publish', { intent: 'publish', charter: nextCharter, hash: nextHash, ...prepareCharterPublication({ state: afterConfirm, keys: coordinator.keys, version: 2, hash: nextHash }) })
+    const publish = await callJson('charter publish', { charter: nextCharter, hash: nextHash, ...prepareCharterPublication({ state: afterConfirm, keys: coordinator.keys, version: 2, hash: nextHash }) })
     expect(publish.status, publish.text).toBe(200)
-    const sign = await callJson('charter sign', { intent: 'sign', version: 2, hash: nextHash, signature: signCharter({ cellId, version: 2, hash: nextHash, keys: member.keys }) })
+    const sign = await callJson('charter sign', { version: 2, hash: nextHash, signature: signCharter({ cellId, version: 2, hash: nextHash, keys: member.keys }) })
     expect(sign.status, sign.text).toBe(200)
     const afterPublish = await rosterState(cellId)
-    const remove = await callJson('members remove', { intent: 'remove', ...prepareRotation({ state: afterPublish, blobs: await keyBlobsOf(cellId, coordinator.userId), keys: coordinator.keys, change: { type: 'remove_member', memberId: member.userId } }) })
+    const remove = await callJson('members remove', { ...prepareRotation({ state: afterPublish, blobs: await keyBlobsOf(cellId, coordinator.userId), keys: coordinator.keys, change: { type: 'remove_member', memberId: member.userId } }) })
     expect(remove.status, remove.text).toBe(200)
   })
 })

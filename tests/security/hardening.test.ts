@@ -188,8 +188,8 @@ describe('other malformed input (item 5)', () => {
     const from = app.logs().length
     const response = await postJson(
       app,
-      `/api/cells/${cellId}/charter`,
-      { intent: 'sign', version: 2 ** 53, hash: '0'.repeat(64), signature: toBase64Url(new Uint8Array(64)) },
+      `/api/cells/${cellId}/charter/sign`,
+      { version: 2 ** 53, hash: '0'.repeat(64), signature: toBase64Url(new Uint8Array(64)) },
       { cookie: cookieOf(member) },
     )
     expect(response.status).toBe(422)

@@ -86,7 +86,7 @@ function analyse(file: string): Handler[] {
     visit(node)
     return found
   }
-  return exported.map(({ name, node }) => ({ name, reachesGuard: reaches(node, new Set()), postOnly: ts.isIdentifier(node) && node.text === 'postOnly' }))
+  return exported.map(({ name, node }) => ({ name, reachesGuard: reaches(node, new Set()), postOnly: ts.isIdentifier(node) && (node.text === 'postOnly' || node.text === 'getOnly') }))
 }
 
 const routeFiles = readdirSync(ROUTES_DIR).filter((file) => /\.tsx?$/.test(file))

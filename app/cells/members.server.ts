@@ -1,0 +1,57 @@
+import { type z } from 'zod'
+import { recordAudit } from '#db/audit.ts'
+import { findMembership, markMembershipRemoved, setMembershipRole } from '#db/cells.ts'
+import { isUuid, type CellPrincipal } from '#app/access/authorize.server.ts'
+import { HttpError } from '#app/access/http-error.ts'
+import { revokeAllSessions } from '#app/auth/session.server.ts'
+import { database } from '#app/utils/db.server.ts'
+import { withRosterRace } from './http.server.ts'
+import { appendRosterLinksChecked } from './roster.server.ts'
+import { storeRotation } from './rotation.server.ts'
+import { type rotationSchema, type setRoleSchema } from './schemas.ts'
+
+type Change = { kind: 'remove'; body: z.infer<typeof rotationSchema> } | { kind: 'set-role'; body: z.infer<typeof setRoleSchema> }
+
+/**
+ * Removal or role change, as signed by the coordinator's browser (the guard allowed
+ * `cell:member:remove` or `cell:member:set-role`): the change link, then the new epoch and the
+ * other rotations of the planner. The person's sessions end at once (DESIGN §4).
+ */
+export async function changeMember({ principal, memberId, change, clientIp }: { principal: CellPrincipal; memberId: string; change: Change; clientIp: string }) {
+  const db = database()
+  const cellId = principal.cell.id
+  const { body } = change
+  const membership = isUuid(memberId) ? await findMembership(db, { cellId, userId: memberId }) : undefined
+  if (!membership || membership.status === 'removed') throw new HttpError(404, 'Ce membre ne fait pas partie de la cellule.')
+  if (memberId === principal.userId && change.kind === 'remove') throw new HttpError(422, 'Vous ne pouvez pas vous retirer vous-même : confiez d’abord la coordination à une autre personne.')
+  const audit = { actorUserId: principal.userId, cellId, ipAddress: clientIp }
+
+  await withRosterRace(() =>
+    db.transaction(async tx => {
+      const { state, parsed } = await appendRosterLinksChecked({
+        tx,
+        cellId,
+        authorId: principal.userId,
+        links: body.links,
+        allowedTypes: [change.kind === 'remove' ? 'remove_member' : 'set_role', 'rotate_epoch', 'publish_intake_key'],
+      })
+      const link = parsed[0]?.payload
+      const targets = link && 'memberId' in link ? link.memberId : undefined
+      if (targets !== memberId) throw new HttpError(422, 'Le premier maillon doit viser ce membre.')
+      if (state.rotationRequired) throw new HttpError(422, 'La rotation des clés manque : le membre retiré pourrait encore lire la suite.')
+      await storeRotation({ tx, cellId, state, rotation: body, linkTypes: parsed.map(item => item.payload.type) })
+      if (change.kind === 'remove') {
+        await markMembershipRemoved(tx, { cellId, userId: memberId })
+        const sessionsRevoked = await revokeAllSessions(tx, memberId)
+        await recordAudit(tx, { type: 'cell.member_removed', outcome: 'success', data: { memberId, newEpoch: body.epoch, sessionsRevoked } }, audit)
+        return
+      }
+      const { role } = change.body
+      if (link?.type !== 'set_role' || link.role !== role) throw new HttpError(422, 'Le rôle signé diffère du rôle demandé.')
+      await setMembershipRole(tx, { cellId, userId: memberId, role })
+      // DESIGN §4: a role change ends the person's sessions, so no page keeps what the old role showed.
+      const sessionsRevoked = await revokeAllSessions(tx, memberId)
+      await recordAudit(tx, { type: 'cell.member_role_changed', outcome: 'success', data: { memberId, role, newEpoch: body.epoch, sessionsRevoked } }, audit)
+    }),
+  )
+}
