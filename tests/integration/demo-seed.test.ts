@@ -41,7 +41,7 @@ describe('demo data', () => {
   })
 
   it('refuses demo accounts on a server database unless forced', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'db/scripts/seed-demo.ts'], {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/seed-demo.ts'], {
       cwd: projectRoot,
       env: { PATH: process.env.PATH, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/absente' } as unknown as NodeJS.ProcessEnv,
       encoding: 'utf8',
