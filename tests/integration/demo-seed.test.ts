@@ -5,7 +5,7 @@ import { initCrypto } from '#crypto/sodium.ts'
 import { findUserByEmail } from '#db/accounts.ts'
 import { memberships, users } from '#db/schema.ts'
 import { verifySecret } from '#app/auth/secret-hash.server.ts'
-import { DEMO_ACCOUNTS, seedDemoData } from '#server/demo-seed.ts'
+import { DEMO_ACCOUNTS, seedDemoData } from '#server/demo/seed.ts'
 import { projectRoot } from '#tests/support/app-process.ts'
 import { createTestDatabase, type TestDatabase } from '#tests/support/test-database.ts'
 
