@@ -3,6 +3,41 @@ import reactHooks from 'eslint-plugin-react-hooks'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
+/**
+ * The direction of DESIGN §3, shown in the editor; tests/unit/architecture/imports.test.ts is the
+ * complete check (every file, relative paths resolved, cycles). A regex, not a gitignore pattern:
+ * there a leading `#` starts a comment, and `#app/*` would match nothing.
+ */
+const OURS = ['app', 'db', 'crypto', 'charter', 'journal', 'server', 'scripts', 'bench', 'tools', 'tests']
+function boundary(files, { allowed, message, extra = [] }) {
+  const forbidden = OURS.filter(folder => !allowed.includes(folder)).join('|')
+  return {
+    files,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            // An alias, or a relative path climbing into another top-level folder.
+            { regex: `^(#|(\\.\\./)+)(${forbidden})/`, message },
+            ...extra,
+          ],
+        },
+      ],
+    },
+  }
+}
+const boundaries = [
+  boundary(['crypto/**'], { allowed: ['crypto'], message: 'crypto/ depends on nothing of ours (DESIGN §3).', extra: [{ group: ['@remix-run/*', 'drizzle-orm*'], message: 'crypto/ is framework-free.' }] }),
+  boundary(['charter/**'], { allowed: ['charter'], message: 'charter/ depends on nothing of ours (DESIGN §3).', extra: [{ group: ['@remix-run/*', 'drizzle-orm*'], message: 'charter/ is framework-free.' }] }),
+  boundary(['db/**'], { allowed: ['db', 'crypto', 'charter', 'journal'], message: 'db/ imports only crypto/, charter/ and the journal core: app/, server/ and scripts/ consume it (DESIGN §3).' }),
+  boundary(['app/**'], { allowed: ['app', 'db', 'crypto', 'charter', 'journal'], message: 'app/ never imports server/, scripts/, bench/, tools/ or tests/ (DESIGN §3).' }),
+  boundary(['server/**'], { allowed: ['server', 'app', 'db', 'crypto', 'charter', 'journal'], message: 'server/ never imports scripts/, bench/, tools/ or tests/ (DESIGN §3).' }),
+  boundary(['scripts/**'], { allowed: ['scripts', 'server', 'db', 'crypto', 'charter', 'journal'], message: 'scripts/ uses server/ and db/, never app/ directly, bench/, tools/ or tests/ (DESIGN §3).' }),
+  boundary(['bench/**'], { allowed: ['bench', 'app', 'server', 'db', 'crypto', 'charter', 'journal', 'tools'], message: 'bench/ never imports tests/ (shared helpers live in tools/) nor scripts/ (importing a command runs it).' }),
+  boundary(['tools/**'], { allowed: ['tools'], message: 'tools/ is shared by tests/ and bench/ and depends on nothing of ours.' }),
+]
+
 export default tseslint.config(
   { ignores: ['build/**', 'public/build/**', 'node_modules/**', '.data/**', 'db/migrations/**', 'bench/results/**', '.cache/**'] },
   js.configs.recommended,
@@ -15,23 +50,7 @@ export default tseslint.config(
       ...reactHooks.configs.recommended.rules,
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['#tests/*'], message: 'Product code never imports test files.' }] },
-      ],
     },
   },
-  {
-    files: ['crypto/**', 'charter/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            { group: ['#app/*', '#db/*', '#server/*', '@remix-run/*', 'drizzle-orm*'], message: 'crypto/ and charter/ depend on nothing of ours (DESIGN §3).' },
-          ],
-        },
-      ],
-    },
-  },
+  ...boundaries,
 )

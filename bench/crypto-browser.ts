@@ -1,5 +1,5 @@
-import { chromiumAvailable, launchChromium } from '../tests/support/chromium.ts'
-import { bundleForBrowser } from '../tests/unit/crypto/browser-bundle.ts'
+import { bundleForBrowser } from '#tools/browser/bundle.ts'
+import { chromiumAvailable, launchChromium } from '#tools/browser/chromium.ts'
 
 const entry = `
 import { measureArgon2id, measureOpenVerify } from './bench/crypto-workload.ts'

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createInvitation, invitationLinkPath } from '#db/invitations.ts'
 import { expectNoAxeViolations } from '#tests/support/axe.ts'
-import { chromiumAvailable, launchChromium } from '#tests/support/chromium.ts'
+import { chromiumAvailable, launchChromium } from '#tools/browser/chromium.ts'
 import { startInProcessApp, type InProcessApp } from '#tests/support/in-process-app.ts'
 import { nextTotpCode } from '#tests/support/totp.ts'
 

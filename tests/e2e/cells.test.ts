@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cells, memberships, rosterLinks, sessions } from '#db/schema.ts'
 import { createAccountFixture, sessionCookie, type AccountFixture } from '#tests/support/account-factory.ts'
 import { expectNoAxeViolations } from '#tests/support/axe.ts'
-import { chromiumAvailable, launchChromium } from '#tests/support/chromium.ts'
+import { chromiumAvailable, launchChromium } from '#tools/browser/chromium.ts'
 import { startInProcessApp, type InProcessApp } from '#tests/support/in-process-app.ts'
 
 type Person = { account: AccountFixture; context: BrowserContext; page: Page; problems: string[] }

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { chromiumAvailable, launchChromium } from '../support/chromium.ts'
-import { bundleForBrowser } from '../unit/crypto/browser-bundle.ts'
+import { bundleForBrowser } from '#tools/browser/bundle.ts'
+import { chromiumAvailable, launchChromium } from '#tools/browser/chromium.ts'
 import type { VectorResult } from '../unit/crypto/vector-cases.ts'
 
 const entry = `

@@ -13,7 +13,7 @@ import { auditAlertReviews } from '#db/schema.ts'
 import { sessionCookie } from '#tests/support/account-factory.ts'
 import { projectRoot } from '#tests/support/app-process.ts'
 import { expectNoAxeViolations } from '#tests/support/axe.ts'
-import { chromiumAvailable, launchChromium } from '#tests/support/chromium.ts'
+import { chromiumAvailable, launchChromium } from '#tools/browser/chromium.ts'
 import { startInProcessApp, type InProcessApp } from '#tests/support/in-process-app.ts'
 import { createJournalFixtures, FIXTURE_TOTP_KEY, keyMaterialIn, lastSaturdayNightMs, type JournalFixtures } from '#tests/support/journal-fixtures.ts'
 import { nextTotpCode } from '#tests/support/totp.ts'
@@ -30,7 +30,7 @@ function frenchDay(atMs: number): string {
 
 function runVerifier(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise(resolve => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'db/scripts/audit-verify.ts', ...args], { cwd: projectRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' } as NodeJS.ProcessEnv })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts', ...args], { cwd: projectRoot, env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production' } as NodeJS.ProcessEnv })
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))

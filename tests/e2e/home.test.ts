@@ -2,7 +2,7 @@ import { type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startApp, type RunningApp } from '#tests/support/app-process.ts'
 import { expectNoAxeViolations } from '#tests/support/axe.ts'
-import { chromiumAvailable, launchChromium } from '#tests/support/chromium.ts'
+import { chromiumAvailable, launchChromium } from '#tools/browser/chromium.ts'
 
 describe.skipIf(!chromiumAvailable())('public pages in Chromium', () => {
   let app: RunningApp

@@ -11,9 +11,9 @@ import { createRosterLink, validateRoster, type RosterState } from '#crypto/rost
 import { initCrypto } from '#crypto/sodium.ts'
 import { insertCell, upsertActiveMembership } from '#db/cells.ts'
 import { rosterLinks } from '#db/schema.ts'
-import { foundDemoCell } from '#server/demo-cell.ts'
+import { foundDemoCell } from '#server/demo/founding.ts'
 import { createAccountFixture, sessionCookie, type AccountFixture } from '#tests/support/account-factory.ts'
-import { chromiumAvailable, launchChromium } from '#tests/support/chromium.ts'
+import { chromiumAvailable, launchChromium } from '#tools/browser/chromium.ts'
 import { startInProcessApp, type InProcessApp } from '#tests/support/in-process-app.ts'
 
 /**

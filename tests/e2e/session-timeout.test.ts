@@ -5,7 +5,7 @@ import { sessions } from '#db/schema.ts'
 import { hashToken } from '#db/tokens.ts'
 import { createAccountFixture, sessionCookie } from '#tests/support/account-factory.ts'
 import { expectNoAxeViolations } from '#tests/support/axe.ts'
-import { chromiumAvailable, launchChromium } from '#tests/support/chromium.ts'
+import { chromiumAvailable, launchChromium } from '#tools/browser/chromium.ts'
 import { startInProcessApp, type InProcessApp } from '#tests/support/in-process-app.ts'
 
 describe.skipIf(!chromiumAvailable())('idle session timeout, as a user sees it', () => {

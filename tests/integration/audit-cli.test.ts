@@ -52,23 +52,23 @@ describe('audit:export, audit:verify and audit:purge commands', () => {
   it('exports the whole log and one cell; the verifier accepts both and names a tampered entry', async () => {
     const full = path.join(directory, 'full.json')
     const cell = path.join(directory, 'cell.json')
-    const exported = await run('db/scripts/audit-export.ts', ['--out', full])
+    const exported = await run('scripts/audit-export.ts', ['--out', full])
     expect(exported.stderr).toBe('')
     expect(exported.code).toBe(0)
     expect(exported.stdout).toMatch(/30 entrée\(s\)/)
     expect(statSync(full).mode & 0o777).toBe(0o600)
-    const cellExport = await run('db/scripts/audit-export.ts', ['--out', cell, '--cell', cellId])
+    const cellExport = await run('scripts/audit-export.ts', ['--out', cell, '--cell', cellId])
     expect(cellExport.code).toBe(0)
     expect(cellExport.stdout).toMatch(/20 entrée\(s\) de la cellule/)
 
-    const [verifiedFull, verifiedCell] = await Promise.all([run('db/scripts/audit-verify.ts', [full, '--public-key', publicKey]), run('db/scripts/audit-verify.ts', [cell, '--public-key', publicKey])])
+    const [verifiedFull, verifiedCell] = await Promise.all([run('scripts/audit-verify.ts', [full, '--public-key', publicKey]), run('scripts/audit-verify.ts', [cell, '--public-key', publicKey])])
     expect(verifiedFull.code, verifiedFull.stderr).toBe(0)
     expect(verifiedCell.code, verifiedCell.stderr).toBe(0)
 
     const tampered = JSON.parse(readFileSync(cell, 'utf8'))
     tampered.leaves.splice(4, 1)
     writeFileSync(path.join(directory, 'tampered.json'), JSON.stringify(tampered))
-    const refused = await run('db/scripts/audit-verify.ts', [path.join(directory, 'tampered.json'), '--public-key', publicKey])
+    const refused = await run('scripts/audit-verify.ts', [path.join(directory, 'tampered.json'), '--public-key', publicKey])
     expect(refused.code).toBe(1)
     expect(refused.stderr).toMatch(/entrée n° 4/)
 
@@ -80,8 +80,8 @@ describe('audit:export, audit:verify and audit:purge commands', () => {
     writeFileSync(path.join(directory, 'duplicate.json'), text.replace(signed, '$1"occurredAtMs":0,'))
     writeFileSync(path.join(directory, 'downgraded.json'), JSON.stringify({ ...JSON.parse(text), version: 0 }))
     const [duplicate, downgraded] = await Promise.all([
-      run('db/scripts/audit-verify.ts', [path.join(directory, 'duplicate.json'), '--public-key', publicKey]),
-      run('db/scripts/audit-verify.ts', [path.join(directory, 'downgraded.json'), '--public-key', publicKey]),
+      run('scripts/audit-verify.ts', [path.join(directory, 'duplicate.json'), '--public-key', publicKey]),
+      run('scripts/audit-verify.ts', [path.join(directory, 'downgraded.json'), '--public-key', publicKey]),
     ])
     expect(duplicate.code, duplicate.stderr).toBe(1)
     expect(duplicate.stderr).toMatch(/^entrée n° 3 \(leaf 3\) : clé "leaf\.occurredAtMs" en double/)
@@ -96,7 +96,7 @@ describe('audit:export, audit:verify and audit:purge commands', () => {
     await handle.close()
     const out = path.join(directory, 'empty.json')
     const result = await new Promise<{ code: number | null; stderr: string }>(resolve => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'db/scripts/audit-export.ts', '--out', out], { cwd: projectRoot, env: { ...env, DATA_DIR: emptyDir } })
+      const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/audit-export.ts', '--out', out], { cwd: projectRoot, env: { ...env, DATA_DIR: emptyDir } })
       let stderr = ''
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
       child.on('close', code => resolve({ code, stderr }))
@@ -107,26 +107,26 @@ describe('audit:export, audit:verify and audit:purge commands', () => {
   })
 
   it('refuses bad arguments with a one-line French message and no export', async () => {
-    const missing = await run('db/scripts/audit-export.ts', [])
+    const missing = await run('scripts/audit-export.ts', [])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/--out est obligatoire/)
-    const badCell = await run('db/scripts/audit-export.ts', ['--out', path.join(directory, 'x.json'), '--cell', 'pas-un-uuid'])
+    const badCell = await run('scripts/audit-export.ts', ['--out', path.join(directory, 'x.json'), '--cell', 'pas-un-uuid'])
     expect(badCell.code).toBe(1)
     expect(badCell.stderr).toMatch(/identifiant de cellule/)
   })
 
   it('purges details past the retention and records the purge; the log still verifies', async () => {
-    const purged = await run('db/scripts/audit-purge.ts', [])
+    const purged = await run('scripts/audit-purge.ts', [])
     expect(purged.code, purged.stderr).toBe(0)
     expect(purged.stdout).toMatch(/^5 détail\(s\) purgé\(s\)/)
-    const again = await run('db/scripts/audit-purge.ts', [])
+    const again = await run('scripts/audit-purge.ts', [])
     expect(again.stdout).toMatch(/Rien à purger/)
     const full = path.join(directory, 'after-purge.json')
-    expect((await run('db/scripts/audit-export.ts', ['--out', full])).code).toBe(0)
+    expect((await run('scripts/audit-export.ts', ['--out', full])).code).toBe(0)
     const file = JSON.parse(readFileSync(full, 'utf8')) as { leaves: { leaf: { action: string } }[]; details: unknown[] }
     expect(file.leaves.map(entry => entry.leaf.action)).toContain('audit.details.purged')
     expect(file.details).toHaveLength(file.leaves.length - 5)
-    const verified = await run('db/scripts/audit-verify.ts', [full, '--public-key', publicKey])
+    const verified = await run('scripts/audit-verify.ts', [full, '--public-key', publicKey])
     expect(verified.code, verified.stderr).toBe(0)
   })
 })

@@ -8,7 +8,7 @@ import { DataDirLockedError } from '#db/lock.ts'
 import { runMigrations } from '#db/migrate.ts'
 import { openDatabase } from '#db/open.ts'
 import { cells } from '#db/schema.ts'
-import { seedDemo } from '#db/seed.ts'
+import { seedDemo } from '#server/demo/cell.ts'
 
 const workDir = mkdtempSync(path.join(tmpdir(), 'cellule-backup-'))
 const dataDir = path.join(workDir, 'data')

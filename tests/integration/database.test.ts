@@ -4,7 +4,7 @@ import { listCellDirectory } from '#db/cells.ts'
 import { checkHealth } from '#db/health.ts'
 import { runMigrations } from '#db/migrate.ts'
 import { openDatabase } from '#db/open.ts'
-import { DEMO_CELL, databaseIsEmpty, seedDemo } from '#db/seed.ts'
+import { DEMO_CELL, databaseIsEmpty, seedDemo } from '#server/demo/cell.ts'
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '#tests/support/test-database.ts'
 
 let database: TestDatabase

@@ -5,7 +5,7 @@ import { initCrypto } from '#crypto/sodium.ts'
 import { findUserByEmail } from '#db/accounts.ts'
 import { memberships, users } from '#db/schema.ts'
 import { verifySecret } from '#app/auth/secret-hash.server.ts'
-import { DEMO_ACCOUNTS, seedDemoData } from '#server/demo-seed.ts'
+import { DEMO_ACCOUNTS, seedDemoData } from '#server/demo/seed.ts'
 import { projectRoot } from '#tests/support/app-process.ts'
 import { createTestDatabase, type TestDatabase } from '#tests/support/test-database.ts'
 
@@ -41,7 +41,7 @@ describe('demo data', () => {
   })
 
   it('refuses demo accounts on a server database unless forced', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'db/scripts/seed-demo.ts'], {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/seed-demo.ts'], {
       cwd: projectRoot,
       env: { PATH: process.env.PATH, DATABASE_URL: 'postgres://postgres@127.0.0.1:1/absente' } as unknown as NodeJS.ProcessEnv,
       encoding: 'utf8',

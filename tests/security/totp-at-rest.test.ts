@@ -238,7 +238,7 @@ describe(`at start, on ${testDatabaseKind}`, () => {
     const newKeyFile = path.join(first.dataDir, 'new-totp-key')
     writeFileSync(newKeyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 })
     // A reset needs the account to exist, which it does; the link itself is not followed here.
-    const reset = spawnSync(process.execPath, ['--import', 'tsx', 'db/scripts/admin-invite.ts', '--reset', '--email', email], {
+    const reset = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/admin-invite.ts', '--reset', '--email', email], {
       cwd: projectRoot,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', ...processEnv({ TOTP_KEY_FILE: newKeyFile }) } as NodeJS.ProcessEnv,
       encoding: 'utf8',

@@ -4,7 +4,7 @@ import { type Database } from '#db/database.ts'
 import { cellKeyBlobs, charterSignatures, rosterLinks, users } from '#db/schema.ts'
 import { parisDayStartMs } from '#app/audit/journal.server.ts'
 import { createCellWithFounder } from '#app/cells/cells.server.ts'
-import { foundDemoCell, type DemoKeys } from '#server/demo-cell.ts'
+import { foundDemoCell, type DemoKeys } from '#server/demo/founding.ts'
 import { createAccountFixture, FIXTURE_TOTP_SECRET, type AccountFixture } from './account-factory.ts'
 
 /** The second factor every account fixture is enrolled with (account-factory.ts), for logins through the pages. */

@@ -19,7 +19,7 @@ function write(name: string, content: unknown): string {
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'db/scripts/audit-verify.ts', ...args], { cwd: root })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts', ...args], { cwd: root })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))

@@ -1,12 +1,12 @@
-import { charterHash } from '#charter/hash.ts'
+import { prepareConfirmation, prepareFounding, signCharter, type KeyBlob } from '#app/cells/cell-client.ts'
 import { DEFAULT_CHARTER } from '#charter/default-charter.ts'
+import { charterHash } from '#charter/hash.ts'
 import { type IdentityKeys } from '#crypto/identity.ts'
+import { parseRosterLink } from '#crypto/roster-links.ts'
 import { validateRoster } from '#crypto/roster.ts'
 import { appendRosterLinks, findCharterVersion, insertCharterSignature, insertKeyBlobs, listRosterLinks, upsertActiveMembership } from '#db/cells.ts'
 import { type Database } from '#db/database.ts'
 import { cellCharters } from '#db/schema.ts'
-import { prepareConfirmation, prepareFounding, signCharter, type KeyBlob } from '#app/cells/cell-client.ts'
-import { parseRosterLink } from '#crypto/roster-links.ts'
 
 export type DemoKeys = { userId: string; accountKey: Uint8Array; identity: IdentityKeys; role: 'coordinator' | 'member' | 'associate' | 'dpo' }
 

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { restoreEmbeddedDatabase } from '#db/backup.ts'
 import { loadConfigOrExit } from '#server/config.ts'
-import { restoreEmbeddedDatabase } from '../backup.ts'
 import { runCommand } from './run-command.ts'
 
 await runCommand(async () => {

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { backupEmbeddedDatabase } from '#db/backup.ts'
 import { loadConfigOrExit } from '#server/config.ts'
-import { backupEmbeddedDatabase } from '../backup.ts'
 import { runCommand } from './run-command.ts'
 
 await runCommand(async () => {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 
-const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url))
+const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url))
 
 /** Bundles a small ESM entry (source text, resolved from the repository root) for Chromium. */
 export async function bundleForBrowser(entrySource: string): Promise<string> {

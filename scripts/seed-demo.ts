@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
+import { runMigrations } from '#db/migrate.ts'
 import { loadConfigOrExit } from '#server/config.ts'
-import { seedDemoData } from '#server/demo-seed.ts'
-import { runMigrations } from '../migrate.ts'
+import { seedDemoData } from '#server/demo/seed.ts'
 import { openConfiguredDatabase } from './open-configured.ts'
 import { runCommand } from './run-command.ts'
 

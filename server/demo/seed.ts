@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { eq } from 'drizzle-orm'
+import { hashSecret } from '#app/auth/secret-hash.server.ts'
 import { createAccount } from '#crypto/account.ts'
 import { toBase64Url } from '#crypto/encoding.ts'
 import { deriveRecoveryAuthSecret } from '#crypto/recovery-proof.ts'
@@ -8,9 +9,8 @@ import { DEFAULT_KDF, findUserByEmail, insertUser } from '#db/accounts.ts'
 import { recordAudit } from '#db/audit.ts'
 import { type Database } from '#db/database.ts'
 import { cells } from '#db/schema.ts'
-import { DEMO_CELL, seedDemo, type SeedReport } from '#db/seed.ts'
-import { hashSecret } from '#app/auth/secret-hash.server.ts'
-import { ensureFirstCharter, foundDemoCell, type DemoKeys } from './demo-cell.ts'
+import { DEMO_CELL, seedDemo, type SeedReport } from './cell.ts'
+import { ensureFirstCharter, foundDemoCell, type DemoKeys } from './founding.ts'
 
 /** Demo accounts: embedded database only (a real server never gets known passwords). Listed in README. */
 export const DEMO_ACCOUNTS = [

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util'
+import { retireUnreadableTotpSecret } from '#db/accounts.ts'
+import { createInvitation, INVITATION_LIFETIME_MS, invitationLinkPath, type InvitationPurpose } from '#db/invitations.ts'
+import { runMigrations } from '#db/migrate.ts'
+import { configuredTotpKeyFile, loadOrCreateTotpKey, TotpKeyError, type TotpKey } from '#db/totp-key.ts'
 import { loadConfigOrExit, type Config } from '#server/config.ts'
-import { retireUnreadableTotpSecret } from '../accounts.ts'
-import { createInvitation, INVITATION_LIFETIME_MS, invitationLinkPath, type InvitationPurpose } from '../invitations.ts'
-import { runMigrations } from '../migrate.ts'
-import { configuredTotpKeyFile, loadOrCreateTotpKey, TotpKeyError, type TotpKey } from '../totp-key.ts'
 import { openConfiguredDatabase } from './open-configured.ts'
 import { runCommand } from './run-command.ts'
 

@@ -1,6 +1,6 @@
+import { ensureAppRole } from '#db/audit-store/privileges.ts'
+import { runMigrations } from '#db/migrate.ts'
 import { loadConfigOrExit } from '#server/config.ts'
-import { ensureAppRole } from '../audit-store/privileges.ts'
-import { runMigrations } from '../migrate.ts'
 import { openConfiguredDatabase } from './open-configured.ts'
 import { runCommand } from './run-command.ts'
 

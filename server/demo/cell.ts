@@ -1,6 +1,6 @@
-import { count, eq } from 'drizzle-orm'
-import { type Database } from './database.ts'
-import { cells } from './schema.ts'
+import { count } from 'drizzle-orm'
+import { type Database } from '#db/database.ts'
+import { cells } from '#db/schema.ts'
 
 export const DEMO_CELL = {
   slug: 'sevran',
@@ -12,7 +12,7 @@ export const DEMO_CELL = {
 
 export type SeedReport = { created: string[]; existing: string[] }
 
-/** Idempotent: creates what is missing, leaves the rest untouched, says which. */
+/** The demo cell's row. Idempotent: creates what is missing, leaves the rest untouched, says which. */
 export async function seedDemo(db: Database): Promise<SeedReport> {
   const report: SeedReport = { created: [], existing: [] }
   const inserted = await db
@@ -26,12 +26,8 @@ export async function seedDemo(db: Database): Promise<SeedReport> {
   return report
 }
 
+/** No cell at all: the server seeds the demo at start only then (`SEED_DEMO`). */
 export async function databaseIsEmpty(db: Database): Promise<boolean> {
   const [row] = await db.select({ total: count() }).from(cells)
   return (row?.total ?? 0) === 0
-}
-
-export async function findCellBySlug(db: Database, slug: string) {
-  const [cell] = await db.select().from(cells).where(eq(cells.slug, slug))
-  return cell
 }

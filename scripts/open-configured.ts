@@ -1,6 +1,6 @@
 import path from 'node:path'
+import { openDatabase } from '#db/open.ts'
 import { type Config } from '#server/config.ts'
-import { openDatabase } from '../open.ts'
 
 export function openConfiguredDatabase(config: Config) {
   return config.DATABASE_URL
