@@ -6,7 +6,7 @@ import { users } from '#db/schema.ts'
 import { createUserSession, SESSION_COOKIE } from '#app/auth/session.server.ts'
 import { createCellWithFounder } from '#app/cells/cells.server.ts'
 import { registeredIdentity } from '#app/cells/identity.server.ts'
-import { foundDemoCell, type DemoKeys } from '#server/demo-cell.ts'
+import { foundDemoCell, type DemoKeys } from '#server/demo/founding.ts'
 import { createAccountFixture, type AccountFixture } from './account-factory.ts'
 import { type InProcessApp } from './in-process-app.ts'
 
