@@ -59,6 +59,8 @@ function nextStepFor(reason: DenyReason | undefined, cellId: string | undefined)
  * One boundary for the whole app. It never renders a stack or an internal message: for a refusal
  * (4xx) it shows the French sentence the server wrote for the person (the policy's reason: charter
  * to sign, removed from the cell, role…) and the next step; for anything else, a generic message.
+ * Its links load a whole document: leaving an error page by client navigation left the DSFR header
+ * menu half set up (aria-labelledby without its dialog role, found by axe after « Lire et signer »).
  */
 export function GeneralErrorBoundary() {
   const error = useRouteError()
@@ -74,13 +76,13 @@ export function GeneralErrorBoundary() {
       <ul className="fr-btns-group fr-btns-group--inline-md">
         {next ? (
           <li>
-            <Link className="fr-btn" to={next.to}>
+            <Link className="fr-btn" to={next.to} reloadDocument>
               {next.label}
             </Link>
           </li>
         ) : null}
         <li>
-          <Link className={next ? 'fr-btn fr-btn--secondary' : 'fr-btn'} to="/">
+          <Link className={next ? 'fr-btn fr-btn--secondary' : 'fr-btn'} to="/" reloadDocument>
             Page d'accueil
           </Link>
         </li>

@@ -136,7 +136,16 @@ describe.skipIf(!chromiumAvailable())('a cell, from creation to a member’s rem
     expect(suspended.status()).toBe(403)
     await open(member, `/cellules/${cell.id}`)
     await member.page.getByText('Signature de la charte requise').waitFor()
-    await open(member, `/cellules/${cell.id}/charte`)
+    // The refused page says why, in the policy's words, and offers the next step.
+    await open(member, `/cellules/${cell.id}/membres`)
+    await member.page.getByRole('heading', { name: 'Accès refusé' }).waitFor()
+    await member.page.getByText(/Signez la version en vigueur de la charte/).waitFor()
+    // The DSFR script sets the header's menu up (role and labels) over a few frames after hydration.
+    await member.page.waitForLoadState('networkidle')
+    await member.page.evaluate(() => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve))))
+    await expectNoAxeViolations(member.page)
+    await member.page.getByRole('link', { name: 'Lire et signer la charte' }).click()
+    await member.page.waitForURL(`${app.url}/cellules/${cell.id}/charte`)
     await expect.poll(() => member.page.getByTestId('modifications-charte').innerText()).toContain('premier jeudi du mois')
     await expectNoAxeViolations(member.page)
     await unlockIfAsked(member)

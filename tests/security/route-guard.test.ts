@@ -12,7 +12,7 @@ import { projectRoot } from '#tests/support/app-process.ts'
  * and may not import cell queries beyond the public directory.
  */
 const ROUTES_DIR = path.join(projectRoot, 'app', 'routes')
-const GUARDS = ['requireCellPermission', 'requirePlatformPermission', 'requireSignedInActor'] as const
+const GUARDS = ['requireCellPermission', 'requireSituationPermission', 'requirePlatformPermission', 'requireSignedInActor', 'withPublicAction'] as const
 
 const UNGUARDED: Record<string, string> = {
   _index: 'public home: the public directory of cells (name, communes) that a referring doctor needs',

@@ -9,6 +9,7 @@ export async function expectNoAxeViolations(page: Page) {
     id: violation.id,
     impact: violation.impact,
     targets: violation.nodes.map(node => node.target.join(' ')),
+    html: violation.nodes.map(node => node.html.slice(0, 240)),
   }))
   expect(summary).toEqual([])
   expect(results.passes.length).toBeGreaterThan(0)
