@@ -1,4 +1,6 @@
 import { type z } from 'zod'
+import { findProfession } from '#charter/professions.ts'
+import { findUserById } from '#db/accounts.ts'
 import { recordAudit } from '#db/audit.ts'
 import { findMembership, markMembershipRemoved, setMembershipRole } from '#db/cells.ts'
 import { isUuid, type CellPrincipal } from '#app/access/authorize.server.ts'
@@ -9,6 +11,20 @@ import { withRosterRace } from './http.server.ts'
 import { appendRosterLinksChecked } from './roster.server.ts'
 import { storeRotation } from './rotation.server.ts'
 import { type rotationSchema, type setRoleSchema } from './schemas.ts'
+
+const NOMINATIVE_ROLES: ReadonlySet<string> = new Set(['coordinator', 'member'])
+
+/**
+ * Rule 2 of the charter: a nominative role (coordination, member) needs a profession bound by
+ * secrecy (CSP R1110-2), whether the role comes with an invitation or a later change.
+ */
+export function assertRoleAllowedForProfession({ role, profession, verb }: { role: string; profession: string | null; verb: 'invitez-la' | 'choisissez' }) {
+  if (NOMINATIVE_ROLES.has(role) && (findProfession(profession ?? '')?.category ?? 'none') === 'none') {
+    throw new HttpError(422, `Cette personne n’exerce pas une profession soumise au secret (article R1110-2 du CSP) : ${verb === 'invitez-la' ? 'invitez-la comme' : 'choisissez le rôle'} membre associé ou DPO.`, {
+      fieldErrors: { role: ['Profession non soumise au secret : rôle « membre associé » ou « DPO » seulement.'] },
+    })
+  }
+}
 
 type Change = { kind: 'remove'; body: z.infer<typeof rotationSchema> } | { kind: 'set-role'; body: z.infer<typeof setRoleSchema> }
 
@@ -24,6 +40,10 @@ export async function changeMember({ principal, memberId, change, clientIp }: { 
   const membership = isUuid(memberId) ? await findMembership(db, { cellId, userId: memberId }) : undefined
   if (!membership || membership.status === 'removed') throw new HttpError(404, 'Ce membre ne fait pas partie de la cellule.')
   if (memberId === principal.userId && change.kind === 'remove') throw new HttpError(422, 'Vous ne pouvez pas vous retirer vous-même : confiez d’abord la coordination à une autre personne.')
+  if (change.kind === 'set-role') {
+    const person = await findUserById(db, memberId)
+    assertRoleAllowedForProfession({ role: change.body.role, profession: person?.profession ?? null, verb: 'choisissez' })
+  }
   const audit = { actorUserId: principal.userId, cellId, ipAddress: clientIp }
 
   await withRosterRace(() =>

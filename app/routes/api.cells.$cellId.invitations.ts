@@ -1,5 +1,4 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
-import { findProfession } from '#charter/professions.ts'
 import { recordAudit } from '#db/audit.ts'
 import { findUserByEmail } from '#db/accounts.ts'
 import { findMembership, insertCellInvitation, reopenRemovedMembership } from '#db/cells.ts'
@@ -9,8 +8,8 @@ import { createInvitationSchema } from '#app/cells/schemas.ts'
 import { database } from '#app/utils/db.server.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
+import { assertRoleAllowedForProfession } from '#app/cells/members.server.ts'
 
-const NOMINATIVE_ROLES = new Set(['coordinator', 'member'])
 
 /**
  * The coordinator invites someone (or re-admits a member whose account was reset). The code to hand
@@ -31,11 +30,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   )
   if (membership?.status === 'active' && !readmission) throw new HttpError(409, 'Cette personne est déjà membre de la cellule.')
   // Rule 2 of the charter: nominative roles need a profession bound by secrecy (CSP R1110-2).
-  if (account && NOMINATIVE_ROLES.has(role) && findProfession(account.profession ?? '')?.category === 'none') {
-    throw new HttpError(422, 'Cette personne n’exerce pas une profession soumise au secret (article R1110-2 du CSP) : invitez-la comme membre associé.', {
-      fieldErrors: { role: ['Profession non soumise au secret : rôle « membre associé » ou « DPO » seulement.'] },
-    })
-  }
+  if (account) assertRoleAllowedForProfession({ role, profession: account.profession, verb: 'invitez-la' })
   if (account && membership?.status === 'removed') await reopenRemovedMembership(db, { cellId, userId: account.id })
   const invitation = await insertCellInvitation(db, {
     cellId,

@@ -276,6 +276,23 @@ describe.each(endpointNames)('POST %s', name => {
   })
 })
 
+describe('rule 2 on a role change', () => {
+  it('an associate whose profession is not bound by secrecy cannot be made member or coordinator: French 422 on the role, nothing stored', async () => {
+    const cell = await insertCell(db(), { slug: `regle-2-${randomUUID().slice(0, 8)}`, name: 'Cellule règle 2', communes: ['Sevran'], hostInstitution: 'Ville de Sevran', dpoContact: 'dpo@sevran.fr', createdBy: null, charter: DEFAULT_CHARTER, charterHash: await charterHash(DEFAULT_CHARTER) })
+    expect(await foundDemoCell({ db: db(), cellId: cell.id, members: [{ ...coordinator.keys, role: 'coordinator' }, { ...layperson.keys, role: 'associate' }] })).toBe(true)
+    const state = await rosterState(cell.id)
+    const blobs = await keyBlobsOf(cell.id, coordinator.userId)
+    await expectNothingStored(async () => {
+      for (const role of ['member', 'coordinator'] as const) {
+        const body = { role, ...prepareRotation({ state, blobs, keys: coordinator.keys, change: { type: 'set_role', memberId: layperson.userId, role } }) }
+        const response = await postJson(app, `/api/cells/${cell.id}/members/${layperson.userId}/role`, body, { cookie: cookieOf(coordinator) })
+        expectFrenchRefusal(response, /profession soumise au secret/, 422)
+        expect(response.json?.fieldErrors).toHaveProperty('role')
+      }
+    })
+  })
+})
+
 describe('one route per policy action', () => {
   it('the URL decides the action, never the body: the other action’s body is refused in French, the old mixed URLs are gone, nothing stored', async () => {
     await expectNothingStored(async () => {
