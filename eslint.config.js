@@ -28,7 +28,23 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['#app/*', '#db/*', '#server/*', '@remix-run/*', 'drizzle-orm*'], message: 'crypto/ and charter/ depend on nothing of ours (DESIGN §3).' },
+            { group: ['#app/*', '#db/*', '#journal/*', '#server/*', '@remix-run/*', 'drizzle-orm*'], message: 'crypto/ and charter/ depend on nothing of ours (DESIGN §3).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['journal/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['#app/*', '#db/*', '#server/*', '#crypto/*', '#tests/*', '@remix-run/*', 'drizzle-orm*', 'pg', '@electric-sql/*'],
+              message: 'journal/ is the database-free core: node:crypto, zod and charter/ only (docs/decisions/017-journal-module.md).',
+            },
           ],
         },
       ],

@@ -1,4 +1,4 @@
-import { type AuditAction, type AuditOutcome } from '#db/audit-log/leaf.ts'
+import { type AuditAction, type AuditOutcome } from '#journal/leaf.ts'
 
 /** How the DPO console names each recorded action (French). */
 export const ACTION_LABELS: Record<AuditAction, string> = {

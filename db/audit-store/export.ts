@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm'
-import { parseCheckpoint } from '../audit-log/checkpoint.ts'
-import { EXPORT_FORMAT, EXPORT_VERSION, type AuditExport, type DetailRecord } from '../audit-log/export.ts'
-import { rawPublicKey, type SigningKey } from '../audit-log/keys.ts'
-import { LEAF_VERSION, type Leaf } from '../audit-log/leaf.ts'
-import { buildProofTree, consistencyProof, inclusionProof } from '../audit-log/proofs.ts'
-import { type JsonValue } from '../audit-log/canonical.ts'
+import { parseCheckpoint } from '#journal/checkpoint.ts'
+import { EXPORT_FORMAT, EXPORT_VERSION, type AuditExport, type DetailRecord } from '#journal/export.ts'
+import { rawPublicKey, type SigningKey } from '#journal/keys.ts'
+import { LEAF_VERSION, type Leaf } from '#journal/leaf.ts'
+import { buildProofTree, consistencyProof, inclusionProof } from '#journal/proofs.ts'
+import { type JsonValue } from '#journal/canonical.ts'
 import { type Database } from '../database.ts'
 import { selectCheckpoints } from './checkpoints.ts'
 import { loadProofTree } from './proof-source.ts'
@@ -46,7 +46,7 @@ function toLeaf(row: LeafRow): Leaf {
 const hex = (hashes: readonly Buffer[]) => hashes.map((hash) => hash.toString('hex'))
 
 /**
- * An export in the verifier's format (db/audit-log/README.md), read from the database: every
+ * An export in the verifier's format (journal/README.md), read from the database: every
  * leaf up to the latest checkpoint (full scope) or one cell's leaves with inclusion proofs
  * (cell scope), the checkpoints with consistency proofs between them, and the unpurged
  * details of the exported events unless `includeDetails` is false. Proofs come from the

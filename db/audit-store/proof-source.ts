@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
-import { hashChildren } from '../audit-log/merkle.ts'
-import { type ProofTree } from '../audit-log/proofs.ts'
+import { hashChildren } from '#journal/merkle.ts'
+import { type ProofTree } from '#journal/proofs.ts'
 import { type Database } from '../database.ts'
 import { queryRows, toSafeNumber } from './rows.ts'
 import { TILE_WIDTH } from './sequencer.ts'

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm'
-import { frontierRoot, parseFrontier, rootOf, serializeFrontier, EMPTY_FRONTIER, type Frontier } from '../audit-log/merkle.ts'
-import { sequenceBatch, type CellHead, type QueuedEvent } from '../audit-log/sequencer.ts'
+import { frontierRoot, parseFrontier, rootOf, serializeFrontier, EMPTY_FRONTIER, type Frontier } from '#journal/merkle.ts'
+import { sequenceBatch, type CellHead, type QueuedEvent } from '#journal/sequencer.ts'
 import { type Database } from '../database.ts'
 import { auditLogStates, auditTiles } from '../schema.ts'
 import { queryRows, toSafeNumber } from './rows.ts'

@@ -1,5 +1,5 @@
-import { logOrigin, parseCheckpoint } from '../audit-log/checkpoint.ts'
-import { loadOrCreateSigningKey } from '../audit-log/keys.ts'
+import { logOrigin, parseCheckpoint } from '#journal/checkpoint.ts'
+import { loadOrCreateSigningKey } from '#journal/keys.ts'
 import { type Database } from '../database.ts'
 import { auditCheckpoints } from '../schema.ts'
 import { signCheckpointIfGrown, type LogSigner } from './checkpoints.ts'

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { sql } from 'drizzle-orm'
-import { type JsonValue } from '../audit-log/canonical.ts'
-import { auditActionSchema, auditOutcomeSchema, computeCommitment, newSalt, type AuditAction, type AuditOutcome } from '../audit-log/leaf.ts'
+import { type JsonValue } from '#journal/canonical.ts'
+import { auditActionSchema, auditOutcomeSchema, computeCommitment, newSalt, type AuditAction, type AuditOutcome } from '#journal/leaf.ts'
 import { type Database } from '../database.ts'
 
 /**

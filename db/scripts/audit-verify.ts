@@ -7,7 +7,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { publicKeyFromBase64, verifyExportText } from '../audit-log/index.ts'
+import { publicKeyFromBase64, verifyExportText } from '#journal/index.ts'
 
 const USAGE =
   'Usage : audit-verify FICHIER [--public-key BASE64 | --public-key-file PEM] [--known CHECKPOINT]\n' +

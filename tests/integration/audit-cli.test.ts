@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generateSigningKey, signingKeyToPem, rawPublicKey } from '#db/audit-log/keys.ts'
+import { generateSigningKey, signingKeyToPem, rawPublicKey } from '#journal/keys.ts'
 import { appendAuditEvent } from '#db/audit-store/write.ts'
 import { runMigrations } from '#db/migrate.ts'
 import { openDatabase } from '#db/open.ts'

@@ -122,13 +122,13 @@ describe('every route touching cell data goes through the audited guard', () => 
   }
 
   it('page modules import no server-only journal code (it would break the page in the browser)', () => {
-    // db/audit-store and db/audit-log use node:crypto and Buffer at load time; pages reach them through *.server.ts.
+    // db/audit-store and the journal core (journal/) use node:crypto and Buffer at load time; pages reach them through *.server.ts.
     const offending = routeFiles
       .filter(file => file.endsWith('.tsx'))
       .flatMap(file =>
         readFileSync(path.join(ROUTES_DIR, file), 'utf8')
           .split('\n')
-          .filter(line => /^import (?!type )/.test(line) && /from '#db\/audit-(store|log)\//.test(line))
+          .filter(line => /^import (?!type )/.test(line) && /from '#(db\/audit-store|journal)\//.test(line))
           .map(line => `${file}: ${line}`),
       )
     expect(offending).toEqual([])

@@ -14,7 +14,7 @@ import {
   treeRoot,
   type JsonValue,
   type Leaf,
-} from '#db/audit-log/index.ts'
+} from '#journal/index.ts'
 import { CELLS, SAMPLE_KEY, SAMPLE_ORIGIN, buildSampleLog, sampleExport } from './sample-log.ts'
 
 export const VECTOR_FORMAT = 'cellule-audit-vectors/v1'

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { canonicalJson } from '#db/audit-log/canonical.ts'
-import { checkCommitment, computeCommitment, encodeLeaf, leafHash, leafSchema, type Leaf } from '#db/audit-log/leaf.ts'
+import { canonicalJson } from '#journal/canonical.ts'
+import { checkCommitment, computeCommitment, encodeLeaf, leafHash, leafSchema, type Leaf } from '#journal/leaf.ts'
 
 const cellLeaf: Leaf = {
   v: 1,

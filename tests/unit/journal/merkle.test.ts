@@ -9,7 +9,7 @@ import {
   parseFrontier,
   rootOf,
   serializeFrontier,
-} from '#db/audit-log/merkle.ts'
+} from '#journal/merkle.ts'
 import {
   buildProofTree,
   consistencyProof,
@@ -18,7 +18,7 @@ import {
   treeRoot,
   verifyConsistency,
   verifyInclusion,
-} from '#db/audit-log/proofs.ts'
+} from '#journal/proofs.ts'
 import { naiveConsistency, naiveLeafHash, naivePath, naiveRoot } from './naive.ts'
 
 const MAX = 300

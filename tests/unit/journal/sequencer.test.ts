@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { EMPTY_LOG_STATE, leafHash, rootOf, sequenceBatch, type LogState, type QueuedEvent, type SequencedLeaf } from '#db/audit-log/index.ts'
+import { EMPTY_LOG_STATE, leafHash, rootOf, sequenceBatch, type LogState, type QueuedEvent, type SequencedLeaf } from '#journal/index.ts'
 import { CELLS } from './sample-log.ts'
 
 function event(n: number, cellId: string | null): QueuedEvent {

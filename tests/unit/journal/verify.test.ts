@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { buildExport, leafHash, rootOf, signCheckpoint, verifyExport, verifyExportText, type AuditExport, type Leaf } from '#db/audit-log/index.ts'
+import { buildExport, leafHash, rootOf, signCheckpoint, verifyExport, verifyExportText, type AuditExport, type Leaf } from '#journal/index.ts'
 import { CELLS, OTHER_KEY, SAMPLE_KEY, SAMPLE_ORIGIN, buildSampleLog, sampleExport } from './sample-log.ts'
 
 const log = buildSampleLog()

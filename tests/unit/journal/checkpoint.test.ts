@@ -14,7 +14,7 @@ import {
   rawPublicKey,
   signCheckpoint,
   verifyCheckpoint,
-} from '#db/audit-log/index.ts'
+} from '#journal/index.ts'
 import { OTHER_KEY, SAMPLE_KEY, SAMPLE_ORIGIN } from './sample-log.ts'
 
 const root = createHash('sha256').update('root').digest()

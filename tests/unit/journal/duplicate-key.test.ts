@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { findDuplicateKey } from '#db/audit-log/duplicate-key.ts'
+import { findDuplicateKey } from '#journal/duplicate-key.ts'
 
 describe('findDuplicateKey', () => {
   it('finds a duplicate at any depth and says where the object holding it sits', () => {

@@ -1,6 +1,6 @@
 import { type z } from 'zod'
 
-/** The verifier's one-line reports, French then English (db/audit-log/README.md). */
+/** The verifier's one-line reports, French then English (journal/README.md). */
 export type VerifyFailure = {
   ok: false
   /** unreadable: not an export at all (exit 2); tampered: an export that does not verify (exit 1). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { canonicalJson } from '#db/audit-log/canonical.ts'
+import { canonicalJson } from '#journal/canonical.ts'
 
 describe('canonical JSON', () => {
   it('sorts keys by UTF-16 code units, writes no whitespace, and -0 as 0', () => {

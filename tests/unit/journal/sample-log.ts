@@ -15,7 +15,7 @@ import {
   type LogState,
   type QueuedEvent,
   type SigningKey,
-} from '#db/audit-log/index.ts'
+} from '#journal/index.ts'
 
 /** Deterministic log shared by the golden vectors and the adversarial tests. */
 export const SAMPLE_ORIGIN = logOrigin('cellule.example.fr')

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { publicKeyFromBase64, signingKeyFromSeed, verifyCheckpoint, verifyExport } from '#db/audit-log/index.ts'
+import { publicKeyFromBase64, signingKeyFromSeed, verifyCheckpoint, verifyExport } from '#journal/index.ts'
 import { naiveConsistency, naivePath, naiveRoot } from './naive.ts'
 import { generateAuditVectors, serializeVectors, VECTOR_FORMAT, type AuditVectors } from './vector-cases.ts'
 
