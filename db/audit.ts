@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { type Database } from './database.ts'
-import { type AuditAction } from '#journal/leaf.ts'
+import { type AuditAction } from '#journal/actions.ts'
 import { appendAuditEvent } from './audit-store/write.ts'
 
 /**

@@ -1,21 +1,8 @@
 /** Tamper-evident audit log core: formats, Merkle tree, proofs, checkpoints, sequencing, export verification. */
 export { canonicalJson, type JsonValue } from './canonical.ts'
 export { EMPTY_ROOT, EMPTY_FRONTIER, appendLeafHash, frontierRoot, frontierFromLeafHashes, rootOf, serializeFrontier, parseFrontier, type Frontier, type SerializedFrontier } from './merkle.ts'
-export {
-  LEAF_DOMAIN,
-  LEAF_VERSION,
-  auditActionSchema,
-  auditOutcomeSchema,
-  leafSchema,
-  encodeLeaf,
-  leafHash,
-  newSalt,
-  computeCommitment,
-  checkCommitment,
-  type AuditAction,
-  type AuditOutcome,
-  type Leaf,
-} from './leaf.ts'
+export { auditActionSchema, auditOutcomeSchema, type AuditAction, type AuditOutcome } from './actions.ts'
+export { LEAF_DOMAIN, LEAF_VERSION, leafSchema, encodeLeaf, leafHash, newSalt, computeCommitment, checkCommitment, type Leaf } from './leaf.ts'
 export { buildProofTree, treeRoot, inclusionProof, consistencyProof, verifyInclusion, verifyConsistency, rootFromInclusionProof, type ProofTree } from './proofs.ts'
 export { logOrigin, isOrigin, noteKeyId, checkpointBody, signCheckpoint, parseCheckpoint, verifyCheckpoint, type Checkpoint, type ParsedCheckpoint } from './checkpoint.ts'
 export { loadOrCreateSigningKey, generateSigningKey, signingKeyFromPem, signingKeyFromSeed, signingKeyToPem, publicKeyFromRaw, publicKeyFromBase64, rawPublicKey, type SigningKey } from './keys.ts'

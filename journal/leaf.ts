@@ -1,59 +1,12 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
 import { canonicalJson, type JsonValue } from './canonical.ts'
+import { auditActionSchema, auditOutcomeSchema } from './actions.ts'
 import { COMMITMENT_PREFIX, LEAF_PREFIX, isHash32Hex, sha256 } from './hash.ts'
 
 /** Leaf bytes start with this line, so a v1 leaf can never be read as another format's entry. */
 export const LEAF_DOMAIN = 'cellule-audit/v1\n'
 export const LEAF_VERSION = 1
-
-/**
- * Closed vocabulary: a new action is a code change reviewed with the DPO console rules,
- * never free text (free text could carry personal data into the permanent tree).
- */
-export const auditActionSchema = z.enum([
-  'account.invitation.created',
-  'account.invitation.refused',
-  'account.registered',
-  'account.cells.read',
-  'auth.login',
-  'auth.logout',
-  'auth.mfa',
-  'auth.mfa.enrolled',
-  'auth.password.changed',
-  'auth.recovered',
-  'auth.account.reset',
-  'auth.session.revoked',
-  'authz.denied',
-  'authz.granted',
-  'cell.created',
-  'cell.founded',
-  'cell.read',
-  'cell.members.read',
-  'cell.member.invited',
-  'cell.invitation.read',
-  'cell.member.confirmed',
-  'cell.member.removed',
-  'cell.member.role_changed',
-  'cell.charter.read',
-  'cell.charter.published',
-  'cell.charter.signed',
-  'cell.roster.read',
-  'cell.roster.attested',
-  'cell.history.read',
-  'cell.keys.read',
-  'cell.habilitations.reviewed',
-  'audit.timeline.read',
-  'audit.resource_viewers.read',
-  'audit.alert.reviewed',
-  'audit.export.created',
-  'audit.details.purged',
-  'platform.cells.read',
-])
-export type AuditAction = z.infer<typeof auditActionSchema>
-
-export const auditOutcomeSchema = z.enum(['success', 'failure', 'denied'])
-export type AuditOutcome = z.infer<typeof auditOutcomeSchema>
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 export const uuidSchema = z.string().regex(UUID, 'UUID en minuscules attendu / lower-case UUID expected')

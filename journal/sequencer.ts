@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { auditActionSchema, auditOutcomeSchema, encodeParsedLeaf, hash32HexSchema, hashLeafBytes, uuidSchema, type Leaf, LEAF_VERSION } from './leaf.ts'
+import { auditActionSchema, auditOutcomeSchema } from './actions.ts'
+import { LEAF_VERSION, encodeParsedLeaf, hash32HexSchema, hashLeafBytes, uuidSchema, type Leaf } from './leaf.ts'
 import { EMPTY_FRONTIER, appendLeafHash, frontierRoot, type Frontier } from './merkle.ts'
 
 /** What the write path queues: everything of the leaf except what only the sequencer may assign. */

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { type AuditAction, type AuditOutcome } from '#journal/leaf.ts'
+import { type AuditAction, type AuditOutcome } from '#journal/actions.ts'
 
 /**
  * Anomaly rules for the DPO console: pure functions from access events to alerts.

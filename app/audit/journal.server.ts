@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray } from 'drizzle-orm'
 import { sql, type SQL } from 'drizzle-orm'
 import { z } from 'zod'
-import { auditActionSchema, auditOutcomeSchema, type AuditAction, type AuditOutcome } from '#journal/leaf.ts'
+import { auditActionSchema, auditOutcomeSchema, type AuditAction, type AuditOutcome } from '#journal/actions.ts'
 import { queryRows, toSafeNumber } from '#db/audit-store/rows.ts'
 import { sequencePending } from '#db/audit-store/sequencer.ts'
 import { type Database } from '#db/database.ts'

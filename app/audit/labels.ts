@@ -1,4 +1,4 @@
-import { type AuditAction, type AuditOutcome } from '#journal/leaf.ts'
+import { type AuditAction, type AuditOutcome } from '#journal/actions.ts'
 
 /** How the DPO console names each recorded action (French). */
 export const ACTION_LABELS: Record<AuditAction, string> = {

@@ -12,7 +12,7 @@ import {
   type AnomalyRule,
   type RuleId,
 } from '#app/audit/anomalies.ts'
-import { auditActionSchema, auditOutcomeSchema } from '#journal/leaf.ts'
+import { auditActionSchema, auditOutcomeSchema } from '#journal/actions.ts'
 
 const CELL = '11111111-1111-4111-8111-111111111111'
 const OTHER_CELL = '22222222-2222-4222-8222-222222222222'
