@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { type JsonValue } from './canonical.ts'
+import { type JsonValue } from '#charter/canonical-json.ts'
 import { parseCheckpoint } from './checkpoint.ts'
 import { leafHash, uuidSchema, type Leaf } from './leaf.ts'
 import { buildProofTree, consistencyProof, inclusionProof } from './proofs.ts'

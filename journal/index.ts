@@ -1,5 +1,4 @@
 /** Tamper-evident audit log core: formats, Merkle tree, proofs, checkpoints, sequencing, export verification. */
-export { canonicalJson, type JsonValue } from './canonical.ts'
 export { EMPTY_ROOT, EMPTY_FRONTIER, appendLeafHash, frontierRoot, frontierFromLeafHashes, rootOf, serializeFrontier, parseFrontier, type Frontier, type SerializedFrontier } from './merkle.ts'
 export { auditActionSchema, auditOutcomeSchema, type AuditAction, type AuditOutcome } from './actions.ts'
 export { LEAF_DOMAIN, LEAF_VERSION, leafSchema, encodeLeaf, leafHash, newSalt, computeCommitment, checkCommitment, type Leaf } from './leaf.ts'

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { z } from 'zod'
-import { canonicalJson, type JsonValue } from './canonical.ts'
+import { canonicalJson, type JsonValue } from '#charter/canonical-json.ts'
 import { auditActionSchema, auditOutcomeSchema } from './actions.ts'
 import { COMMITMENT_PREFIX, LEAF_PREFIX, isHash32Hex, sha256 } from './hash.ts'
 

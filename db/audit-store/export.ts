@@ -4,7 +4,7 @@ import { EXPORT_FORMAT, EXPORT_VERSION, type AuditExport, type DetailRecord } fr
 import { rawPublicKey, type SigningKey } from '#journal/keys.ts'
 import { LEAF_VERSION, type Leaf } from '#journal/leaf.ts'
 import { buildProofTree, consistencyProof, inclusionProof } from '#journal/proofs.ts'
-import { type JsonValue } from '#journal/canonical.ts'
+import { type JsonValue } from '#charter/canonical-json.ts'
 import { type Database } from '../database.ts'
 import { selectCheckpoints } from './checkpoints.ts'
 import { loadProofTree } from './proof-source.ts'

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { sql } from 'drizzle-orm'
-import { type JsonValue } from '#journal/canonical.ts'
+import { type JsonValue } from '#charter/canonical-json.ts'
 import { auditActionSchema, auditOutcomeSchema, type AuditAction, type AuditOutcome } from '#journal/actions.ts'
 import { computeCommitment, newSalt } from '#journal/leaf.ts'
 import { type Database } from '../database.ts'

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
-import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { canonicalJson } from '#journal/canonical.ts'
+import { canonicalJson } from '#charter/canonical-json.ts'
 import { checkCommitment, computeCommitment, encodeLeaf, leafHash, leafSchema, type Leaf } from '#journal/leaf.ts'
 
 const cellLeaf: Leaf = {
@@ -15,29 +14,6 @@ const cellLeaf: Leaf = {
   outcome: 'success',
   commitment: 'cd'.repeat(32),
 }
-
-describe('canonical JSON', () => {
-  it('sorts keys, drops whitespace and keeps integers', () => {
-    expect(canonicalJson({ b: [1, { d: null, c: true }], a: 'é\n"' })).toBe('{"a":"é\\n\\"","b":[1,{"c":true,"d":null}]}')
-    expect(canonicalJson(-0)).toBe('0')
-  })
-
-  it('refuses what has no single spelling', () => {
-    for (const value of [1.5, Number.NaN, 2 ** 53, undefined, 1n, () => 1, new Date(0), { a: undefined }, '\ud800']) {
-      expect(() => canonicalJson(value)).toThrow(TypeError)
-    }
-  })
-
-  it('gives the same text whatever the key insertion order', () => {
-    fc.assert(
-      fc.property(fc.dictionary(fc.string(), fc.oneof(fc.integer(), fc.string(), fc.boolean(), fc.constant(null))), (record) => {
-        const reversed = Object.fromEntries(Object.entries(record).reverse())
-        expect(canonicalJson(reversed)).toBe(canonicalJson(record))
-        expect(JSON.parse(canonicalJson(record))).toEqual(record)
-      }),
-    )
-  })
-})
 
 describe('leaf format v1', () => {
   it('is the domain line followed by canonical JSON, hashed with the 0x00 prefix', () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { type JsonValue } from '#charter/canonical-json.ts'
 import {
   EMPTY_LOG_STATE,
   buildExport,
@@ -10,7 +11,6 @@ import {
   type AuditAction,
   type AuditExport,
   type DetailRecord,
-  type JsonValue,
   type Leaf,
   type LogState,
   type QueuedEvent,

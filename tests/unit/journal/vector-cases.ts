@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
+import { canonicalJson, type JsonValue } from '#charter/canonical-json.ts'
 import {
   LEAF_DOMAIN,
   buildProofTree,
-  canonicalJson,
   computeCommitment,
   consistencyProof,
   encodeLeaf,
@@ -12,7 +12,6 @@ import {
   noteKeyId,
   serializeFrontier,
   treeRoot,
-  type JsonValue,
   type Leaf,
 } from '#journal/index.ts'
 import { CELLS, SAMPLE_KEY, SAMPLE_ORIGIN, buildSampleLog, sampleExport } from './sample-log.ts'
