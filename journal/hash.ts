@@ -23,3 +23,8 @@ export function hexToHash(value: string): Buffer {
   if (!isHash32Hex(value)) throw new TypeError('expected 32 bytes as 64 lower-case hex digits')
   return Buffer.from(value, 'hex')
 }
+
+/** A proof's hashes, or null unless every one is 32 bytes of lower-case hex. */
+export function hexHashes(list: readonly string[]): Buffer[] | null {
+  return list.every(isHash32Hex) ? list.map((hash) => Buffer.from(hash, 'hex')) : null
+}
