@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { and, eq, isNull } from 'drizzle-orm'
 import { z } from 'zod'
-import { recordAudit } from './audit.ts'
+import { recordAudit } from './journal/record.ts'
 import { type Database } from './database.ts'
 import { invitations, users } from './schema.ts'
 import { hashToken, newToken } from './tokens.ts'

@@ -4,7 +4,7 @@ import { type Actor, type Decision, type Resource } from '#charter/policy-types.
 import { type Charter, type CharterRules } from '#charter/schema.ts'
 import { findProfession } from '#charter/professions.ts'
 import { type AuditAction } from '#journal/actions.ts'
-import { appendAuditEvent, AuditWriteError } from '#db/audit-store/write.ts'
+import { appendAuditEvent, AuditWriteError } from '#db/journal/record.ts'
 import { findCell, findCharterVersion, findMembership, latestSignedVersion, type Cell, type Membership } from '#db/cells.ts'
 import { type Database } from '#db/database.ts'
 import { getRequestSession } from '#app/auth/session.server.ts'

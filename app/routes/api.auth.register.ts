@@ -1,5 +1,5 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { findUserByEmail, insertUser, replaceAccountKeys } from '#db/accounts.ts'
 import { consumeInvitation, lookupInvitation } from '#db/invitations.ts'
 import { checkSubmittedKeys } from '#app/auth/key-material.server.ts'

@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
 import { findProfession } from '#charter/professions.ts'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { findUserById } from '#db/accounts.ts'
 import { findCellInvitation, insertKeyBlobs, markInvitation, markKeysConfirmed, upsertActiveMembership } from '#db/cells.ts'
 import { isUuid, requireCellPermission } from '#app/cells/cell-guard.server.ts'

@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
 import { findProfession } from '#charter/professions.ts'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { findUserByEmail } from '#db/accounts.ts'
 import { findMembership, insertCellInvitation, reopenRemovedMembership } from '#db/cells.ts'
 import { createInvitation, INVITATION_LIFETIME_MS, invitationLinkPath, normalizeEmailAddress } from '#db/invitations.ts'

@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
 import { z } from 'zod'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { findMembership, markMembershipRemoved, setMembershipRole } from '#db/cells.ts'
 import { auditResourceKey, isUuid, requireCellPermission } from '#app/cells/cell-guard.server.ts'
 import { withRosterRace } from '#app/cells/http.server.ts'

@@ -1,7 +1,7 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData } from '@remix-run/react'
 import { useState } from 'react'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { findCharterVersion, markHabilitationReviewed } from '#db/cells.ts'
 import { type Charter } from '#charter/schema.ts'
 import { postJson } from '#app/auth/api-client.ts'

@@ -1,6 +1,6 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { enableTotp, findUserById, readTotpSecret, setPendingTotpSecret } from '#db/accounts.ts'
 import { requirePasswordSession } from '#app/auth/guards.server.ts'
 import { upgradeSessionAfterSecondFactor } from '#app/auth/session.server.ts'

@@ -1,5 +1,5 @@
 import { redirect, type ActionFunctionArgs } from '@remix-run/node'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { blankSessionCookie, getRequestSession, revokeSession } from '#app/auth/session.server.ts'
 import { database } from '#app/utils/db.server.ts'
 

@@ -1,5 +1,5 @@
 import { loadConfigOrExit } from '#server/config.ts'
-import { ensureAppRole } from '../audit-store/privileges.ts'
+import { ensureAppRole } from '#db/journal/privileges.ts'
 import { runMigrations } from '../migrate.ts'
 import { openConfiguredDatabase } from './open-configured.ts'
 import { runCommand } from './run-command.ts'

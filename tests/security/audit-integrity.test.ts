@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { logOrigin } from '#journal/checkpoint.ts'
 import { generateSigningKey } from '#journal/keys.ts'
 import { computeCommitment, leafHash, newSalt, type Leaf } from '#journal/leaf.ts'
-import { appendAuditEvent, exportAuditLog, purgeExpiredDetails, readLogHead, sequenceAll, signCheckpointIfGrown } from '#db/audit-store/index.ts'
+import { appendAuditEvent, exportAuditLog, purgeExpiredDetails, readLogHead, sequenceAll, signCheckpointIfGrown } from '#db/journal/index.ts'
 import { verifyExport } from '#journal/verify.ts'
-import { queryRows } from '#db/audit-store/rows.ts'
+import { queryRows } from '#db/journal/rows.ts'
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '#tests/support/test-database.ts'
 
 /**

@@ -9,7 +9,7 @@ import { deriveRecoveryAuthSecret } from '#crypto/recovery-proof.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { DEFAULT_KDF } from '#db/accounts.ts'
 import { createInvitation } from '#db/invitations.ts'
-import { AUDIT_TYPE_ACTIONS, type AuditEvent } from '#db/audit.ts'
+import { AUDIT_TYPE_ACTIONS, type AuditEvent } from '#db/journal/record.ts'
 import { auditDetails, auditQueue, invitations, sessions, users } from '#db/schema.ts'
 import { hashToken } from '#db/tokens.ts'
 import { type InProcessApp } from './in-process-app.ts'
@@ -311,7 +311,7 @@ export async function countRows(app: InProcessApp) {
   return { users: userCount?.total ?? 0, sessions: sessionCount?.total ?? 0, audit: auditCount?.total ?? 0 }
 }
 
-/** Journal events of one security event type (db/audit.ts names), after queue id `since`. */
+/** Journal events of one security event type (db/journal/record.ts names), after queue id `since`. */
 export async function auditRows(app: InProcessApp, { type, since = 0 }: { type: AuditEvent['type']; since?: number }) {
   const rows = await app.database.handle.db
     .select({ id: auditQueue.id, action: auditQueue.action, outcome: auditQueue.outcome, cellId: auditQueue.cellId, actorUserId: auditDetails.actorUserId, detail: auditDetails.detail })

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { type Database } from '../database.ts'
 import { queryRows, toSafeNumber } from './rows.ts'
-import { appendAuditEvent } from './write.ts'
+import { appendAuditEvent } from './record.ts'
 
 export const MIN_RETENTION_MONTHS = 6
 export const MAX_RETENTION_MONTHS = 12

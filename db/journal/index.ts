@@ -1,5 +1,5 @@
 /** The audit log in the database (DESIGN §11): write path, sequencer, checkpoints, export, retention. */
-export { appendAuditEvent, auditDetailSchema, AuditWriteError, type AuditDetail, type AuditEventInput } from './write.ts'
+export { appendAuditEvent, auditDetailSchema, AuditWriteError, type AuditDetail, type AuditEventInput } from './record.ts'
 export { sequencePending, sequenceAll, readLogHead, TILE_WIDTH, type LogHead } from './sequencer.ts'
 export { signCheckpointIfGrown, latestSignedCheckpoint, InconsistentLogError, type LogSigner } from './checkpoints.ts'
 export { exportAuditLog, ExportUnavailableError } from './export.ts'
