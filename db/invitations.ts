@@ -62,7 +62,7 @@ export async function createInvitation(
       })
       .returning()
     if (!invitation) throw new Error('invitation insert returned nothing')
-    await recordAudit(tx, { type: 'account.invitation_created', outcome: 'success', data: { invitationId: invitation.id, purpose } }, { actorUserId: createdBy })
+    await recordAudit(tx, { type: 'account.invitation.created', outcome: 'success', data: { invitationId: invitation.id, purpose } }, { actorUserId: createdBy })
     return { token, invitation }
   })
 }

@@ -69,9 +69,9 @@ export async function seedDemoData(db: Database, { accounts }: { accounts: boole
     await recordAudit(db, { type: 'cell.founded', outcome: 'success', data: { epoch: 0 } }, { actorUserId: coordinator?.userId ?? null, cellId: cell.id })
     for (const member of newKeys) {
       if (member.role !== 'coordinator') {
-        await recordAudit(db, { type: 'cell.member_confirmed', outcome: 'success', data: { invitationId: crypto.randomUUID(), memberId: member.userId, role: member.role, kind: 'member' } }, { actorUserId: coordinator?.userId ?? null, cellId: cell.id })
+        await recordAudit(db, { type: 'cell.member.confirmed', outcome: 'success', data: { invitationId: crypto.randomUUID(), memberId: member.userId, role: member.role, kind: 'member' } }, { actorUserId: coordinator?.userId ?? null, cellId: cell.id })
       }
-      await recordAudit(db, { type: 'cell.charter_signed', outcome: 'success', data: { version: 1 } }, { actorUserId: member.userId, cellId: cell.id })
+      await recordAudit(db, { type: 'cell.charter.signed', outcome: 'success', data: { version: 1 } }, { actorUserId: member.userId, cellId: cell.id })
     }
   }
   return report

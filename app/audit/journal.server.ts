@@ -7,7 +7,8 @@ import { sequencePending } from '#db/journal/sequencer.ts'
 import { type Database } from '#db/database.ts'
 import { rawPublicKey } from '#journal/keys.ts'
 import { getAuditSigner } from '#db/journal/service.ts'
-import { appendAuditEvent, type AuditDetail } from '#db/journal/record.ts'
+import { type AuditDetail } from '#db/journal/events.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { auditAlertReviews, auditCheckpoints, users } from '#db/schema.ts'
 import { type AccessEvent } from './anomalies.ts'
 import { RESOURCE_KEY } from './labels.ts'
@@ -221,6 +222,6 @@ export async function recordReview(
 ) {
   await db.transaction(async (tx) => {
     await tx.insert(auditAlertReviews).values({ cellId, alertId, status, comment, reviewerUserId })
-    await appendAuditEvent(tx, { action: 'audit.alert.reviewed', outcome: 'success', cellId, detail: { ...detail, actorUserId: reviewerUserId, resource: 'journal', data: { alertId, status } } })
+    await recordAudit(tx, { type: 'audit.alert.reviewed', outcome: 'success', resource: 'journal', data: { alertId, status } }, { cellId, actorUserId: reviewerUserId, actorRole: detail.actorRole, ipAddress: detail.ip, requestId: detail.requestId })
   })
 }

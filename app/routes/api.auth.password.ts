@@ -26,12 +26,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
   const wait = limiter.retryAfterSeconds(keys)
   if (wait > 0) {
-    await recordAudit(db, { type: 'auth.password_changed', outcome: 'failure', data: { reason: 'throttled' } }, audit)
+    await recordAudit(db, { type: 'auth.password.changed', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     return tooManyAttempts(wait)
   }
   if (!(await verifySecret({ hash: user.authSecretHash, secret: fromBase64Url(body.currentAuthSecret) }))) {
     limiter.recordFailure(keys)
-    await recordAudit(db, { type: 'auth.password_changed', outcome: 'failure', data: { reason: 'bad_credentials' } }, audit)
+    await recordAudit(db, { type: 'auth.password.changed', outcome: 'failure', data: { reason: 'bad_credentials' } }, audit)
     return jsonError(401, 'Mot de passe actuel incorrect.', { currentPassword: ['Mot de passe actuel incorrect.'] })
   }
   await checkWrappedAccountKey(body.newWrappedAccountKey)
@@ -39,7 +39,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   await db.transaction(async tx => {
     await replacePasswordWrap(tx, { userId: user.id, authSecretHash, wrappedAccountKey: body.newWrappedAccountKey })
     const sessionsRevoked = await revokeAllSessions(tx, user.id)
-    await recordAudit(tx, { type: 'auth.password_changed', outcome: 'success', data: { sessionsRevoked } }, audit)
+    await recordAudit(tx, { type: 'auth.password.changed', outcome: 'success', data: { sessionsRevoked } }, audit)
   })
   limiter.recordSuccess(keys)
   return Response.json({ next: '/connexion?motif=mot-de-passe-modifie' }, { headers: { 'Set-Cookie': blankSessionCookie() } })

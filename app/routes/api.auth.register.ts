@@ -32,7 +32,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const db = database()
   const lookup = await lookupInvitation(db, body.token)
   if (lookup.status !== 'valid') {
-    await recordAudit(db, { type: 'account.invitation_refused', outcome: 'failure', data: { reason: lookup.status } }, { ipAddress: context.clientIp })
+    await recordAudit(db, { type: 'account.invitation.refused', outcome: 'failure', data: { reason: lookup.status } }, { ipAddress: context.clientIp })
     return jsonError(lookup.status === 'unknown' ? 404 : 410, REFUSED[lookup.status])
   }
   const { invitation } = lookup
@@ -61,7 +61,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     } else {
       await replaceAccountKeys(tx, { userId: invitation.userId, saltSeed: invitation.saltSeed, keys })
       const sessionsRevoked = await revokeAllSessions(tx, invitation.userId)
-      await recordAudit(tx, { type: 'auth.account_reset', outcome: 'success', data: { invitationId: invitation.id, sessionsRevoked } }, audit)
+      await recordAudit(tx, { type: 'auth.account.reset', outcome: 'success', data: { invitationId: invitation.id, sessionsRevoked } }, audit)
     }
     return 'done' as const
     })

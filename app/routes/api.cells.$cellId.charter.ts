@@ -43,7 +43,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     checkCharterSignature({ identity, cellId, version: body.version, hash: body.hash, signature: body.signature })
     await db.transaction(async tx => {
       await insertCharterSignature(tx, { cellId, userId: principal.userId, version: body.version, hash: body.hash, signature: body.signature })
-      await recordAudit(tx, { type: 'cell.charter_signed', outcome: 'success', data: { version: body.version } }, audit)
+      await recordAudit(tx, { type: 'cell.charter.signed', outcome: 'success', data: { version: body.version } }, audit)
     })
     return Response.json({ ok: true })
   }
@@ -67,7 +67,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       }
       await insertCharterVersion(tx, { cellId, version: update.charter.version, content: update.charter, hash, publishedBy: principal.userId })
       await insertCharterSignature(tx, { cellId, userId: principal.userId, version: update.charter.version, hash, signature: body.signature })
-      await recordAudit(tx, { type: 'cell.charter_published', outcome: 'success', data: { version: update.charter.version } }, audit)
+      await recordAudit(tx, { type: 'cell.charter.published', outcome: 'success', data: { version: update.charter.version } }, audit)
     }),
   )
   return Response.json({ ok: true, version: update.charter.version })

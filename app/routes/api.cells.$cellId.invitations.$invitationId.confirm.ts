@@ -57,7 +57,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       await markInvitation(tx, { invitationId: invitation.id, status: 'confirmed' })
       await recordAudit(
         tx,
-        { type: 'cell.member_confirmed', outcome: 'success', data: { invitationId: invitation.id, memberId: newcomerId, role: invitation.role, kind: invitation.kind } },
+        { type: 'cell.member.confirmed', outcome: 'success', data: { invitationId: invitation.id, memberId: newcomerId, role: invitation.role, kind: invitation.kind } },
         { actorUserId: principal.userId, cellId, ipAddress: context.clientIp },
       )
     }),

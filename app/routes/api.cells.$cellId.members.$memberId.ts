@@ -56,7 +56,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       if (body.intent === 'remove') {
         await markMembershipRemoved(tx, { cellId, userId: memberId })
         const sessionsRevoked = await revokeAllSessions(tx, memberId)
-        await recordAudit(tx, { type: 'cell.member_removed', outcome: 'success', data: { memberId, newEpoch: body.epoch, sessionsRevoked } }, { actorUserId: principal.userId, cellId, ipAddress: context.clientIp })
+        await recordAudit(tx, { type: 'cell.member.removed', outcome: 'success', data: { memberId, newEpoch: body.epoch, sessionsRevoked } }, { actorUserId: principal.userId, cellId, ipAddress: context.clientIp })
       } else {
         if (change?.type !== 'set_role' || change.role !== body.role) throw jsonError(422, 'Le rôle signé diffère du rôle demandé.')
         await setMembershipRole(tx, { cellId, userId: memberId, role: body.role })
@@ -64,7 +64,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
         const sessionsRevoked = await revokeAllSessions(tx, memberId)
         await recordAudit(
           tx,
-          { type: 'cell.member_role_changed', outcome: 'success', data: { memberId, role: body.role, newEpoch: body.epoch, sessionsRevoked } },
+          { type: 'cell.member.role_changed', outcome: 'success', data: { memberId, role: body.role, newEpoch: body.epoch, sessionsRevoked } },
           { actorUserId: principal.userId, cellId, ipAddress: context.clientIp },
         )
       }

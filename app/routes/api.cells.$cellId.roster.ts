@@ -48,7 +48,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       const { parsed } = await appendRosterLinksChecked({ tx, cellId: principal.cell.id, authorId: principal.userId, links, allowedTypes: ['verification_attestation'] })
       const attested = parsed[0]?.payload
       const attestedSeq = attested?.type === 'verification_attestation' ? attested.attestedSeq : -1
-      await recordAudit(tx, { type: 'cell.roster_attested', outcome: 'success', data: { seq: attestedSeq } }, { actorUserId: principal.userId, cellId: principal.cell.id, ipAddress: context.clientIp })
+      await recordAudit(tx, { type: 'cell.roster.attested', outcome: 'success', data: { seq: attestedSeq } }, { actorUserId: principal.userId, cellId: principal.cell.id, ipAddress: context.clientIp })
       return attestedSeq
     })
   )

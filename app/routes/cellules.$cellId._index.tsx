@@ -46,7 +46,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (intent !== 'habilitations-reviewed') return Response.json({ error: 'Demande invalide.' }, { status: 400 })
   await database().transaction(async tx => {
     await markHabilitationReviewed(tx, principal.cell.id)
-    await recordAudit(tx, { type: 'cell.habilitations_reviewed', outcome: 'success', data: {} }, { actorUserId: principal.userId, cellId: principal.cell.id, ipAddress: context.clientIp })
+    await recordAudit(tx, { type: 'cell.habilitations.reviewed', outcome: 'success', data: {} }, { actorUserId: principal.userId, cellId: principal.cell.id, ipAddress: context.clientIp })
   })
   return Response.json({ ok: true })
 }

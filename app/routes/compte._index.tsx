@@ -49,7 +49,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!parsed.success) return Response.json({ error: 'Demande invalide.' }, { status: 400 })
   const revoked = await revokeOwnSession({ userId: user.id, sessionId: parsed.data.sessionId })
   if (!revoked) return Response.json({ error: 'Cette session n’existe plus.' }, { status: 404 })
-  await recordAudit(database(), { type: 'auth.session_revoked', outcome: 'success', data: { reason: 'user' } }, { actorUserId: user.id, ipAddress: context.clientIp })
+  await recordAudit(database(), { type: 'auth.session.revoked', outcome: 'success', data: { reason: 'user' } }, { actorUserId: user.id, ipAddress: context.clientIp })
   if (parsed.data.sessionId === session.id) {
     throw redirect('/connexion?motif=deconnecte', { headers: { 'Set-Cookie': blankSessionCookie() } })
   }

@@ -53,7 +53,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   const enabled = await db.transaction(async tx => {
     if (!(await enableTotp(tx, { userId: user.id, step: check.step }))) return false
-    await recordAudit(tx, { type: 'auth.mfa_enrolled', outcome: 'success', data: {} }, { actorUserId: user.id, ipAddress: context.clientIp })
+    await recordAudit(tx, { type: 'auth.mfa.enrolled', outcome: 'success', data: {} }, { actorUserId: user.id, ipAddress: context.clientIp })
     return true
   })
   if (!enabled) return Response.json({ error: 'Ce code a déjà été utilisé. Attendez le code suivant de votre application.' }, { status: 422 })

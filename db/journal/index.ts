@@ -1,5 +1,6 @@
-/** The audit log in the database (DESIGN §11): write path, sequencer, checkpoints, export, retention. */
-export { appendAuditEvent, auditDetailSchema, AuditWriteError, type AuditDetail, type AuditEventInput } from './record.ts'
+/** The journal in the database (DESIGN §11): the one write entry point, sequencer, checkpoints, export, retention, console queries. */
+export { auditEventSchema, auditDetailSchema, type AuditEvent, type AuditEventType, type AuditContext, type AuditDetail } from './events.ts'
+export { recordAudit, AuditWriteError } from './record.ts'
 export { sequencePending, sequenceAll, readLogHead, TILE_WIDTH, type LogHead } from './sequencer.ts'
 export { signCheckpointIfGrown, latestSignedCheckpoint, InconsistentLogError, type LogSigner } from './checkpoints.ts'
 export { exportAuditLog, ExportUnavailableError } from './export.ts'

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm'
 import { type Database } from '../database.ts'
 import { queryRows, toSafeNumber } from './rows.ts'
-import { appendAuditEvent } from './record.ts'
+import { recordAudit } from './record.ts'
 
 export const MIN_RETENTION_MONTHS = 6
 export const MAX_RETENTION_MONTHS = 12
@@ -45,12 +45,11 @@ export async function purgeExpiredDetails(db: Database, { months, actorUserId = 
       if (purged === 0) return
       result.purged += purged
       result.eventIds.push(
-        await appendAuditEvent(tx, {
-          action: 'audit.details.purged',
-          outcome: 'success',
-          cellId: run.cellId,
-          detail: { actorUserId, data: { purged, cutoffMs, retentionMonths: run.months, firstOccurredAtMs: toSafeNumber(row?.first_ms), lastOccurredAtMs: toSafeNumber(row?.last_ms) } },
-        }),
+        await recordAudit(
+          tx,
+          { type: 'audit.details.purged', outcome: 'success', data: { purged, cutoffMs, retentionMonths: run.months, firstOccurredAtMs: toSafeNumber(row?.first_ms), lastOccurredAtMs: toSafeNumber(row?.last_ms) } },
+          { cellId: run.cellId, actorUserId },
+        ),
       )
     })
   }

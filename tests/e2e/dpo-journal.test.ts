@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AuditExport } from '#journal/export.ts'
 import { publicKeyFromBase64, rawPublicKey } from '#journal/keys.ts'
 import { verifyExport } from '#journal/verify.ts'
-import { appendAuditEvent } from '#db/journal/record.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { auditAlertReviews } from '#db/schema.ts'
 import { sessionCookie } from '#tests/support/account-factory.ts'
 import { projectRoot } from '#tests/support/app-process.ts'
@@ -83,10 +83,10 @@ describe.skipIf(!chromiumAvailable())('the access journal, as a new DPO would us
 
     // Back-dated on purpose: an off-hours access (Saturday 23:00, Paris) that the test cannot wait for.
     const saturdayNight = lastSaturdayNightMs()
-    const offHoursEventId = await appendAuditEvent(
+    const offHoursEventId = await recordAudit(
       db,
-      { action: 'cell.members.read', outcome: 'success', cellId: f.cellId, detail: { actorUserId: f.member.userId, actorRole: 'member', policyAction: 'cell:members:read', resource: 'members' } },
-      { now: saturdayNight },
+      { type: 'cell.members.read', outcome: 'success', policyAction: 'cell:members:read', resource: 'members' },
+      { cellId: f.cellId, actorUserId: f.member.userId, actorRole: 'member', occurredAtMs: saturdayNight },
     )
 
     // The DPO logs in like a person: email, password, then the code of their authenticator app.

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { logOrigin } from '#journal/checkpoint.ts'
 import { generateSigningKey } from '#journal/keys.ts'
 import { computeCommitment, leafHash, newSalt, type Leaf } from '#journal/leaf.ts'
-import { appendAuditEvent, exportAuditLog, purgeExpiredDetails, readLogHead, sequenceAll, signCheckpointIfGrown } from '#db/journal/index.ts'
+import { exportAuditLog, recordAudit, purgeExpiredDetails, readLogHead, sequenceAll, signCheckpointIfGrown } from '#db/journal/index.ts'
 import { verifyExport } from '#journal/verify.ts'
 import { queryRows } from '#db/journal/rows.ts'
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '#tests/support/test-database.ts'
@@ -21,7 +21,7 @@ const actor = randomUUID()
 
 async function write(count: number, now?: number) {
   const ids: string[] = []
-  for (let i = 0; i < count; i++) ids.push(await appendAuditEvent(database.handle.db, { action: 'cell.members.read', outcome: 'success', cellId, detail: { actorUserId: actor, resource: 'members' } }, now ? { now } : {}))
+  for (let i = 0; i < count; i++) ids.push(await recordAudit(database.handle.db, { type: 'cell.members.read', outcome: 'success', resource: 'members' }, { cellId, actorUserId: actor, ...(now ? { occurredAtMs: now } : {}) }))
   return ids
 }
 
