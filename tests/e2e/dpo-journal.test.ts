@@ -20,7 +20,7 @@ import { nextTotpCode } from '#tests/support/totp.ts'
 
 const COMMENT = 'Accès un samedi à 23 h : à voir avec la personne.'
 
-/** How the off-hours rule names a day (app/audit/anomalies.ts): "samedi 21 novembre 2026", "1er" for the first. */
+/** How the off-hours rule names a day (app/journal/anomalies/calendar.ts): "samedi 21 novembre 2026", "1er" for the first. */
 function frenchDay(atMs: number): string {
   return new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' })
     .formatToParts(atMs)

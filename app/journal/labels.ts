@@ -1,3 +1,5 @@
+import { ACTIONS, type Action } from '#charter/actions.ts'
+import { type MembershipRole } from '#charter/policy-types.ts'
 import { type AuditAction, type AuditOutcome } from '#journal/actions.ts'
 
 /** How the DPO console names each recorded action (French). */
@@ -43,8 +45,11 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
 
 export const OUTCOME_LABELS: Record<AuditOutcome, string> = { success: 'Réussi', failure: 'Échec', denied: 'Refusé' }
 
-/** The policy actions the guard records, in words (shown next to "Action autorisée" / "Accès refusé"). */
-export const POLICY_ACTION_LABELS: Record<string, string> = {
+/** Every policy action in words, shown next to « Action autorisée » / « Accès refusé »: a new action needs its label. */
+export const POLICY_ACTION_LABELS: Record<Action, string> = {
+  'platform:cells:list': 'voir la liste des cellules',
+  'platform:cell:create': 'créer une cellule',
+  'platform:invitation:create': 'créer une invitation',
   'cell:home:read': 'ouvrir l’accueil de la cellule',
   'cell:members:read': 'voir les membres',
   'cell:roster:read': 'lire le registre',
@@ -63,6 +68,31 @@ export const POLICY_ACTION_LABELS: Record<string, string> = {
   'cell:audit:read': 'consulter le journal',
   'cell:audit:review': 'revoir une alerte',
   'cell:audit:export': 'exporter le journal',
+  'situation:list': 'voir la liste des situations',
+  'situation:create': 'créer une situation',
+  'situation:read:pseudonymised': 'lire une situation (données pseudonymisées)',
+  'situation:read:nominative': 'lire les données nominatives d’une situation',
+  'situation:read:medical': 'lire la section médicale d’une situation',
+  'situation:write': 'modifier une situation',
+  'situation:participant:attach': 'rattacher un participant à une situation',
+  'situation:legal-basis:record': 'enregistrer la base légale du partage',
+  'situation:break-glass': 'ouvrir un accès d’urgence (bris de glace)',
+  'situation:close': 'clore une situation',
+  'situation:export:single': 'exporter une situation',
+  'referral:submit': 'saisir la cellule',
+  'referral:triage': 'traiter une saisine',
+  'referral:feedback:write': 'rédiger un retour au médecin',
+  'referral:feedback:read': 'lire un retour',
+  'meeting:manage': 'organiser une réunion',
+  'meeting:attend': 'participer à une réunion',
+  'meeting:proposals:write': 'rédiger les propositions d’une réunion',
+}
+
+const POLICY_ACTIONS: ReadonlySet<string> = new Set(ACTIONS)
+
+/** The words for a recorded policy action, if it is one (the journal stores it as text). */
+export function policyActionLabel(policyAction: string | null): string | undefined {
+  return policyAction && POLICY_ACTIONS.has(policyAction) ? POLICY_ACTION_LABELS[policyAction as Action] : undefined
 }
 
 /** Resources the cell's guard records (`resource` of the detail), for "qui a consulté cette ressource". */
@@ -90,11 +120,16 @@ export function resourceLabel(key: string | null, names: Record<string, string>)
 export const journalDateTime = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'Europe/Paris' })
 
 /** Roles as the journal names them (cell roles, and the platform administrator). */
-export const ROLE_LABELS: Record<string, string> = { coordinator: 'Coordination', member: 'Membre', associate: 'Membre associé·e', dpo: 'DPO', platform_admin: 'Administration' }
+export const ROLE_LABELS: Record<MembershipRole | 'platform_admin', string> = { coordinator: 'Coordination', member: 'Membre', associate: 'Membre associé·e', dpo: 'DPO', platform_admin: 'Administration' }
+
+/** A recorded role in words; an unknown one (stored as text) as it was stored. */
+export function roleLabel(role: string): string {
+  return Object.hasOwn(ROLE_LABELS, role) ? ROLE_LABELS[role as keyof typeof ROLE_LABELS] : role
+}
 
 /** A role inside a sentence: « (membre) », acronyms kept (« (DPO) »). */
 export function roleInSentence(role: string): string {
-  const label = ROLE_LABELS[role] ?? role
+  const label = roleLabel(role)
   return label === label.toUpperCase() ? label : label.charAt(0).toLowerCase() + label.slice(1)
 }
 

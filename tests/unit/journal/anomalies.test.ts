@@ -1,17 +1,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import {
-  DEFAULT_ANOMALY_CONFIG,
-  DEFAULT_RULES,
-  anomalyConfigSchema,
-  detectAnomalies,
-  frenchPublicHolidays,
-  type AccessEvent,
-  type Alert,
-  type AnomalyConfig,
-  type AnomalyRule,
-  type RuleId,
-} from '#app/audit/anomalies.ts'
+import { frenchPublicHolidays } from '#app/journal/anomalies/calendar.ts'
+import { DEFAULT_ANOMALY_CONFIG, anomalyConfigSchema, type AnomalyConfig } from '#app/journal/anomalies/config.ts'
+import { detectAnomalies } from '#app/journal/anomalies/detect.ts'
+import { type AccessEvent, type Alert, type AnomalyRule, type RuleId } from '#app/journal/anomalies/engine.ts'
+import { DEFAULT_RULES } from '#app/journal/anomalies/rules.ts'
 import { auditActionSchema, auditOutcomeSchema } from '#journal/actions.ts'
 
 const CELL = '11111111-1111-4111-8111-111111111111'
