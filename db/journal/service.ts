@@ -37,6 +37,31 @@ export async function loadAuditSigner(db: Database, { keyFile, allowCreate, host
 
 export type AuditServiceStatus = { lastSequencedAt: number | null; lastCheckpointAt: number | null; lastError: string | null; pendingOldestAgeMs: number | null }
 
+type Loops = { stopped: boolean; readonly timers: Set<NodeJS.Timeout>; readonly running: Set<Promise<void>> }
+
+/** Runs `step` every `everyMs` after the previous run ended (never overlapping itself); a failure goes to `onError` and the loop goes on. */
+function startLoop({ loops, everyMs, firstDelayMs = everyMs, step, onError }: { loops: Loops; everyMs: number; firstDelayMs?: number; step: () => Promise<void>; onError: (error: unknown) => void }): void {
+  const schedule = (delay: number) => {
+    const timer = setTimeout(() => {
+      loops.timers.delete(timer)
+      tick()
+    }, delay)
+    timer.unref()
+    loops.timers.add(timer)
+  }
+  const tick = () => {
+    if (loops.stopped) return
+    const work = step()
+      .catch(onError)
+      .finally(() => {
+        loops.running.delete(work)
+        if (!loops.stopped) schedule(everyMs)
+      })
+    loops.running.add(work)
+  }
+  schedule(firstDelayMs)
+}
+
 /**
  * The in-process sequencer, checkpoint signer and retention purge, each on its own timer that
  * never overlaps itself. With several app processes on one server, the advisory lock lets one
@@ -60,34 +85,18 @@ export function startAuditLogService({
   purgeEveryMs?: number
 }) {
   const status: AuditServiceStatus = { lastSequencedAt: null, lastCheckpointAt: null, lastError: null, pendingOldestAgeMs: null }
-  let stopped = false
-  const timers = new Set<NodeJS.Timeout>()
-  const running = new Set<Promise<void>>()
-
-  const loop = (name: string, everyMs: number, step: () => Promise<void>, firstDelayMs = everyMs) => {
-    const tick = () => {
-      if (stopped) return
-      const work = step()
-        .catch((error: unknown) => {
-          status.lastError = `${name}: ${(error as Error).message}`
-          logger.error({ task: name, err: { message: (error as Error).message } }, 'audit log task failed')
-        })
-        .finally(() => {
-          running.delete(work)
-          if (!stopped) schedule()
-        })
-      running.add(work)
-    }
-    const schedule = (delay = everyMs) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer)
-        tick()
-      }, delay)
-      timer.unref()
-      timers.add(timer)
-    }
-    schedule(firstDelayMs)
-  }
+  const loops: Loops = { stopped: false, timers: new Set(), running: new Set() }
+  const loop = (name: string, everyMs: number, step: () => Promise<void>, firstDelayMs = everyMs) =>
+    startLoop({
+      loops,
+      everyMs,
+      firstDelayMs,
+      step,
+      onError: (error) => {
+        status.lastError = `${name}: ${(error as Error).message}`
+        logger.error({ task: name, err: { message: (error as Error).message } }, 'audit log task failed')
+      },
+    })
 
   const sequence = async () => {
     for (;;) {
@@ -117,10 +126,10 @@ export function startAuditLogService({
     status,
     /** Stops the timers, waits for work in flight, then integrates and signs what is left. */
     async stop({ drain = true }: { drain?: boolean } = {}) {
-      stopped = true
-      for (const timer of timers) clearTimeout(timer)
-      timers.clear()
-      await Promise.allSettled([...running])
+      loops.stopped = true
+      for (const timer of loops.timers) clearTimeout(timer)
+      loops.timers.clear()
+      await Promise.allSettled([...loops.running])
       if (drain) {
         await sequenceAll(db, { timeoutMs: 5_000 }).catch(() => {})
         await signCheckpointIfGrown(db, signer).catch(() => {})
