@@ -30,6 +30,7 @@ function boundary(files, { allowed, message, extra = [] }) {
 const boundaries = [
   boundary(['crypto/**'], { allowed: ['crypto'], message: 'crypto/ depends on nothing of ours (DESIGN §3).', extra: [{ group: ['@remix-run/*', 'drizzle-orm*'], message: 'crypto/ is framework-free.' }] }),
   boundary(['charter/**'], { allowed: ['charter'], message: 'charter/ depends on nothing of ours (DESIGN §3).', extra: [{ group: ['@remix-run/*', 'drizzle-orm*'], message: 'charter/ is framework-free.' }] }),
+  boundary(['journal/**'], { allowed: ['journal', 'charter'], message: 'journal/ is the database-free core: node:crypto, zod and charter/ only (docs/decisions/017-journal-module.md).', extra: [{ group: ['@remix-run/*', 'drizzle-orm*', 'pg', '@electric-sql/*'], message: 'journal/ is database-free.' }] }),
   boundary(['db/**'], { allowed: ['db', 'crypto', 'charter', 'journal'], message: 'db/ imports only crypto/, charter/ and the journal core: app/, server/ and scripts/ consume it (DESIGN §3).' }),
   boundary(['app/**'], { allowed: ['app', 'db', 'crypto', 'charter', 'journal'], message: 'app/ never imports server/, scripts/, bench/, tools/ or tests/ (DESIGN §3).' }),
   boundary(['server/**'], { allowed: ['server', 'app', 'db', 'crypto', 'charter', 'journal'], message: 'server/ never imports scripts/, bench/, tools/ or tests/ (DESIGN §3).' }),

@@ -13,12 +13,12 @@ import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'drizzle-orm'
 import pg from 'pg'
-import { measureVerifyThroughput } from '../db/audit-log/bench.ts'
-import { logOrigin } from '../db/audit-log/checkpoint.ts'
-import { generateSigningKey } from '../db/audit-log/keys.ts'
-import { verifyExport } from '../db/audit-log/verify.ts'
-import { appendAuditEvent, exportAuditLog, readLogHead, sequenceAll, sequencePending, signCheckpointIfGrown } from '../db/audit-store/index.ts'
-import { queryRows, toSafeNumber } from '../db/audit-store/rows.ts'
+import { measureVerifyThroughput } from '#journal/bench.ts'
+import { logOrigin } from '#journal/checkpoint.ts'
+import { generateSigningKey } from '#journal/keys.ts'
+import { verifyExport } from '#journal/verify.ts'
+import { exportAuditLog, recordAudit, readLogHead, sequenceAll, sequencePending, signCheckpointIfGrown } from '#db/journal/index.ts'
+import { queryRows, toSafeNumber } from '#db/journal/rows.ts'
 import { and, desc, eq } from 'drizzle-orm'
 import { type Database } from '../db/database.ts'
 import { cellCharters, cells, charterSignatures, memberships, users } from '../db/schema.ts'
@@ -67,16 +67,15 @@ async function routeTransaction(db: Database, { audited }: { audited: boolean })
     await tx.select({ version: charterSignatures.version }).from(charterSignatures).where(and(eq(charterSignatures.cellId, cellId), eq(charterSignatures.userId, userId))).orderBy(desc(charterSignatures.version)).limit(1)
     await tx.select().from(cellCharters).where(and(eq(cellCharters.cellId, cellId), eq(cellCharters.version, cell?.currentCharterVersion ?? 1)))
     if (!audited) return null
-    return appendAuditEvent(tx, {
-      action: 'authz.granted',
-      outcome: 'success',
-      cellId,
-      detail: { actorUserId: userId, actorRole: 'member', ip: '192.0.2.1', userAgent: 'bench', route: `POST /api/cells/${cellId}/charter`, requestId: randomUUID(), policyAction: 'cell:charter:sign', resource: 'charter' },
-    })
+    return recordAudit(
+      tx,
+      { type: 'authz.granted', outcome: 'success', policyAction: 'cell:charter:sign', resource: 'charter' },
+      { cellId, actorUserId: userId, actorRole: 'member', ipAddress: '192.0.2.1', userAgent: 'bench', route: `POST /api/cells/${cellId}/charter`, requestId: randomUUID() },
+    )
   })
   await db.transaction(async (tx) => {
     await tx.execute(sql`insert into bench_writes (cell_id, payload) values (${cellId}, ${randomBytes(48).toString('base64')})`)
-    if (audited) await appendAuditEvent(tx, { action: 'cell.charter.signed', outcome: 'success', cellId, detail: { actorUserId: userId, ip: '192.0.2.1', data: { version: 1 } } })
+    if (audited) await recordAudit(tx, { type: 'cell.charter.signed', outcome: 'success', data: { version: 1 } }, { cellId, actorUserId: userId, ipAddress: '192.0.2.1' })
   })
   return decisionEvent
 }
@@ -88,12 +87,11 @@ async function businessTransaction(db: Database, { audited }: { audited: boolean
     const cellId = pick(CELLS)
     await tx.execute(sql`insert into bench_writes (cell_id, payload) values (${cellId}, ${randomBytes(48).toString('base64')})`)
     if (!audited) return null
-    return appendAuditEvent(tx, {
-      action: 'cell.members.read',
-      outcome: 'success',
-      cellId,
-      detail: { actorUserId: randomUUID(), actorRole: 'member', ip: '192.0.2.1', route: `/cellules/${cellId}/membres`, requestId: randomUUID(), resource: `cell:${cellId}:members` },
-    })
+    return recordAudit(
+      tx,
+      { type: 'cell.members.read', outcome: 'success', resource: `cell:${cellId}:members` },
+      { cellId, actorUserId: randomUUID(), actorRole: 'member', ipAddress: '192.0.2.1', route: `/cellules/${cellId}/membres`, requestId: randomUUID() },
+    )
   })
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { canonicalJson } from './canonical-json.ts'
+import { canonicalJson, isWellFormed } from './canonical-json.ts'
 
 /**
  * The charter document (DESIGN §9): French text sections plus machine rules. The legal floor is encoded
@@ -9,6 +9,7 @@ import { canonicalJson } from './canonical-json.ts'
 export type CharterProblem = { path: string; message: string }
 
 const INTEGER_MESSAGE = 'Saisissez un nombre entier.'
+const TOO_LARGE_MESSAGE = 'Ce nombre est trop grand.'
 
 function boundedInteger({
   min,
@@ -27,7 +28,8 @@ function boundedInteger({
     .number({ invalid_type_error: INTEGER_MESSAGE, required_error: INTEGER_MESSAGE })
     .int({ message: INTEGER_MESSAGE })
     .min(min, { message: tooLow })
-  return (max === undefined ? base : base.max(max, { message: tooHigh ?? tooLow })).default(fallback)
+  // Without a legal ceiling, still a number the canonical JSON can write exactly.
+  return (max === undefined ? base.max(Number.MAX_SAFE_INTEGER, { message: TOO_LARGE_MESSAGE }) : base.max(max, { message: tooHigh ?? tooLow })).default(fallback)
 }
 
 function mandatory(message: string) {
@@ -162,7 +164,10 @@ function text({ label, max, allowEmpty = false }: { label: string; max: number; 
   const bounded = (allowEmpty ? base : base.trim().min(1, { message: `${label} est obligatoire.` })).max(max, {
     message: `${label} ne peut pas dépasser ${max} caractères.`,
   })
-  return bounded.transform(value => value.normalize('NFC'))
+  // A lone surrogate has no UTF-8 encoding: the canonical JSON refuses it, so the schema does first.
+  return bounded
+    .refine(isWellFormed, { message: `${label} contient un caractère illisible : retirez-le (un copier-coller peut en ajouter).` })
+    .transform(value => value.normalize('NFC'))
 }
 
 export const charterSectionSchema = z
@@ -197,7 +202,8 @@ export const charterSchema = z
           required_error: 'Le numéro de version est obligatoire.',
         })
         .int({ message: 'Le numéro de version doit être un nombre entier.' })
-        .min(1, { message: 'Le numéro de version commence à 1.' }),
+        .min(1, { message: 'Le numéro de version commence à 1.' })
+        .max(Number.MAX_SAFE_INTEGER, { message: TOO_LARGE_MESSAGE }),
       title: text({ label: 'Le titre de la charte', max: 200 }),
       preamble: text({ label: 'Le préambule', max: 20_000, allowEmpty: true }),
       sections: z

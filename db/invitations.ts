@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import { and, eq, isNull } from 'drizzle-orm'
 import { z } from 'zod'
-import { recordAudit } from './audit.ts'
+import { recordAudit } from './journal/record.ts'
 import { type Database } from './database.ts'
 import { invitations, users } from './schema.ts'
 import { hashToken, newToken } from './tokens.ts'
@@ -62,7 +62,7 @@ export async function createInvitation(
       })
       .returning()
     if (!invitation) throw new Error('invitation insert returned nothing')
-    await recordAudit(tx, { type: 'account.invitation_created', outcome: 'success', data: { invitationId: invitation.id, purpose } }, { actorUserId: createdBy })
+    await recordAudit(tx, { type: 'account.invitation.created', outcome: 'success', data: { invitationId: invitation.id, purpose } }, { actorUserId: createdBy })
     return { token, invitation }
   })
 }

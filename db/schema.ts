@@ -232,7 +232,7 @@ export const cellInvitations = pgTable(
 /* ------------------------------------------------------------------------------------------
  * Journal d'accès (DESIGN §11, research audit-security A.3). Every table below is insert-only:
  * triggers refuse UPDATE, DELETE and TRUNCATE (PGlite and server alike) and on a server the
- * application's role gets INSERT and SELECT only (db/audit-store/privileges.ts). The one
+ * application's role gets INSERT and SELECT only (db/journal/privileges.ts). The one
  * exception is the retention purge of `audit_details`, done by `audit_purge_details()`.
  * ------------------------------------------------------------------------------------------ */
 

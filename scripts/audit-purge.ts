@@ -3,7 +3,7 @@
  * (6–12, default 12) and records the purge in the journal. The server does the same every six
  * hours; this is for a stopped embedded database or an operator's scheduled task.
  */
-import { purgeExpiredDetails } from '#db/audit-store/purge.ts'
+import { purgeExpiredDetails } from '#db/journal/purge.ts'
 import { loadConfigOrExit } from '#server/config.ts'
 import { openConfiguredDatabase } from './open-configured.ts'
 import { runCommand } from './run-command.ts'

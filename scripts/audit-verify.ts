@@ -1,5 +1,5 @@
 /**
- * Offline verifier for an audit-log export (db/audit-log/README.md).
+ * Offline verifier for an audit-log export (journal/README.md).
  * Usage: node --import tsx scripts/audit-verify.ts FILE [--public-key BASE64 | --public-key-file PEM] [--known CHECKPOINT_FILE]
  * Exit codes: 0 intact, 1 tampered (first problem on stderr; a duplicate JSON key or an export claiming another version is one),
  * 2 unreadable file (missing, not JSON, truncated) or usage.
@@ -7,7 +7,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { publicKeyFromBase64, verifyExportText } from '#db/audit-log/index.ts'
+import { publicKeyFromBase64, verifyExportText } from '#journal/index.ts'
 
 const USAGE =
   'Usage : audit-verify FICHIER [--public-key BASE64 | --public-key-file PEM] [--known CHECKPOINT]\n' +

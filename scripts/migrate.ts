@@ -1,4 +1,4 @@
-import { ensureAppRole } from '#db/audit-store/privileges.ts'
+import { ensureAppRole } from '#db/journal/privileges.ts'
 import { runMigrations } from '#db/migrate.ts'
 import { loadConfigOrExit } from '#server/config.ts'
 import { openConfiguredDatabase } from './open-configured.ts'

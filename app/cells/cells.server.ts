@@ -1,6 +1,6 @@
 import { DEFAULT_CHARTER } from '#charter/default-charter.ts'
 import { charterHash } from '#charter/hash.ts'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { findUserByEmail } from '#db/accounts.ts'
 import { insertCell, insertCellInvitation } from '#db/cells.ts'
 import { type Database } from '#db/database.ts'

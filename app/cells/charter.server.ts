@@ -1,7 +1,7 @@
 import { type z } from 'zod'
 import { bytesToHex, charterHash } from '#charter/hash.ts'
 import { checkCharterUpdate } from '#charter/schema.ts'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { findCharterVersion, insertCharterSignature, insertCharterVersion } from '#db/cells.ts'
 import { type CellPrincipal } from '#app/access/authorize.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
@@ -23,7 +23,7 @@ export async function signCharter({ principal, body, clientIp }: { principal: Ce
   checkCharterSignature({ identity, cellId, version: body.version, hash: body.hash, signature: body.signature })
   await db.transaction(async tx => {
     await insertCharterSignature(tx, { cellId, userId: principal.userId, version: body.version, hash: body.hash, signature: body.signature })
-    await recordAudit(tx, { type: 'cell.charter_signed', outcome: 'success', data: { version: body.version } }, audit)
+    await recordAudit(tx, { type: 'cell.charter.signed', outcome: 'success', data: { version: body.version } }, audit)
   })
 }
 
@@ -52,7 +52,7 @@ export async function publishCharter({ principal, body, clientIp }: { principal:
       }
       await insertCharterVersion(tx, { cellId, version: update.charter.version, content: update.charter, hash, publishedBy: principal.userId })
       await insertCharterSignature(tx, { cellId, userId: principal.userId, version: update.charter.version, hash, signature: body.signature })
-      await recordAudit(tx, { type: 'cell.charter_published', outcome: 'success', data: { version: update.charter.version } }, audit)
+      await recordAudit(tx, { type: 'cell.charter.published', outcome: 'success', data: { version: update.charter.version } }, audit)
     }),
   )
   return update.charter.version

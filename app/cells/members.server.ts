@@ -1,7 +1,7 @@
 import { type z } from 'zod'
 import { findProfession } from '#charter/professions.ts'
 import { findUserById } from '#db/accounts.ts'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { findMembership, markMembershipRemoved, setMembershipRole } from '#db/cells.ts'
 import { isUuid, type CellPrincipal } from '#app/access/authorize.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
@@ -63,7 +63,7 @@ export async function changeMember({ principal, memberId, change, clientIp }: { 
       if (change.kind === 'remove') {
         await markMembershipRemoved(tx, { cellId, userId: memberId })
         const sessionsRevoked = await revokeAllSessions(tx, memberId)
-        await recordAudit(tx, { type: 'cell.member_removed', outcome: 'success', data: { memberId, newEpoch: body.epoch, sessionsRevoked } }, audit)
+        await recordAudit(tx, { type: 'cell.member.removed', outcome: 'success', data: { memberId, newEpoch: body.epoch, sessionsRevoked } }, audit)
         return
       }
       const { role } = change.body
@@ -71,7 +71,7 @@ export async function changeMember({ principal, memberId, change, clientIp }: { 
       await setMembershipRole(tx, { cellId, userId: memberId, role })
       // DESIGN §4: a role change ends the person's sessions, so no page keeps what the old role showed.
       const sessionsRevoked = await revokeAllSessions(tx, memberId)
-      await recordAudit(tx, { type: 'cell.member_role_changed', outcome: 'success', data: { memberId, role, newEpoch: body.epoch, sessionsRevoked } }, audit)
+      await recordAudit(tx, { type: 'cell.member.role_changed', outcome: 'success', data: { memberId, role, newEpoch: body.epoch, sessionsRevoked } }, audit)
     }),
   )
 }

@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
 import { fromBase64Url } from '#crypto/encoding.ts'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { findUserByEmail } from '#db/accounts.ts'
 import { normalizeEmailAddress } from '#db/invitations.ts'
 import { verifySecret } from '#app/auth/secret-hash.server.ts'

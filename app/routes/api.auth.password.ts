@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
 import { fromBase64Url } from '#crypto/encoding.ts'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { findUserById, replacePasswordWrap } from '#db/accounts.ts'
 import { requireSession } from '#app/access/authorize.server.ts'
 import { checkWrappedAccountKey } from '#app/auth/key-material.server.ts'
@@ -27,12 +27,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
   const wait = limiter.retryAfterSeconds(keys)
   if (wait > 0) {
-    await recordAudit(db, { type: 'auth.password_changed', outcome: 'failure', data: { reason: 'throttled' } }, audit)
+    await recordAudit(db, { type: 'auth.password.changed', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     throw tooManyAttempts(wait)
   }
   if (!(await verifySecret({ hash: user.authSecretHash, secret: fromBase64Url(body.currentAuthSecret) }))) {
     limiter.recordFailure(keys)
-    await recordAudit(db, { type: 'auth.password_changed', outcome: 'failure', data: { reason: 'bad_credentials' } }, audit)
+    await recordAudit(db, { type: 'auth.password.changed', outcome: 'failure', data: { reason: 'bad_credentials' } }, audit)
     throw new HttpError(401, 'Mot de passe actuel incorrect.', { fieldErrors: { currentPassword: ['Mot de passe actuel incorrect.'] } })
   }
   await checkWrappedAccountKey(body.newWrappedAccountKey)
@@ -40,7 +40,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   await db.transaction(async tx => {
     await replacePasswordWrap(tx, { userId: user.id, authSecretHash, wrappedAccountKey: body.newWrappedAccountKey })
     const sessionsRevoked = await revokeAllSessions(tx, user.id)
-    await recordAudit(tx, { type: 'auth.password_changed', outcome: 'success', data: { sessionsRevoked } }, audit)
+    await recordAudit(tx, { type: 'auth.password.changed', outcome: 'success', data: { sessionsRevoked } }, audit)
   })
   limiter.recordSuccess(keys)
   return Response.json({ next: '/connexion?motif=mot-de-passe-modifie' }, { headers: { 'Set-Cookie': blankSessionCookie() } })

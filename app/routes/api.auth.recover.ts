@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
 import { fromBase64Url } from '#crypto/encoding.ts'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { findUserByEmail, replacePasswordWrap } from '#db/accounts.ts'
 import { normalizeEmailAddress } from '#db/invitations.ts'
 import { checkWrappedAccountKey } from '#app/auth/key-material.server.ts'

@@ -1,5 +1,5 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { findUserByEmail, insertUser, replaceAccountKeys } from '#db/accounts.ts'
 import { consumeInvitation, lookupInvitation } from '#db/invitations.ts'
 import { checkSubmittedKeys } from '#app/auth/key-material.server.ts'
@@ -33,7 +33,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const db = database()
   const lookup = await lookupInvitation(db, body.token)
   if (lookup.status !== 'valid') {
-    await recordAudit(db, { type: 'account.invitation_refused', outcome: 'failure', data: { reason: lookup.status } }, { ipAddress: context.clientIp })
+    await recordAudit(db, { type: 'account.invitation.refused', outcome: 'failure', data: { reason: lookup.status } }, { ipAddress: context.clientIp })
     throw new HttpError(lookup.status === 'unknown' ? 404 : 410, REFUSED[lookup.status])
   }
   const { invitation } = lookup
@@ -62,7 +62,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     } else {
       await replaceAccountKeys(tx, { userId: invitation.userId, saltSeed: invitation.saltSeed, keys })
       const sessionsRevoked = await revokeAllSessions(tx, invitation.userId)
-      await recordAudit(tx, { type: 'auth.account_reset', outcome: 'success', data: { invitationId: invitation.id, sessionsRevoked } }, audit)
+      await recordAudit(tx, { type: 'auth.account.reset', outcome: 'success', data: { invitationId: invitation.id, sessionsRevoked } }, audit)
     }
     return 'done' as const
     })

@@ -1,6 +1,6 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
 import { findProfession } from '#charter/professions.ts'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { findUserById } from '#db/accounts.ts'
 import { findCellInvitation, insertKeyBlobs, markInvitation, markKeysConfirmed, upsertActiveMembership } from '#db/cells.ts'
 import { isUuid, requireCellPermission } from '#app/access/authorize.server.ts'
@@ -58,7 +58,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       await markInvitation(tx, { invitationId: invitation.id, status: 'confirmed' })
       await recordAudit(
         tx,
-        { type: 'cell.member_confirmed', outcome: 'success', data: { invitationId: invitation.id, memberId: newcomerId, role: invitation.role, kind: invitation.kind } },
+        { type: 'cell.member.confirmed', outcome: 'success', data: { invitationId: invitation.id, memberId: newcomerId, role: invitation.role, kind: invitation.kind } },
         { actorUserId: principal.userId, cellId, ipAddress: context.clientIp },
       )
     }),

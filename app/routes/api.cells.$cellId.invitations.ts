@@ -1,5 +1,5 @@
 import { type ActionFunctionArgs } from '@remix-run/node'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { findUserByEmail } from '#db/accounts.ts'
 import { findMembership, insertCellInvitation, reopenRemovedMembership } from '#db/cells.ts'
 import { createInvitation, INVITATION_LIFETIME_MS, invitationLinkPath, normalizeEmailAddress } from '#db/invitations.ts'
@@ -41,7 +41,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     expiresAt: new Date(Date.now() + INVITATION_LIFETIME_MS),
   })
   const accountInvitation = account ? null : await createInvitation(db, { email, purpose: 'registration', createdBy: principal.userId })
-  await recordAudit(db, { type: 'cell.member_invited', outcome: 'success', data: { invitationId: invitation.id, role: invitation.role, kind: invitation.kind } }, { actorUserId: principal.userId, cellId, ipAddress: context.clientIp })
+  await recordAudit(db, { type: 'cell.member.invited', outcome: 'success', data: { invitationId: invitation.id, role: invitation.role, kind: invitation.kind } }, { actorUserId: principal.userId, cellId, ipAddress: context.clientIp })
   return Response.json({
     invitationId: invitation.id,
     kind: invitation.kind,

@@ -1,7 +1,7 @@
 import { type ActionFunctionArgs, type LoaderFunctionArgs } from '@remix-run/node'
 import { can } from '#charter/policy.ts'
-import { recordAudit } from '#db/audit.ts'
-import { appendAuditEvent } from '#db/audit-store/write.ts'
+import { recordAudit } from '#db/journal/record.ts'
+import { appendAuditEvent } from '#db/journal/record.ts'
 import { listKeyBlobsFor, listRosterLinks } from '#db/cells.ts'
 import { failClosed, requireCellPermission } from '#app/access/authorize.server.ts'
 import { withRosterRace } from '#app/cells/http.server.ts'
@@ -48,7 +48,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       const { parsed } = await appendRosterLinksChecked({ tx, cellId: principal.cell.id, authorId: principal.userId, links, allowedTypes: ['verification_attestation'] })
       const attested = parsed[0]?.payload
       const attestedSeq = attested?.type === 'verification_attestation' ? attested.attestedSeq : -1
-      await recordAudit(tx, { type: 'cell.roster_attested', outcome: 'success', data: { seq: attestedSeq } }, { actorUserId: principal.userId, cellId: principal.cell.id, ipAddress: context.clientIp })
+      await recordAudit(tx, { type: 'cell.roster.attested', outcome: 'success', data: { seq: attestedSeq } }, { actorUserId: principal.userId, cellId: principal.cell.id, ipAddress: context.clientIp })
       return attestedSeq
     })
   )

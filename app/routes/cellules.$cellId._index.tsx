@@ -1,7 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData } from '@remix-run/react'
 import { useState } from 'react'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { findCharterVersion, markHabilitationReviewed } from '#db/cells.ts'
 import { type Charter } from '#charter/schema.ts'
 import { postJson } from '#app/auth/api-client.ts'
@@ -46,7 +46,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (intent !== 'habilitations-reviewed') return data({ error: 'Demande invalide.' }, { status: 400 })
   await database().transaction(async tx => {
     await markHabilitationReviewed(tx, principal.cell.id)
-    await recordAudit(tx, { type: 'cell.habilitations_reviewed', outcome: 'success', data: {} }, { actorUserId: principal.userId, cellId: principal.cell.id, ipAddress: context.clientIp })
+    await recordAudit(tx, { type: 'cell.habilitations.reviewed', outcome: 'success', data: {} }, { actorUserId: principal.userId, cellId: principal.cell.id, ipAddress: context.clientIp })
   })
   return data({ ok: true })
 }

@@ -5,7 +5,7 @@ import { toBase64Url } from '#crypto/encoding.ts'
 import { openIdentityPublic, publicKeyFingerprint } from '#crypto/identity.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { findUserById } from '#db/accounts.ts'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { findProfession } from '#charter/professions.ts'
 import { requireSession } from '#app/access/authorize.server.ts'
 import { blankSessionCookie, listActiveSessions, revokeOwnSession } from '#app/auth/session.server.ts'
@@ -49,7 +49,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!parsed.success) return data({ error: 'Demande invalide.' }, { status: 400 })
   const revoked = await revokeOwnSession({ userId: user.id, sessionId: parsed.data.sessionId })
   if (!revoked) return data({ error: 'Cette session n’existe plus.' }, { status: 404 })
-  await recordAudit(database(), { type: 'auth.session_revoked', outcome: 'success', data: { reason: 'user' } }, { actorUserId: user.id, ipAddress: context.clientIp })
+  await recordAudit(database(), { type: 'auth.session.revoked', outcome: 'success', data: { reason: 'user' } }, { actorUserId: user.id, ipAddress: context.clientIp })
   if (parsed.data.sessionId === session.id) {
     throw redirect('/connexion?motif=deconnecte', { headers: { 'Set-Cookie': blankSessionCookie() } })
   }

@@ -1,6 +1,6 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { enableTotp, findUserById, readTotpSecret, setPendingTotpSecret } from '#db/accounts.ts'
 import { requireSession } from '#app/access/authorize.server.ts'
 import { upgradeSessionAfterSecondFactor } from '#app/auth/session.server.ts'
@@ -53,7 +53,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   const enabled = await db.transaction(async tx => {
     if (!(await enableTotp(tx, { userId: user.id, step: check.step }))) return false
-    await recordAudit(tx, { type: 'auth.mfa_enrolled', outcome: 'success', data: {} }, { actorUserId: user.id, ipAddress: context.clientIp })
+    await recordAudit(tx, { type: 'auth.mfa.enrolled', outcome: 'success', data: {} }, { actorUserId: user.id, ipAddress: context.clientIp })
     return true
   })
   if (!enabled) return data({ error: 'Ce code a déjà été utilisé. Attendez le code suivant de votre application.' }, { status: 422 })

@@ -1,5 +1,5 @@
 import { redirect, type ActionFunctionArgs } from '@remix-run/node'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { blankSessionCookie, getRequestSession, revokeSession } from '#app/auth/session.server.ts'
 import { database } from '#app/utils/db.server.ts'
 
@@ -12,7 +12,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const principal = await getRequestSession(request)
   if (principal) {
     await revokeSession(principal.session.id)
-    await recordAudit(database(), { type: 'auth.session_revoked', outcome: 'success', data: { reason: 'logout' } }, { actorUserId: principal.user.id, ipAddress: context.clientIp })
+    await recordAudit(database(), { type: 'auth.session.revoked', outcome: 'success', data: { reason: 'logout' } }, { actorUserId: principal.user.id, ipAddress: context.clientIp })
   }
   throw redirect('/connexion?motif=deconnecte', { headers: { 'Set-Cookie': blankSessionCookie() } })
 }

@@ -6,7 +6,7 @@ import { toBase64Url } from '#crypto/encoding.ts'
 import { deriveRecoveryAuthSecret } from '#crypto/recovery-proof.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { DEFAULT_KDF, findUserByEmail, insertUser } from '#db/accounts.ts'
-import { recordAudit } from '#db/audit.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { type Database } from '#db/database.ts'
 import { cells } from '#db/schema.ts'
 import { DEMO_CELL, seedDemo, type SeedReport } from './cell.ts'
@@ -69,9 +69,9 @@ export async function seedDemoData(db: Database, { accounts }: { accounts: boole
     await recordAudit(db, { type: 'cell.founded', outcome: 'success', data: { epoch: 0 } }, { actorUserId: coordinator?.userId ?? null, cellId: cell.id })
     for (const member of newKeys) {
       if (member.role !== 'coordinator') {
-        await recordAudit(db, { type: 'cell.member_confirmed', outcome: 'success', data: { invitationId: crypto.randomUUID(), memberId: member.userId, role: member.role, kind: 'member' } }, { actorUserId: coordinator?.userId ?? null, cellId: cell.id })
+        await recordAudit(db, { type: 'cell.member.confirmed', outcome: 'success', data: { invitationId: crypto.randomUUID(), memberId: member.userId, role: member.role, kind: 'member' } }, { actorUserId: coordinator?.userId ?? null, cellId: cell.id })
       }
-      await recordAudit(db, { type: 'cell.charter_signed', outcome: 'success', data: { version: 1 } }, { actorUserId: member.userId, cellId: cell.id })
+      await recordAudit(db, { type: 'cell.charter.signed', outcome: 'success', data: { version: 1 } }, { actorUserId: member.userId, cellId: cell.id })
     }
   }
   return report

@@ -5,10 +5,10 @@ import path from 'node:path'
 import { eq } from 'drizzle-orm'
 import { type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type AuditExport } from '#db/audit-log/export.ts'
-import { publicKeyFromBase64, rawPublicKey } from '#db/audit-log/keys.ts'
-import { verifyExport } from '#db/audit-log/verify.ts'
-import { appendAuditEvent } from '#db/audit-store/write.ts'
+import { type AuditExport } from '#journal/export.ts'
+import { publicKeyFromBase64, rawPublicKey } from '#journal/keys.ts'
+import { verifyExport } from '#journal/verify.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { auditAlertReviews } from '#db/schema.ts'
 import { sessionCookie } from '#tests/support/account-factory.ts'
 import { projectRoot } from '#tests/support/app-process.ts'
@@ -20,7 +20,7 @@ import { nextTotpCode } from '#tests/support/totp.ts'
 
 const COMMENT = 'Accès un samedi à 23 h : à voir avec la personne.'
 
-/** How the off-hours rule names a day (app/audit/anomalies.ts): "samedi 21 novembre 2026", "1er" for the first. */
+/** How the off-hours rule names a day (app/journal/anomalies/calendar.ts): "samedi 21 novembre 2026", "1er" for the first. */
 function frenchDay(atMs: number): string {
   return new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' })
     .formatToParts(atMs)
@@ -83,10 +83,10 @@ describe.skipIf(!chromiumAvailable())('the access journal, as a new DPO would us
 
     // Back-dated on purpose: an off-hours access (Saturday 23:00, Paris) that the test cannot wait for.
     const saturdayNight = lastSaturdayNightMs()
-    const offHoursEventId = await appendAuditEvent(
+    const offHoursEventId = await recordAudit(
       db,
-      { action: 'cell.members.read', outcome: 'success', cellId: f.cellId, detail: { actorUserId: f.member.userId, actorRole: 'member', policyAction: 'cell:members:read', resource: 'members' } },
-      { now: saturdayNight },
+      { type: 'cell.members.read', outcome: 'success', policyAction: 'cell:members:read', resource: 'members' },
+      { cellId: f.cellId, actorUserId: f.member.userId, actorRole: 'member', occurredAtMs: saturdayNight },
     )
 
     // The DPO logs in like a person: email, password, then the code of their authenticator app.

@@ -90,7 +90,7 @@ describe('account reset', () => {
     expect(remaining[0]?.mfaVerified).toBe(false)
 
     const registeredEvents = (await auditRows(app, { type: 'account.registered' })).filter(event => event.actorUserId === before.id)
-    const resets = (await auditRows(app, { type: 'auth.account_reset' })).filter(event => event.actorUserId === before.id)
+    const resets = (await auditRows(app, { type: 'auth.account.reset' })).filter(event => event.actorUserId === before.id)
     expect(registeredEvents).toHaveLength(1)
     expect(resets).toHaveLength(1)
     expect(resets[0]?.data).toMatchObject({ sessionsRevoked: 1 })

@@ -4,8 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generateSigningKey, signingKeyToPem, rawPublicKey } from '#db/audit-log/keys.ts'
-import { appendAuditEvent } from '#db/audit-store/write.ts'
+import { generateSigningKey, signingKeyToPem, rawPublicKey } from '#journal/keys.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { runMigrations } from '#db/migrate.ts'
 import { openDatabase } from '#db/open.ts'
 import { projectRoot } from '#tests/support/app-process.ts'
@@ -40,7 +40,7 @@ beforeAll(async () => {
     await runMigrations(handle)
     const old = Date.now() - 400 * 86_400_000
     for (let i = 0; i < 30; i++) {
-      await appendAuditEvent(handle.db, { action: 'cell.members.read', outcome: 'success', cellId: i % 3 === 0 ? randomUUID() : cellId, detail: { actorUserId: randomUUID(), resource: 'members' } }, i < 5 ? { now: old + i } : {})
+      await recordAudit(handle.db, { type: 'cell.members.read', outcome: 'success', resource: 'members' }, { cellId: i % 3 === 0 ? randomUUID() : cellId, actorUserId: randomUUID(), ...(i < 5 ? { occurredAtMs: old + i } : {}) })
     }
   } finally {
     await handle.close()

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { logOrigin } from '#db/audit-log/checkpoint.ts'
-import { generateSigningKey } from '#db/audit-log/keys.ts'
-import { verifyExport } from '#db/audit-log/verify.ts'
-import { appendAuditEvent, exportAuditLog, readLogHead, sequenceAll, sequencePending, signCheckpointIfGrown } from '#db/audit-store/index.ts'
-import { queryRows, toSafeNumber } from '#db/audit-store/rows.ts'
-import { SEQUENCER_LOCK_KEY } from '#db/audit-store/sequencer.ts'
+import { logOrigin } from '#journal/checkpoint.ts'
+import { generateSigningKey } from '#journal/keys.ts'
+import { verifyExport } from '#journal/verify.ts'
+import { exportAuditLog, recordAudit, readLogHead, sequenceAll, sequencePending, signCheckpointIfGrown } from '#db/journal/index.ts'
+import { queryRows, toSafeNumber } from '#db/journal/rows.ts'
+import { SEQUENCER_LOCK_KEY } from '#db/journal/sequencer.ts'
 import { type DatabaseHandle } from '#db/database.ts'
 import { runMigrations } from '#db/migrate.ts'
 import { openDatabase } from '#db/open.ts'
@@ -63,12 +63,11 @@ describe.skipIf(!serverUrl)('audit log under concurrent writers (PostgreSQL only
             for (let i = 0; i < count; i++) {
               const cellId = Math.random() < 0.15 ? null : pick(CELLS)
               ids.push(
-                await appendAuditEvent(tx, {
-                  action: cellId ? pick(['cell.members.read', 'cell.read', 'cell.roster.read'] as const) : 'auth.login',
-                  outcome: 'success',
-                  cellId,
-                  detail: { actorUserId: randomUUID(), resource: cellId ? `cell:${cellId}:members` : null },
-                }),
+                await recordAudit(
+                  tx,
+                  cellId ? { type: pick(['cell.members.read', 'cell.read', 'cell.roster.read'] as const), outcome: 'success', resource: `cell:${cellId}:members` } : { type: 'auth.login', outcome: 'success', data: {} },
+                  { cellId, actorUserId: randomUUID() },
+                ),
               )
             }
             await sleep(Math.random() * 20)

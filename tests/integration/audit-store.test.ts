@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { generateSigningKey } from '#db/audit-log/keys.ts'
-import { logOrigin } from '#db/audit-log/checkpoint.ts'
-import { verifyExport } from '#db/audit-log/verify.ts'
-import { appendAuditEvent, exportAuditLog, purgeExpiredDetails, sequenceAll, signCheckpointIfGrown, TILE_WIDTH } from '#db/audit-store/index.ts'
-import { queryRows } from '#db/audit-store/rows.ts'
+import { generateSigningKey } from '#journal/keys.ts'
+import { logOrigin } from '#journal/checkpoint.ts'
+import { verifyExport } from '#journal/verify.ts'
+import { exportAuditLog, recordAudit, purgeExpiredDetails, sequenceAll, signCheckpointIfGrown, TILE_WIDTH } from '#db/journal/index.ts'
+import { queryRows } from '#db/journal/rows.ts'
 import { insertCell } from '#db/cells.ts'
 import { DEFAULT_CHARTER } from '#charter/default-charter.ts'
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts'
@@ -25,7 +25,7 @@ afterAll(async () => {
 
 async function write(count: number, cellId: string | null, now?: number) {
   for (let i = 0; i < count; i++) {
-    await appendAuditEvent(database.handle.db, { action: cellId ? 'cell.members.read' : 'auth.login', outcome: 'success', cellId, detail: { actorUserId: actor, resource: cellId ? `cell:${cellId}:members` : null } }, now ? { now } : {})
+    await recordAudit(database.handle.db, cellId ? { type: 'cell.members.read', outcome: 'success', resource: `cell:${cellId}:members` } : { type: 'auth.login', outcome: 'success', data: {} }, { cellId, actorUserId: actor, ...(now ? { occurredAtMs: now } : {}) })
   }
 }
 
@@ -67,7 +67,7 @@ describe('audit store on ' + (process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'
     expect(before).toBe(0)
     await expect(
       db.transaction(async (tx) => {
-        await appendAuditEvent(tx, { action: 'cell.read', outcome: 'success', cellId: cellA, detail: { actorUserId: actor } })
+        await recordAudit(tx, { type: 'cell.read', outcome: 'success' }, { cellId: cellA, actorUserId: actor })
         throw new Error('rollback')
       }),
     ).rejects.toThrow('rollback')

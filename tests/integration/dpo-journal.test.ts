@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto'
 import { count, eq, sql } from 'drizzle-orm'
 import { decode } from 'turbo-stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type AuditExport } from '#db/audit-log/export.ts'
-import { type AuditAction, type AuditOutcome } from '#db/audit-log/leaf.ts'
-import { verifyExport } from '#db/audit-log/verify.ts'
-import { queryRows } from '#db/audit-store/rows.ts'
-import { sequenceAll } from '#db/audit-store/sequencer.ts'
-import { appendAuditEvent } from '#db/audit-store/write.ts'
+import { type AuditExport } from '#journal/export.ts'
+import { type AuditAction, type AuditOutcome } from '#journal/actions.ts'
+import { verifyExport } from '#journal/verify.ts'
+import { queryRows } from '#db/journal/rows.ts'
+import { sequenceAll } from '#db/journal/sequencer.ts'
+import { type AuditEvent } from '#db/journal/events.ts'
+import { recordAudit } from '#db/journal/record.ts'
 import { auditAlertReviews, auditLeaves, auditQueue } from '#db/schema.ts'
 import { SESSION_COOKIE } from '#app/auth/session.server.ts'
 import { type AccountFixture } from '#tests/support/account-factory.ts'
@@ -75,8 +76,9 @@ async function record({ atIso, atMs, actor, action, outcome = 'success', resourc
   policyAction?: string
 }) {
   const now = atMs ?? Date.parse(atIso ?? '')
-  const detail = { actorUserId: actor.userId, resource, ...(policyAction ? { policyAction } : {}), ...(outcome === 'denied' ? { reason: 'Refus de test.' } : {}) }
-  return appendAuditEvent(db(), { action, outcome, cellId, detail }, { now })
+  const decision = { resource, ...(policyAction ? { policyAction } : {}), ...(outcome === 'denied' ? { reason: 'Refus de test.' } : {}) }
+  // Access decisions of any action and outcome: the union checks each one when it is written.
+  return recordAudit(db(), { type: action, outcome, ...decision } as AuditEvent, { cellId, actorUserId: actor.userId, occurredAtMs: now })
 }
 
 async function reviewRows() {

@@ -4,7 +4,7 @@
  * Usage: node --import tsx tests/scripts/generate-audit-vectors.ts [--force]
  */
 import { existsSync, writeFileSync } from 'node:fs'
-import { generateAuditVectors, serializeVectors } from '../unit/audit-log/vector-cases.ts'
+import { generateAuditVectors, serializeVectors } from '../unit/journal/vector-cases.ts'
 
 const target = new URL('../fixtures/audit-log-vectors.json', import.meta.url)
 if (existsSync(target) && !process.argv.includes('--force')) {

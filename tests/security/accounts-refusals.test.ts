@@ -247,7 +247,7 @@ describe('invitations', () => {
     const [row] = await db.select().from(invitations).where(eq(invitations.id, invitation.id))
     expect(row?.usedAt).toBeNull()
     expect((await db.select().from(users).where(eq(users.id, invitation.userId))).length).toBe(0)
-    const refused = await auditRows(app, { type: 'account.invitation_refused', since })
+    const refused = await auditRows(app, { type: 'account.invitation.refused', since })
     expect(refused.map(entry => entry.data)).toEqual([{ reason: 'expired' }])
   })
 
@@ -528,7 +528,7 @@ describe('session expiry and revocation', () => {
     expect(await sessionRow(app, victim)).toBeUndefined()
     await expectSessionRefused(victim)
     await expectSessionWorks(keeper)
-    const rows = await auditRows(app, { type: 'auth.session_revoked', since })
+    const rows = await auditRows(app, { type: 'auth.session.revoked', since })
     expect(rows.map(row => [row.data, row.actorUserId])).toEqual([[{ reason: 'user' }, alice.userId]])
   })
 
@@ -540,7 +540,7 @@ describe('session expiry and revocation', () => {
     expect(logout.headers.get('location')).toBe('/connexion?motif=deconnecte')
     expect(logout.sessionCookie).toBe('cellule_session=')
     await expectSessionRefused(cookie)
-    const rows = await auditRows(app, { type: 'auth.session_revoked', since })
+    const rows = await auditRows(app, { type: 'auth.session.revoked', since })
     expect(rows.map(row => row.data)).toEqual([{ reason: 'logout' }])
   })
 
@@ -554,7 +554,7 @@ describe('session expiry and revocation', () => {
     expect(await sessionRow(app, theirs)).toBeDefined()
     await expectSessionWorks(theirs)
     await expectSessionWorks(mine)
-    expect(await auditRows(app, { type: 'auth.session_revoked', since })).toEqual([])
+    expect(await auditRows(app, { type: 'auth.session.revoked', since })).toEqual([])
     // Nor does the listing of one user show the other's sessions.
     expect((await getPage(app, '/compte', { cookie: mine })).text).not.toContain(sessionIdOf(theirs))
   })
@@ -675,7 +675,7 @@ describe('password change', () => {
     expect(await sessionIdsOf(app, carol.userId)).toEqual([])
     for (const cookie of [current, other, passwordOnly]) await expectSessionRefused(cookie)
     await expectSessionWorks(bobSession)
-    const rows = await auditRows(app, { type: 'auth.password_changed', since })
+    const rows = await auditRows(app, { type: 'auth.password.changed', since })
     expect(rows.map(row => [row.outcome, row.data])).toEqual([['success', { sessionsRevoked: carolSessions }]])
 
     const oldSecret = await postJson(app, '/api/auth/login', { email: carol.email, authSecret: carol.authSecret })

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { logOrigin } from '#db/audit-log/checkpoint.ts'
-import { generateSigningKey } from '#db/audit-log/keys.ts'
-import { computeCommitment, leafHash, newSalt, type Leaf } from '#db/audit-log/leaf.ts'
-import { appendAuditEvent, exportAuditLog, purgeExpiredDetails, readLogHead, sequenceAll, signCheckpointIfGrown } from '#db/audit-store/index.ts'
-import { verifyExport } from '#db/audit-log/verify.ts'
-import { queryRows } from '#db/audit-store/rows.ts'
+import { logOrigin } from '#journal/checkpoint.ts'
+import { generateSigningKey } from '#journal/keys.ts'
+import { computeCommitment, leafHash, newSalt, type Leaf } from '#journal/leaf.ts'
+import { exportAuditLog, recordAudit, purgeExpiredDetails, readLogHead, sequenceAll, signCheckpointIfGrown } from '#db/journal/index.ts'
+import { verifyExport } from '#journal/verify.ts'
+import { queryRows } from '#db/journal/rows.ts'
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '#tests/support/test-database.ts'
 
 /**
@@ -21,7 +21,7 @@ const actor = randomUUID()
 
 async function write(count: number, now?: number) {
   const ids: string[] = []
-  for (let i = 0; i < count; i++) ids.push(await appendAuditEvent(database.handle.db, { action: 'cell.members.read', outcome: 'success', cellId, detail: { actorUserId: actor, resource: 'members' } }, now ? { now } : {}))
+  for (let i = 0; i < count; i++) ids.push(await recordAudit(database.handle.db, { type: 'cell.members.read', outcome: 'success', resource: 'members' }, { cellId, actorUserId: actor, ...(now ? { occurredAtMs: now } : {}) }))
   return ids
 }
 

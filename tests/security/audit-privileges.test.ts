@@ -3,10 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'drizzle-orm'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { logOrigin } from '#db/audit-log/checkpoint.ts'
-import { generateSigningKey } from '#db/audit-log/keys.ts'
-import { appendAuditEvent, AUDIT_TABLES, ensureAppRole, readLogHead, sequenceAll, signCheckpointIfGrown } from '#db/audit-store/index.ts'
-import { queryRows, toSafeNumber } from '#db/audit-store/rows.ts'
+import { logOrigin } from '#journal/checkpoint.ts'
+import { generateSigningKey } from '#journal/keys.ts'
+import { AUDIT_TABLES, recordAudit, ensureAppRole, readLogHead, sequenceAll, signCheckpointIfGrown } from '#db/journal/index.ts'
+import { queryRows, toSafeNumber } from '#db/journal/rows.ts'
 import { type Database, type DatabaseHandle } from '#db/database.ts'
 import { runMigrations } from '#db/migrate.ts'
 import { openDatabase } from '#db/open.ts'
@@ -26,7 +26,7 @@ const DAY_MS = 24 * 3600 * 1000
 
 type PgError = { code?: string; message: string }
 
-/** The driver's error under drizzle's and appendAuditEvent's wrappers. */
+/** The driver's error under drizzle's and recordAudit's wrappers. */
 function databaseError(error: unknown): PgError {
   for (let current = error; current instanceof Error; current = current.cause) {
     if (typeof (current as { code?: unknown }).code === 'string') return current as PgError
@@ -82,7 +82,7 @@ async function fillAuditTables(db: Database) {
     .returning({ id: cells.id })
   // 256 events complete one tile.
   for (let i = 0; i < 256; i++) {
-    await appendAuditEvent(db, { action: 'cell.members.read', outcome: 'success', cellId: cell!.id, detail: { actorUserId: user!.id } })
+    await recordAudit(db, { type: 'cell.members.read', outcome: 'success' }, { cellId: cell!.id, actorUserId: user!.id })
   }
   await sequenceUntil(db, { treeSize: 256 })
   await signCheckpointIfGrown(db, signer)
@@ -164,7 +164,7 @@ describe.skipIf(!serverUrl)('the application role on PostgreSQL (skipped without
   it('runs as the application role, which can INSERT and SELECT audit rows', async () => {
     const [who] = await queryRows<{ current_user: string }>(app.db, sql`select current_user`)
     expect(who!.current_user).toBe(APP_ROLE)
-    const eventId = await appendAuditEvent(app.db, { action: 'auth.login', outcome: 'success', cellId: null, detail: { actorUserId: randomUUID() } })
+    const eventId = await recordAudit(app.db, { type: 'auth.login', outcome: 'success', data: {} }, { actorUserId: randomUUID() })
     expect(await sequenceUntil(app.db, { treeSize: 257 })).toBe(1)
     const [leaf] = await queryRows<{ leaf_index: unknown }>(app.db, sql`select leaf_index from audit_leaves where event_id = ${eventId}`)
     expect(toSafeNumber(leaf!.leaf_index)).toBe(256)

@@ -5,7 +5,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type z } from 'zod'
 import { DEFAULT_CHARTER } from '#charter/default-charter.ts'
-import { DEFAULT_RULES } from '#app/audit/anomalies.ts'
+import { DEFAULT_RULES } from '#app/journal/anomalies/rules.ts'
 import {
   invitationLookupSchema,
   loginRequestSchema,

@@ -40,7 +40,8 @@ const UNGUARDED: Record<string, string> = {
   'api.account.keys': 'the user’s own wrapped keys, never a cell’s',
 }
 
-const CELL_DATA_IMPORTS = /from '#db\/(cells|audit-store[^']*|schema)\.ts'|from '#app\/audit\//
+// The journal's queries read cell data; its write entry point (db/journal/record.ts) does not.
+const CELL_DATA_IMPORTS = /from '#db\/(cells|journal\/(?!record\.ts')[^']*|schema)\.ts'|from '#app\/journal\//
 
 type Handler = { name: 'loader' | 'action'; reachesGuard: boolean; postOnly: boolean }
 
@@ -89,6 +90,35 @@ function analyse(file: string): Handler[] {
   return exported.map(({ name, node }) => ({ name, reachesGuard: reaches(node, new Set()), postOnly: ts.isIdentifier(node) && (node.text === 'postOnly' || node.text === 'getOnly') }))
 }
 
+const SERVER_ONLY_JOURNAL = /^#(db\/)?journal\/(?!actions\.ts$|record\.ts$)/
+
+/**
+ * The value imports a page module sends to the browser, through the app modules it imports that
+ * are not `*.server.ts` (Remix empties those in the browser build); type-only imports are erased.
+ */
+function browserImports(entry: string): { from: string; specifier: string }[] {
+  const found: { from: string; specifier: string }[] = []
+  const seen = new Set<string>()
+  const visit = (file: string) => {
+    if (seen.has(file)) return
+    seen.add(file)
+    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS)
+    for (const statement of source.statements) {
+      if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue
+      const clause = statement.importClause
+      const named = clause?.namedBindings && ts.isNamedImports(clause.namedBindings) ? clause.namedBindings.elements : undefined
+      const typeOnly = clause?.isTypeOnly || (clause && !clause.name && named && named.length > 0 && named.every(element => element.isTypeOnly))
+      if (typeOnly) continue
+      const specifier = statement.moduleSpecifier.text
+      found.push({ from: file, specifier })
+      const target = specifier.startsWith('#app/') ? path.join(projectRoot, 'app', specifier.slice('#app/'.length)) : specifier.startsWith('.') ? path.resolve(path.dirname(file), specifier) : null
+      if (target && !/\.server\.tsx?$/.test(target)) visit(target)
+    }
+  }
+  visit(entry)
+  return found
+}
+
 const routeFiles = readdirSync(ROUTES_DIR).filter((file) => /\.tsx?$/.test(file))
 
 describe('every route touching cell data goes through the audited guard', () => {
@@ -121,17 +151,21 @@ describe('every route touching cell data goes through the audited guard', () => 
     })
   }
 
-  it('page modules import no server-only journal code (it would break the page in the browser)', () => {
-    // db/audit-store and db/audit-log use node:crypto and Buffer at load time; pages reach them through *.server.ts.
+  it('page modules, and the browser modules they import, import no server-only journal code (it would break the page in the browser)', () => {
+    // db/journal/ and the journal core (journal/) use node:crypto and Buffer at load time; pages reach them through *.server.ts.
+    // Allowed: the vocabulary (zod only) and the write entry point (called from actions only, and free of load-time crypto).
     const offending = routeFiles
       .filter(file => file.endsWith('.tsx'))
-      .flatMap(file =>
-        readFileSync(path.join(ROUTES_DIR, file), 'utf8')
-          .split('\n')
-          .filter(line => /^import (?!type )/.test(line) && /from '#db\/audit-(store|log)\//.test(line))
-          .map(line => `${file}: ${line}`),
-      )
-    expect(offending).toEqual([])
+      .flatMap(file => browserImports(path.join(ROUTES_DIR, file)).filter(({ specifier }) => SERVER_ONLY_JOURNAL.test(specifier)))
+      .map(({ from, specifier }) => `${path.relative(projectRoot, from)}: ${specifier}`)
+    expect([...new Set(offending)]).toEqual([])
+  })
+
+  it('the browser-import walk sees through the journal feature folder', () => {
+    const walked = browserImports(path.join(ROUTES_DIR, 'cellules.$cellId.journal._index.tsx')).map(({ specifier }) => specifier)
+    expect(walked).toContain('#app/journal/components/alert-list.tsx')
+    expect(walked).toContain('#journal/actions.ts')
+    expect(walked.some(specifier => specifier.endsWith('.server.ts') && SERVER_ONLY_JOURNAL.test(specifier))).toBe(false)
   })
 
   it('the analysis itself catches a handler without a guard', () => {

@@ -9,7 +9,7 @@ import { deriveRecoveryAuthSecret } from '#crypto/recovery-proof.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { DEFAULT_KDF } from '#db/accounts.ts'
 import { createInvitation } from '#db/invitations.ts'
-import { AUDIT_TYPE_ACTIONS, type AuditEvent } from '#db/audit.ts'
+import { type AuditEventType } from '#db/journal/events.ts'
 import { auditDetails, auditQueue, invitations, sessions, users } from '#db/schema.ts'
 import { hashToken } from '#db/tokens.ts'
 import { type InProcessApp } from './in-process-app.ts'
@@ -311,13 +311,13 @@ export async function countRows(app: InProcessApp) {
   return { users: userCount?.total ?? 0, sessions: sessionCount?.total ?? 0, audit: auditCount?.total ?? 0 }
 }
 
-/** Journal events of one security event type (db/audit.ts names), after queue id `since`. */
-export async function auditRows(app: InProcessApp, { type, since = 0 }: { type: AuditEvent['type']; since?: number }) {
+/** Journal events of one type (a journal action, db/journal/events.ts), after queue id `since`. */
+export async function auditRows(app: InProcessApp, { type, since = 0 }: { type: AuditEventType; since?: number }) {
   const rows = await app.database.handle.db
     .select({ id: auditQueue.id, action: auditQueue.action, outcome: auditQueue.outcome, cellId: auditQueue.cellId, actorUserId: auditDetails.actorUserId, detail: auditDetails.detail })
     .from(auditQueue)
     .leftJoin(auditDetails, eq(auditDetails.eventId, auditQueue.eventId))
-    .where(sql`${auditQueue.action} = ${AUDIT_TYPE_ACTIONS[type]} and ${auditQueue.id} > ${since}`)
+    .where(sql`${auditQueue.action} = ${type} and ${auditQueue.id} > ${since}`)
     .orderBy(auditQueue.id)
   return rows.map(row => {
     const detail = (row.detail ?? {}) as { data?: Record<string, unknown>; ip?: string | null }

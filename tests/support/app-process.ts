@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { generateSigningKey, signingKeyToPem } from '#db/audit-log/keys.ts'
+import { generateSigningKey, signingKeyToPem } from '#journal/keys.ts'
 import { createServerDatabase, serverUrl } from './test-database.ts'
 
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { type DatabaseHandle } from '#db/database.ts'
-import { ensureAppRole } from '#db/audit-store/privileges.ts'
+import { ensureAppRole } from '#db/journal/privileges.ts'
 import { runMigrations } from '#db/migrate.ts'
 import { openDatabase } from '#db/open.ts'
 

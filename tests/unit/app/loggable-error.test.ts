@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AuditWriteError } from '#db/audit-store/write.ts'
+import { AuditWriteError } from '#db/journal/record.ts'
 import { loggableError } from '#app/utils/loggable-error.server.ts'
 
 describe('what of an error reaches the logs', () => {

@@ -3,7 +3,6 @@ import {
   DEFAULT_CHARTER,
   bytesToHex,
   canonicalCharterBytes,
-  canonicalJson,
   charterDigest,
   charterHash,
   charterSigningMessage,
@@ -59,34 +58,12 @@ describe('canonical bytes', () => {
   })
 })
 
-describe('canonicalJson', () => {
-  it('sorts keys by code unit and escapes like JSON.stringify', () => {
-    expect(canonicalJson({ b: 1, a: [true, null, 'é"\n'], A: { z: 0, y: -1.5 } })).toBe(
-      '{"A":{"y":-1.5,"z":0},"a":[true,null,"é\\"\\n"],"b":1}'
-    )
-  })
-
-  it.each([
-    ['undefined', { a: undefined }],
-    ['NaN', { a: Number.NaN }],
-    ['Infinity', [Number.POSITIVE_INFINITY]],
-    ['a date', { a: new Date(0) }],
-    ['a map', new Map()],
-    ['a bigint', 1n],
-  ])('refuses %s', (_name, value) => {
-    expect(() => canonicalJson(value)).toThrow(TypeError)
-  })
-
-  it('is the same for any key order', () => {
-    fc.assert(
-      fc.property(fc.jsonValue(), fc.array(fc.integer(), { minLength: 1, maxLength: 20 }), (value, ranks) => {
-        expect(canonicalJson(shuffleKeys(value, ranks))).toBe(canonicalJson(value))
-      })
-    )
-  })
-})
-
 describe('charterHash', () => {
+  // Every cell founded on the default charter carries this hash in its signed roster: it must never change.
+  it('of the default charter is pinned', async () => {
+    await expect(charterHash(DEFAULT_CHARTER)).resolves.toBe('0400241f8d6fb727f976583b02065414d5af3eda1e2ec3004e4a9f13a6527318')
+  })
+
   it('is the lowercase hex SHA-256 of the canonical bytes', async () => {
     const expected = createHash('sha256').update(canonicalCharterBytes(DEFAULT_CHARTER)).digest('hex')
     await expect(charterHash(DEFAULT_CHARTER)).resolves.toBe(expected)

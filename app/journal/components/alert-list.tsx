@@ -1,0 +1,44 @@
+import { FormMessage } from '#app/components/forms.tsx'
+import { type AlertRow } from '../timeline.server.ts'
+import { ReviewForm } from './review-form.tsx'
+
+/** What the last review answered, for the alert it was about. */
+export type ReviewAnswer = { alertId: string; error: string | null; done: string | null }
+
+/** Alerts waiting for the DPO (each with its review form when allowed), then the ones already reviewed. */
+export function AlertList({ alerts, canReview, answer, windowDays }: { alerts: readonly AlertRow[]; canReview: boolean; answer: ReviewAnswer | undefined; windowDays: number }) {
+  const open = alerts.filter((alert) => !alert.review)
+  const closed = alerts.filter((alert) => alert.review)
+  return (
+    <>
+      <h2 id="alertes">Alertes à revoir ({open.length})</h2>
+      {answer?.done ? <FormMessage kind="success">{answer.done}</FormMessage> : null}
+      {open.length === 0 ? <p>Aucune alerte en attente sur les {windowDays} derniers jours.</p> : null}
+      <ul className="fr-raw-list">
+        {open.map((alert) => (
+          <li key={alert.id} className="fr-card fr-p-3w fr-mb-3w">
+            <h3 className="fr-h6 fr-mb-1w">
+              {alert.title} — {alert.who}
+            </h3>
+            <p className="fr-mb-1w">{alert.explanation}</p>
+            <p className="fr-text--sm fr-mb-2w">Dernier accès concerné : {alert.at}</p>
+            {canReview ? <ReviewForm alertId={alert.id} title={`${alert.title} — ${alert.who}`} error={answer?.alertId === alert.id ? answer.error : undefined} /> : null}
+          </li>
+        ))}
+      </ul>
+      {closed.length > 0 ? (
+        <details className="fr-mb-4w">
+          <summary>Alertes déjà revues ({closed.length})</summary>
+          <ul>
+            {closed.map((alert) => (
+              <li key={alert.id}>
+                <strong>{alert.title}</strong> — {alert.who} ({alert.at}) : {alert.review?.status === 'escalated' ? 'à approfondir' : 'revue, sans suite'} par {alert.review?.by} le {alert.review?.at}
+                {alert.review?.comment ? ` — « ${alert.review.comment} »` : ''}
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </>
+  )
+}
