@@ -39,6 +39,12 @@ export const accountKeysSchema = z.object({
   kdf: z.unknown(),
 })
 
+/** What POST /api/session answers: the new deadline, or that there is no session any more. */
+export const sessionStatusSchema = z.discriminatedUnion('active', [
+  z.object({ active: z.literal(true), expiresAt: z.string().datetime({ offset: true }) }),
+  z.object({ active: z.literal(false) }),
+])
+
 export const totpCodeSchema = z
   .string({ required_error: 'Indiquez le code à 6 chiffres.', invalid_type_error: 'Le code doit compter exactement 6 chiffres.' })
   .trim()
