@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { bigint, bigserial, boolean, customType, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { type Charter } from '#charter/schema.ts'
 
 /**
  * First schema. Later issues extend it (accounts, charter, roster, audit).
@@ -144,13 +145,13 @@ export const memberships = pgTable(
   table => [primaryKey({ columns: [table.cellId, table.userId] }), index('memberships_user_id_idx').on(table.userId)],
 )
 
-/** Every published version of a cell's charter (zod-validated JSON) and its SHA-256. */
+/** Every published version of a cell's charter (zod-validated JSON, parsed again on read in db/cells.ts) and its SHA-256. */
 export const cellCharters = pgTable(
   'cell_charters',
   {
     cellId: cellReference(),
     version: integer('version').notNull(),
-    content: jsonb('content').notNull(),
+    content: jsonb('content').$type<Charter>().notNull(),
     hash: text('hash').notNull(),
     publishedBy: uuid('published_by'),
     publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
@@ -203,6 +204,9 @@ export const cellKeyBlobs = pgTable(
   table => [primaryKey({ columns: [table.cellId, table.kind, table.epoch, table.slot] })],
 )
 
+/** The invitee's public keys and proof as stored (base64url); db/cells.ts parses it on read. */
+export type StoredInvitationAnswer = { memberId: string; signPublicKey: string; boxPublicKey: string; proof: string }
+
 export const cellInvitationStatus = pgEnum('cell_invitation_status', ['pending', 'answered', 'confirmed', 'cancelled'])
 export const cellInvitationKind = pgEnum('cell_invitation_kind', ['founding', 'member', 'readmission'])
 
@@ -221,7 +225,7 @@ export const cellInvitations = pgTable(
     status: cellInvitationStatus('status').notNull().default('pending'),
     createdBy: uuid('created_by'),
     answeredBy: uuid('answered_by'),
-    answer: jsonb('answer'),
+    answer: jsonb('answer').$type<StoredInvitationAnswer>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     confirmedAt: timestamp('confirmed_at', { withTimezone: true }),
