@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-or
 import { z } from 'zod'
 import { charterSchema, type Charter } from '#charter/schema.ts'
 import { type Database } from './database.ts'
+import { parseStored } from './stored-value.ts'
 import { cellCharters, cellInvitations, cellKeyBlobs, cells, charterSignatures, memberships, rosterLinks, users, type StoredInvitationAnswer } from './schema.ts'
 
 /** Tenant scoping lives here: every helper touching a cell's tables takes its id (STYLE "Data"). */
@@ -13,18 +14,6 @@ export type Cell = typeof cells.$inferSelect
 export type Membership = typeof memberships.$inferSelect
 export type CellInvitation = typeof cellInvitations.$inferSelect
 export type CharterVersion = typeof cellCharters.$inferSelect
-
-/** A JSON column whose stored value does not match its schema: the row was altered outside the app. */
-export class StoredValueError extends Error {
-  override name = 'StoredValueError'
-}
-
-function parseStored<Schema extends z.ZodTypeAny>({ schema, value, where }: { schema: Schema; value: unknown; where: string }): z.output<Schema> {
-  const parsed = schema.safeParse(value)
-  if (parsed.success) return parsed.data
-  const issue = parsed.error.issues[0]
-  throw new StoredValueError(`${where} does not match its schema (${issue ? `${issue.path.join('.') || 'value'}: ${issue.message}` : 'invalid'})`)
-}
 
 function parsedCharter(row: CharterVersion): CharterVersion {
   return { ...row, content: parseStored({ schema: charterSchema, value: row.content, where: `cell_charters(${row.cellId}, ${row.version}).content` }) }

@@ -87,7 +87,9 @@ export const auditEvents = pgTable(
 
 /**
  * Lucia-shaped session table. `id` is the SHA-256 of the cookie token, never the token
- * (docs/decisions/003-lucia-3.md). `expires_at` is the idle deadline, `absolute_expires_at` the 12 h cap.
+ * (docs/decisions/003-lucia-3.md). `expires_at` is the idle deadline set at the last activity,
+ * `absolute_expires_at` the cap (12 h, or sooner when a charter says so); validation also checks
+ * `last_activity_at` against the limits of the user's charters as they are now (decision 018).
  */
 export const sessions = pgTable(
   'sessions',
@@ -101,6 +103,7 @@ export const sessions = pgTable(
     mfaVerified: boolean('mfa_verified').notNull().default(false),
     userAgent: text('user_agent').notNull().default(''),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
   },
   table => [index('sessions_user_id_idx').on(table.userId)],
 )

@@ -7,11 +7,12 @@ import { FormMessage } from './forms.tsx'
 const WARNING_MS = 2 * 60_000
 
 /**
- * Idle timeout: a dialog two minutes before the session ends, offering to stay; at the deadline the
- * keys are wiped and the person is sent to the login page. A server that cannot be reached when the
- * person asks to stay is said so and the page is kept (they may retry until the deadline).
+ * Idle timeout, by the server's deadline (the strictest idle limit of the user's charters): a dialog
+ * two minutes before the session ends, offering to stay; at the deadline the keys are wiped and the
+ * person is sent to the login page. A server that cannot be reached when the person asks to stay is
+ * said so and the page is kept (they may retry until the deadline).
  */
-export function SessionTimeout({ deadline }: { deadline: string }) {
+export function SessionTimeout({ deadline, idleMinutes }: { deadline: string; idleMinutes: number }) {
   const dialog = useRef<HTMLDialogElement>(null)
   const navigate = useNavigate()
   const [currentDeadline, setCurrentDeadline] = useState(() => new Date(deadline).getTime())
@@ -69,8 +70,8 @@ export function SessionTimeout({ deadline }: { deadline: string }) {
         Votre session va expirer
       </h2>
       <p id="expiration-texte">
-        Sans activité, vous serez déconnecté(e) dans {minutes} minute{minutes > 1 ? 's' : ''} et les clés de chiffrement
-        seront effacées de ce navigateur.
+        Une session se ferme après {idleMinutes} minutes sans activité : vous serez déconnecté(e) dans {minutes}{' '}
+        minute{minutes > 1 ? 's' : ''} et les clés de chiffrement seront effacées de ce navigateur.
       </p>
       {unreachable ? (
         <FormMessage kind="error">
