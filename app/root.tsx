@@ -28,11 +28,13 @@ export const action = getOnly
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const principal = await getRequestSession(request)
-  if (!principal) return { user: null, sessionDeadline: null }
+  if (!principal) return { user: null, sessionDeadline: null, sessionIdleMinutes: null }
   const { session, user } = principal
   return {
     user: { displayName: user.displayName, platformRole: user.platformRole, secondFactorDone: session.mfaVerified },
+    // Both from the strictest of the user's charters: the page warns by the limit the server applies.
     sessionDeadline: new Date(Math.min(session.expiresAt.getTime(), session.absoluteExpiresAt.getTime())).toISOString(),
+    sessionIdleMinutes: session.limits.idleTimeoutMinutes,
   }
 }
 
@@ -52,7 +54,7 @@ export function Layout({ children }: { children: ReactNode }) {
       </head>
       <body>
         <SiteLayout user={rootData?.user ?? null}>{children}</SiteLayout>
-        {rootData?.sessionDeadline ? <SessionTimeout deadline={rootData.sessionDeadline} /> : null}
+        {rootData?.sessionDeadline && rootData.sessionIdleMinutes ? <SessionTimeout deadline={rootData.sessionDeadline} idleMinutes={rootData.sessionIdleMinutes} /> : null}
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
       </body>

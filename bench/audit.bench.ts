@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'drizzle-orm'
 import pg from 'pg'
+import { DEFAULT_CHARTER } from '#charter/default-charter.ts'
 import { measureVerifyThroughput } from '#journal/bench.ts'
 import { logOrigin } from '#journal/checkpoint.ts'
 import { generateSigningKey } from '#journal/keys.ts'
@@ -155,7 +156,7 @@ async function createRouteFixtures(db: Database): Promise<{ userId: string; cell
   const fixtures: { userId: string; cellId: string }[] = []
   for (const [index, cellId] of CELLS.entries()) {
     await db.insert(cells).values({ id: cellId, slug: `bench-${index}-${cellId.slice(0, 8)}`, name: `Cellule ${index}`, hostInstitution: 'Banc d’essai', dpoContact: 'dpo@bench.invalid' })
-    await db.insert(cellCharters).values({ cellId, version: 1, content: { bench: true }, hash: 'f'.repeat(64) })
+    await db.insert(cellCharters).values({ cellId, version: 1, content: DEFAULT_CHARTER, hash: 'f'.repeat(64) })
   }
   for (let i = 0; i < CLIENTS; i++) {
     const userId = randomUUID()

@@ -1,6 +1,9 @@
 import { and, asc, desc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm'
+import { z } from 'zod'
+import { charterSchema, type Charter } from '#charter/schema.ts'
 import { type Database } from './database.ts'
-import { cellCharters, cellInvitations, cellKeyBlobs, cells, charterSignatures, memberships, rosterLinks, users } from './schema.ts'
+import { parseStored } from './stored-value.ts'
+import { cellCharters, cellInvitations, cellKeyBlobs, cells, charterSignatures, memberships, rosterLinks, users, type StoredInvitationAnswer } from './schema.ts'
 
 /** Tenant scoping lives here: every helper touching a cell's tables takes its id (STYLE "Data"). */
 
@@ -10,6 +13,19 @@ type Writer = Pick<Database, 'insert' | 'update' | 'delete' | 'select'>
 export type Cell = typeof cells.$inferSelect
 export type Membership = typeof memberships.$inferSelect
 export type CellInvitation = typeof cellInvitations.$inferSelect
+export type CharterVersion = typeof cellCharters.$inferSelect
+
+function parsedCharter(row: CharterVersion): CharterVersion {
+  return { ...row, content: parseStored({ schema: charterSchema, value: row.content, where: `cell_charters(${row.cellId}, ${row.version}).content` }) }
+}
+
+const invitationAnswerSchema = z
+  .object({ memberId: z.string().uuid(), signPublicKey: z.string().min(1), boxPublicKey: z.string().min(1), proof: z.string().min(1) })
+  .strict() satisfies z.ZodType<StoredInvitationAnswer>
+
+function parsedInvitation(row: CellInvitation): CellInvitation {
+  return row.answer === null ? row : { ...row, answer: parseStored({ schema: invitationAnswerSchema, value: row.answer, where: `cell_invitations(${row.id}).answer` }) }
+}
 
 /** Public directory of hosted cells (names and communes only): what a referring doctor may look up. */
 export async function listCellDirectory(db: Reader) {
@@ -30,7 +46,7 @@ export async function findCell(db: Reader, cellId: string): Promise<Cell | undef
 
 export async function insertCell(
   tx: Writer,
-  values: { slug: string; name: string; communes: string[]; hostInstitution: string; dpoContact: string; createdBy: string | null; charter: unknown; charterHash: string },
+  values: { slug: string; name: string; communes: string[]; hostInstitution: string; dpoContact: string; createdBy: string | null; charter: Charter; charterHash: string },
 ): Promise<Cell> {
   const { charter, charterHash, ...cellValues } = values
   const [cell] = await tx.insert(cells).values({ ...cellValues, currentCharterVersion: 1 }).returning()
@@ -101,16 +117,18 @@ export async function markKeysConfirmed(tx: Writer, { cellId, userId }: { cellId
 
 // Charter
 
-export async function listCharterVersions(db: Reader, cellId: string) {
-  return db.select().from(cellCharters).where(eq(cellCharters.cellId, cellId)).orderBy(asc(cellCharters.version))
+export async function listCharterVersions(db: Reader, cellId: string): Promise<CharterVersion[]> {
+  const rows = await db.select().from(cellCharters).where(eq(cellCharters.cellId, cellId)).orderBy(asc(cellCharters.version))
+  return rows.map(parsedCharter)
 }
 
-export async function findCharterVersion(db: Reader, { cellId, version }: { cellId: string; version: number }) {
+/** One version, its content parsed with the charter schema (a row altered in the database throws StoredValueError). */
+export async function findCharterVersion(db: Reader, { cellId, version }: { cellId: string; version: number }): Promise<CharterVersion | undefined> {
   const [charter] = await db.select().from(cellCharters).where(and(eq(cellCharters.cellId, cellId), eq(cellCharters.version, version)))
-  return charter
+  return charter && parsedCharter(charter)
 }
 
-export async function insertCharterVersion(tx: Writer, values: { cellId: string; version: number; content: unknown; hash: string; publishedBy: string }) {
+export async function insertCharterVersion(tx: Writer, values: { cellId: string; version: number; content: Charter; hash: string; publishedBy: string }) {
   await tx.insert(cellCharters).values(values)
   await tx.update(cells).set({ currentCharterVersion: values.version }).where(eq(cells.id, values.cellId))
 }
@@ -192,17 +210,19 @@ export async function insertCellInvitation(
   return invitation
 }
 
+/** One invitation, its answer (if any) parsed (a row altered in the database throws StoredValueError). */
 export async function findCellInvitation(db: Reader, invitationId: string): Promise<CellInvitation | undefined> {
   const [invitation] = await db.select().from(cellInvitations).where(eq(cellInvitations.id, invitationId))
-  return invitation
+  return invitation && parsedInvitation(invitation)
 }
 
-export async function listOpenCellInvitations(db: Reader, cellId: string) {
-  return db
+export async function listOpenCellInvitations(db: Reader, cellId: string): Promise<CellInvitation[]> {
+  const rows = await db
     .select()
     .from(cellInvitations)
     .where(and(eq(cellInvitations.cellId, cellId), inArray(cellInvitations.status, ['pending', 'answered']), isNull(cellInvitations.confirmedAt)))
     .orderBy(desc(cellInvitations.createdAt))
+  return rows.map(parsedInvitation)
 }
 
 /** Invitations addressed to an e-mail that are still open (for « Mes cellules »). */
@@ -214,7 +234,7 @@ export async function listPendingInvitationsFor(db: Reader, email: string) {
     .where(and(eq(cellInvitations.email, email), eq(cellInvitations.status, 'pending'), gt(cellInvitations.expiresAt, new Date())))
 }
 
-export async function recordInvitationAnswer(tx: Writer, { invitationId, userId, answer }: { invitationId: string; userId: string; answer: unknown }) {
+export async function recordInvitationAnswer(tx: Writer, { invitationId, userId, answer }: { invitationId: string; userId: string; answer: StoredInvitationAnswer }) {
   const updated = await tx
     .update(cellInvitations)
     .set({ status: 'answered', answeredBy: userId, answer })

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { bigint, bigserial, boolean, customType, index, integer, jsonb, pgEnum, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core'
+import { type Charter } from '#charter/schema.ts'
 
 /**
  * First schema. Later issues extend it (accounts, charter, roster, audit).
@@ -86,7 +87,9 @@ export const auditEvents = pgTable(
 
 /**
  * Lucia-shaped session table. `id` is the SHA-256 of the cookie token, never the token
- * (docs/decisions/003-lucia-3.md). `expires_at` is the idle deadline, `absolute_expires_at` the 12 h cap.
+ * (docs/decisions/003-lucia-3.md). `expires_at` is the idle deadline set at the last activity,
+ * `absolute_expires_at` the cap (12 h, or sooner when a charter says so); validation also checks
+ * `last_activity_at` against the limits of the user's charters as they are now (decision 018).
  */
 export const sessions = pgTable(
   'sessions',
@@ -100,6 +103,7 @@ export const sessions = pgTable(
     mfaVerified: boolean('mfa_verified').notNull().default(false),
     userAgent: text('user_agent').notNull().default(''),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastActivityAt: timestamp('last_activity_at', { withTimezone: true }).notNull().defaultNow(),
   },
   table => [index('sessions_user_id_idx').on(table.userId)],
 )
@@ -144,13 +148,13 @@ export const memberships = pgTable(
   table => [primaryKey({ columns: [table.cellId, table.userId] }), index('memberships_user_id_idx').on(table.userId)],
 )
 
-/** Every published version of a cell's charter (zod-validated JSON) and its SHA-256. */
+/** Every published version of a cell's charter (zod-validated JSON, parsed again on read in db/cells.ts) and its SHA-256. */
 export const cellCharters = pgTable(
   'cell_charters',
   {
     cellId: cellReference(),
     version: integer('version').notNull(),
-    content: jsonb('content').notNull(),
+    content: jsonb('content').$type<Charter>().notNull(),
     hash: text('hash').notNull(),
     publishedBy: uuid('published_by'),
     publishedAt: timestamp('published_at', { withTimezone: true }).notNull().defaultNow(),
@@ -203,6 +207,9 @@ export const cellKeyBlobs = pgTable(
   table => [primaryKey({ columns: [table.cellId, table.kind, table.epoch, table.slot] })],
 )
 
+/** The invitee's public keys and proof as stored (base64url); db/cells.ts parses it on read. */
+export type StoredInvitationAnswer = { memberId: string; signPublicKey: string; boxPublicKey: string; proof: string }
+
 export const cellInvitationStatus = pgEnum('cell_invitation_status', ['pending', 'answered', 'confirmed', 'cancelled'])
 export const cellInvitationKind = pgEnum('cell_invitation_kind', ['founding', 'member', 'readmission'])
 
@@ -221,7 +228,7 @@ export const cellInvitations = pgTable(
     status: cellInvitationStatus('status').notNull().default('pending'),
     createdBy: uuid('created_by'),
     answeredBy: uuid('answered_by'),
-    answer: jsonb('answer'),
+    answer: jsonb('answer').$type<StoredInvitationAnswer>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     confirmedAt: timestamp('confirmed_at', { withTimezone: true }),

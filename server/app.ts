@@ -5,7 +5,7 @@ import { type ServerBuild } from '@remix-run/node'
 import express from 'express'
 import { pinoHttp } from 'pino-http'
 import { type Config } from './config.ts'
-import { finalErrorHandler, loggablePath, refuseLegacyDataRequests, refuseUnroutable } from './errors.ts'
+import { closeUnreadRequests, finalErrorHandler, loggablePath, refuseLegacyDataRequests, refuseUnroutable } from './errors.ts'
 import { type Logger } from './logger.ts'
 import { assignNonce, cspNonce, permissionsPolicy, refuseCrossSiteMutations, securityHeaders } from './security.ts'
 
@@ -54,6 +54,7 @@ export function createApp({ build, config, logger, projectRoot }: CreateAppOptio
         error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
     }),
   )
+  app.use(closeUnreadRequests)
   app.use(assignNonce)
   app.use(securityHeaders({ https: (config.PUBLIC_ORIGIN ?? '').startsWith('https:') }))
   app.use(permissionsPolicy)

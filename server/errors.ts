@@ -117,3 +117,17 @@ export function refuseUnroutable(request: Request, response: Response, next: Nex
   }
   next()
 }
+
+/**
+ * A response sent before its request's body was read to the end (the guard refused first, a 413)
+ * closes the connection: otherwise the unread bytes stay paused in the socket, the next request a
+ * client sends on that kept-alive connection is never read, and it ends in a reset.
+ */
+export function closeUnreadRequests(request: Request, response: Response, next: NextFunction) {
+  const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => Response
+  response.writeHead = ((...args: unknown[]) => {
+    if (!request.complete && !response.headersSent) response.setHeader('Connection', 'close')
+    return writeHead(...args)
+  }) as Response['writeHead']
+  next()
+}

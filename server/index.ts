@@ -16,6 +16,7 @@ import { databaseIsEmpty } from './demo/cell.ts'
 import { seedDemoData } from './demo/seed.ts'
 import { auditKeyProblem, loadConfigOrExit, publicOriginProblem, totpKeyProblem } from './config.ts'
 import { createLogger } from './logger.ts'
+import { drainAndClose } from './shutdown.ts'
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const buildPath = path.join(projectRoot, 'build', 'index.js')
@@ -183,13 +184,10 @@ async function shutdown(signal: string) {
   forceTimer.unref()
   await new Promise<void>(resolve => server.close(() => resolve()))
   clearTimeout(forceTimer)
-  // Integrate and sign what the last requests queued, then close.
-  await auditService.stop()
-  // PGlite flushes its files on close; skipping this can lose the last writes.
-  await database.close()
+  // Integrate and sign what the last requests queued, then close; a failure of either exits 1.
+  const exitCode = await drainAndClose({ journal: auditService, database, logger })
   registerDatabase(undefined)
-  logger.info('stopped cleanly')
-  process.exit(0)
+  process.exit(exitCode)
 }
 
 process.on('SIGTERM', () => void shutdown('SIGTERM'))

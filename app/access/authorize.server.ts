@@ -1,7 +1,7 @@
 import { redirect } from '@remix-run/node'
 import { can, type Action } from '#charter/policy.ts'
 import { type Actor, type Decision, type Resource } from '#charter/policy-types.ts'
-import { type Charter, type CharterRules } from '#charter/schema.ts'
+import { type CharterRules } from '#charter/schema.ts'
 import { findProfession } from '#charter/professions.ts'
 import { type AuditAction } from '#journal/actions.ts'
 import { appendAuditEvent, AuditWriteError } from '#db/journal/record.ts'
@@ -205,7 +205,7 @@ async function authorize({ request, context, action, scope, audit }: { request: 
       const loaded = await loadActor(tx, { principal: session, cell })
       // The cell's own charter may tighten the rules the policy applies.
       const charter = cell ? await findCharterVersion(tx, { cellId: cell.id, version: cell.currentCharterVersion }) : undefined
-      const rules = (charter?.content as Charter | undefined)?.rules
+      const rules = charter?.content.rules
       const resource: Resource | undefined = cell && scope.kind === 'cell' ? (scope.resource ? await scope.resource(tx, cell) : { kind: 'cell', cellId: cell.id }) : { kind: 'platform' }
       if (!resource) return { decision: { allowed: false, reason: 'wrong_resource', message: 'Ressource introuvable.' }, notFound: 'Ressource introuvable dans cette cellule.' }
       const decision = action ? can({ actor: loaded.actor, action, resource, rules }) : ({ allowed: true } as const)

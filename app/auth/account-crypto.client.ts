@@ -6,11 +6,14 @@ import {
   unlockAccountKey,
 } from '#crypto/account.ts'
 import { toBase64Url } from '#crypto/encoding.ts'
+import { CryptoFormatError, CryptoPolicyError, CryptoVerificationError } from '#crypto/errors.ts'
 import { unwrapIdentitySecrets } from '#crypto/identity.ts'
 import { deriveRecoveryAuthSecret } from '#crypto/recovery-proof.ts'
 import { initCrypto, sodium } from '#crypto/sodium.ts'
 import { parseRecoveryCode } from '#crypto/recovery-code.ts'
 import { rememberKeys } from './key-store.client.ts'
+import { type UnlockFailure } from './labels.ts'
+import { accountKeysSchema } from './schemas.ts'
 
 /** Lets the browser paint a progress message before Argon2id holds the main thread (~0.5–1 s). */
 const nextFrame = () => new Promise(resolve => setTimeout(resolve, 30))
@@ -24,6 +27,13 @@ export async function deriveLoginSecrets({ email, password, kdf }: { email: stri
   return { authSecret: encoded, keyEncryptionKey }
 }
 
+export type UnlockResult = { ok: true } | { ok: false; failure: UnlockFailure }
+
+/**
+ * Opens the account key, then the identity secrets under it, and keeps them in memory. Only a
+ * failed authentication of the password wrap means a wrong password: once the account key opened,
+ * the password was right, and a blob that does not parse is the server's, not the person's.
+ */
 export function unlockKeys({
   userId,
   keyEncryptionKey,
@@ -34,10 +44,54 @@ export function unlockKeys({
   keyEncryptionKey: Uint8Array
   wrappedAccountKey: string
   wrappedIdentitySecrets: string
-}) {
-  const accountKey = unlockAccountKey({ userId, keyEncryptionKey, wrappedAccountKey })
-  const identity = unwrapIdentitySecrets({ userId, wrapped: wrappedIdentitySecrets, accountKey })
-  rememberKeys({ userId, accountKey, identity })
+}): UnlockResult {
+  let accountKey: Uint8Array
+  try {
+    accountKey = unlockAccountKey({ userId, keyEncryptionKey, wrappedAccountKey })
+  } catch (error) {
+    if (error instanceof CryptoVerificationError) return { ok: false, failure: 'wrong_password' }
+    if (error instanceof CryptoFormatError) return { ok: false, failure: 'damaged_keys' }
+    throw error
+  }
+  try {
+    const identity = unwrapIdentitySecrets({ userId, wrapped: wrappedIdentitySecrets, accountKey })
+    rememberKeys({ userId, accountKey, identity })
+    return { ok: true }
+  } catch (error) {
+    sodium.memzero(accountKey)
+    if (error instanceof CryptoVerificationError || error instanceof CryptoFormatError) return { ok: false, failure: 'damaged_keys' }
+    throw error
+  }
+}
+
+/**
+ * After a reload: fetches the wrapped keys of the signed-in account and opens them with the
+ * password. Each way it can fail has its own reason; the password never leaves the browser.
+ */
+export async function unlockWithPassword({ password }: { password: string }): Promise<UnlockResult> {
+  let response: Response
+  try {
+    response = await fetch('/api/account/keys', { credentials: 'same-origin' })
+  } catch {
+    return { ok: false, failure: 'server_unreachable' }
+  }
+  if (response.status === 401 || response.status === 403) return { ok: false, failure: 'session_expired' }
+  if (!response.ok) return { ok: false, failure: 'server_error' }
+  const material = accountKeysSchema.safeParse(await response.json().catch(() => null))
+  if (!material.success) return { ok: false, failure: 'damaged_keys' }
+  let keyEncryptionKey: Uint8Array
+  try {
+    ;({ keyEncryptionKey } = await deriveLoginSecrets({ email: material.data.email, password, kdf: material.data.kdf }))
+  } catch (error) {
+    // A server asking for weak or malformed parameters is refused before the password is used.
+    if (error instanceof CryptoPolicyError || error instanceof CryptoFormatError) return { ok: false, failure: 'refused_parameters' }
+    throw error
+  }
+  try {
+    return unlockKeys({ ...material.data, keyEncryptionKey })
+  } finally {
+    keyEncryptionKey.fill(0)
+  }
 }
 
 /** Registration or reset: everything is created here; the server receives wrapped and public parts. */

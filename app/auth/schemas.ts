@@ -30,6 +30,21 @@ export const blobSchema = z
   .max(4096, 'Donnée chiffrée trop longue.')
   .regex(/^[A-Za-z0-9_-]+$/, 'Donnée chiffrée invalide.')
 
+/** What GET /api/account/keys answers: the wrapped keys a reloaded tab opens with the password. */
+export const accountKeysSchema = z.object({
+  userId: z.string().min(1),
+  email: z.string().min(1),
+  wrappedAccountKey: z.string(),
+  wrappedIdentitySecrets: z.string(),
+  kdf: z.unknown(),
+})
+
+/** What POST /api/session answers: the new deadline, or that there is no session any more. */
+export const sessionStatusSchema = z.discriminatedUnion('active', [
+  z.object({ active: z.literal(true), expiresAt: z.string().datetime({ offset: true }) }),
+  z.object({ active: z.literal(false) }),
+])
+
 export const totpCodeSchema = z
   .string({ required_error: 'Indiquez le code à 6 chiffres.', invalid_type_error: 'Le code doit compter exactement 6 chiffres.' })
   .trim()

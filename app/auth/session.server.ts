@@ -3,11 +3,15 @@ import { and, desc, eq, gt, ne } from 'drizzle-orm'
 import { Lucia, TimeSpan } from 'lucia'
 import { type Database } from '#db/database.ts'
 import { sessions, users } from '#db/schema.ts'
+import { deleteSession, findSessionForValidation, PLATFORM_SESSION_LIMITS, recordSessionActivity, type SessionLimits, type SessionUserRow } from '#db/sessions.ts'
 import { hashToken, newToken } from '#db/tokens.ts'
 import { database } from '#app/utils/db.server.ts'
 
-export const SESSION_IDLE_MINUTES = 15
-export const SESSION_ABSOLUTE_HOURS = 12
+/** The platform's limits; a cell's charter may tighten them for its members (rules.idleTimeoutMinutes, rules.absoluteSessionHours). */
+export const SESSION_IDLE_MINUTES = PLATFORM_SESSION_LIMITS.idleTimeoutMinutes
+export const SESSION_ABSOLUTE_HOURS = PLATFORM_SESSION_LIMITS.absoluteSessionHours
+/** Activity moves the idle deadline; written at most once a minute per session when nothing else changes. */
+const ACTIVITY_WRITE_MS = 60_000
 /** Over plain http (the embedded demo, tests); over https the `__Host-` name, see sessionCookieName(). */
 export const SESSION_COOKIE = 'cellule_session'
 
@@ -21,28 +25,17 @@ export function sessionCookieName(): string {
 }
 
 type SessionRow = typeof sessions.$inferSelect
-type UserRow = typeof users.$inferSelect
 
+/**
+ * lucia creates sessions, reads the cookie and deletes sessions; validation is ours (decision 018):
+ * lucia 3 has one idle span for every session, and a charter tightens it per user.
+ */
 function createLucia(db: Database) {
   // The adapter's generic types want a concrete driver; every PgDatabase works at run time.
   const adapter = new DrizzlePostgreSQLAdapter(db as never, sessions, users)
   return new Lucia(adapter, {
     sessionExpiresIn: new TimeSpan(SESSION_IDLE_MINUTES, 'm'),
     sessionCookie: { name: sessionCookieName(), attributes: { secure: secureCookies(), sameSite: 'lax' } },
-    getSessionAttributes: attributes => ({
-      mfaVerified: attributes.mfaVerified,
-      absoluteExpiresAt: new Date(attributes.absoluteExpiresAt),
-      userAgent: attributes.userAgent,
-    }),
-    getUserAttributes: attributes => ({
-      email: attributes.email,
-      displayName: attributes.displayName,
-      profession: attributes.profession,
-      platformRole: attributes.platformRole,
-      totpEnabled: attributes.totpEnabledAt !== null,
-      needsReadmission: attributes.needsReadmissionSince !== null,
-      needsReadmissionSince: attributes.needsReadmissionSince ? new Date(attributes.needsReadmissionSince) : null,
-    }),
   })
 }
 
@@ -50,8 +43,7 @@ declare module 'lucia' {
   interface Register {
     Lucia: ReturnType<typeof createLucia>
     UserId: string
-    DatabaseSessionAttributes: Pick<SessionRow, 'mfaVerified' | 'absoluteExpiresAt' | 'userAgent'>
-    DatabaseUserAttributes: Pick<UserRow, 'email' | 'displayName' | 'profession' | 'platformRole' | 'totpEnabledAt' | 'needsReadmissionSince'>
+    DatabaseSessionAttributes: Pick<SessionRow, 'mfaVerified' | 'absoluteExpiresAt' | 'userAgent' | 'lastActivityAt'>
   }
 }
 
@@ -78,14 +70,40 @@ export function lucia() {
   return instance
 }
 
-export type AuthSession = NonNullable<Awaited<ReturnType<ReturnType<typeof createLucia>['validateSession']>>['session']>
-export type AuthUser = NonNullable<Awaited<ReturnType<ReturnType<typeof createLucia>['validateSession']>>['user']>
+export type AuthSession = {
+  id: string
+  userId: string
+  /** The idle deadline: the last activity plus the effective idle limit, never past the absolute one. */
+  expiresAt: Date
+  /** 12 h after login, or sooner when one of the user's charters says so. */
+  absoluteExpiresAt: Date
+  mfaVerified: boolean
+  userAgent: string
+  /** The strictest limits among the current charters of the user's cells (the platform's otherwise). */
+  limits: SessionLimits
+}
+
+function toAuthUser(user: SessionUserRow) {
+  return {
+    id: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    profession: user.profession,
+    platformRole: user.platformRole,
+    totpEnabled: user.totpEnabledAt !== null,
+    needsReadmission: user.needsReadmissionSince !== null,
+    needsReadmissionSince: user.needsReadmissionSince,
+  }
+}
+
+export type AuthUser = ReturnType<typeof toAuthUser>
 
 /** The cookie carries a random token; the session id stored in the database is its SHA-256. */
 export async function createUserSession({ userId, mfaVerified, userAgent }: { userId: string; mfaVerified: boolean; userAgent: string }) {
   const token = newToken()
-  const absoluteExpiresAt = new Date(Date.now() + SESSION_ABSOLUTE_HOURS * 3_600_000)
-  await lucia().createSession(userId, { mfaVerified, absoluteExpiresAt, userAgent: userAgent.slice(0, 200) }, { sessionId: hashToken(token) })
+  const now = Date.now()
+  const absoluteExpiresAt = new Date(now + SESSION_ABSOLUTE_HOURS * 3_600_000)
+  await lucia().createSession(userId, { mfaVerified, absoluteExpiresAt, userAgent: userAgent.slice(0, 200), lastActivityAt: new Date(now) }, { sessionId: hashToken(token) })
   return { token, cookie: sessionCookieHeader(token) }
 }
 
@@ -105,25 +123,50 @@ function readToken(request: Request): string | null {
   }
 }
 
-/** The session of the request, or null (expired idle or absolute sessions are deleted). */
+/**
+ * The session of the request, or null: a session past its idle deadline, past the last activity
+ * plus the effective idle limit, or past its absolute deadline is deleted. A valid request is
+ * activity and moves the idle deadline.
+ */
 export async function getRequestSession(request: Request): Promise<{ session: AuthSession; user: AuthUser } | null> {
   const token = readToken(request)
   if (!token) return null
-  const { session, user } = await lucia().validateSession(hashToken(token))
-  if (!session || !user) return null
-  if (session.absoluteExpiresAt.getTime() <= Date.now()) {
-    await lucia().invalidateSession(session.id)
+  const db = database()
+  const sessionId = hashToken(token)
+  const found = await findSessionForValidation(db, sessionId)
+  if (!found) return null
+  const { session: row, user, limits } = found
+  const now = Date.now()
+  const absoluteExpiresAt = Math.min(row.absoluteExpiresAt.getTime(), row.createdAt.getTime() + limits.absoluteSessionHours * 3_600_000)
+  const idleDeadline = row.lastActivityAt.getTime() + limits.idleTimeoutMinutes * 60_000
+  if (now >= row.expiresAt.getTime() || now >= idleDeadline || now >= absoluteExpiresAt) {
+    await deleteSession(db, sessionId)
     return null
   }
-  return { session, user }
+  let expiresAt = row.expiresAt.getTime()
+  const extended = Math.min(now + limits.idleTimeoutMinutes * 60_000, absoluteExpiresAt)
+  if (extended - expiresAt >= ACTIVITY_WRITE_MS || extended < expiresAt || absoluteExpiresAt < row.absoluteExpiresAt.getTime()) {
+    expiresAt = extended
+    await recordSessionActivity(db, { sessionId, lastActivityAt: new Date(now), expiresAt: new Date(expiresAt), absoluteExpiresAt: new Date(absoluteExpiresAt) })
+  }
+  const session: AuthSession = {
+    id: row.id,
+    userId: row.userId,
+    expiresAt: new Date(expiresAt),
+    absoluteExpiresAt: new Date(absoluteExpiresAt),
+    mfaVerified: row.mfaVerified,
+    userAgent: row.userAgent,
+    limits,
+  }
+  return { session, user: toAuthUser(user) }
 }
 
-/** After the second factor: a new session id (no fixation across the privilege change), same 12 h cap. */
+/** After the second factor: a new session id (no fixation across the privilege change), same absolute deadline. */
 export async function upgradeSessionAfterSecondFactor({ session, request }: { session: AuthSession; request: Request }) {
   const token = newToken()
   await lucia().createSession(
     session.userId,
-    { mfaVerified: true, absoluteExpiresAt: session.absoluteExpiresAt, userAgent: (request.headers.get('user-agent') ?? '').slice(0, 200) },
+    { mfaVerified: true, absoluteExpiresAt: session.absoluteExpiresAt, userAgent: (request.headers.get('user-agent') ?? '').slice(0, 200), lastActivityAt: new Date() },
     { sessionId: hashToken(token) },
   )
   await lucia().invalidateSession(session.id)

@@ -14,6 +14,7 @@ import { planRotation, type RosterChange } from '#crypto/rotation.ts'
 import { executeRotationPlan } from '#crypto/rotation-execute.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { type unlockedKeys } from '#app/auth/key-store.client.ts'
+import { rosterPinSchema } from './schemas.ts'
 
 /** Browser side of the cell: validate the roster, open keys, sign links. Nothing here talks to storage but the pin. */
 
@@ -21,36 +22,57 @@ export type UnlockedKeys = NonNullable<ReturnType<typeof unlockedKeys>>
 export type KeyBlob = { kind: string; epoch: number; slot: string; blob: string }
 export type RosterResponse = { cellId: string; links: string[]; blobs: KeyBlob[] }
 
-export type RosterCheck = { ok: true; state: RosterState; code: string } | { ok: false; message: string }
+/** A failed check is an alarm: a roster that does not verify, or a pin this browser cannot read. */
+export type RosterCheck = { ok: true; state: RosterState; code: string } | { ok: false; source: 'roster' | 'pin'; message: string }
 
 const pinKey = ({ cellId, userId }: { cellId: string; userId: string }) => `cellule.roster-pin.${userId}.${cellId}`
 
-function readPin({ cellId, userId }: { cellId: string; userId: string }): RosterPin | undefined {
+type StoredPin = { kind: 'none' } | { kind: 'pinned'; pin: RosterPin } | { kind: 'unreadable'; reason: string }
+
+/**
+ * The pin this browser kept for the cell. An unreadable one is not « no pin »: treating it so would
+ * switch the rollback and fork checks off, so it is reported and the caller raises the alarm.
+ */
+function readPin({ cellId, userId }: { cellId: string; userId: string }): StoredPin {
+  let raw: string | null
   try {
-    const raw = window.localStorage.getItem(pinKey({ cellId, userId }))
-    return raw ? (JSON.parse(raw) as RosterPin) : undefined
+    raw = window.localStorage.getItem(pinKey({ cellId, userId }))
   } catch {
-    return undefined
+    return { kind: 'unreadable', reason: 'le stockage local de ce navigateur est inaccessible' }
   }
+  if (raw === null) return { kind: 'none' }
+  let stored: unknown
+  try {
+    stored = JSON.parse(raw)
+  } catch {
+    return { kind: 'unreadable', reason: 'elle n’est pas du JSON' }
+  }
+  const parsed = rosterPinSchema.safeParse(stored)
+  return parsed.success ? { kind: 'pinned', pin: parsed.data } : { kind: 'unreadable', reason: 'sa forme est inattendue' }
 }
 
-/** Whether this browser has already seen (and pinned) a roster for the cell. */
-export function hasRosterPin({ cellId, userId }: { cellId: string; userId: string }): boolean {
-  return readPin({ cellId, userId }) !== undefined
+/** Whether this browser has already seen (and pinned) a roster for the cell, or keeps a pin it cannot read. */
+export function rosterPinState({ cellId, userId }: { cellId: string; userId: string }): StoredPin['kind'] {
+  return readPin({ cellId, userId }).kind
 }
 
 /**
  * Replays the roster from genesis and compares it with what this browser saw before (rollback,
- * fork). Any failure is an alarm: the page must show no cell content.
+ * fork). Any failure is an alarm: the page must show no cell content. An unreadable pin is left
+ * as it is, so the alarm stays until someone looks at this browser.
  */
 export async function checkRoster({ cellId, links, userId }: { cellId: string; links: string[]; userId: string }): Promise<RosterCheck> {
   await initCrypto()
+  const stored = readPin({ cellId, userId })
+  if (stored.kind === 'unreadable') {
+    return { ok: false, source: 'pin', message: `la trace du registre déjà vu, gardée par ce navigateur, est illisible : ${stored.reason}` }
+  }
   try {
-    const state = validateRoster({ cellId, links, pin: readPin({ cellId, userId }) })
+    const state = validateRoster({ cellId, links, pin: stored.kind === 'pinned' ? stored.pin : undefined })
     window.localStorage.setItem(pinKey({ cellId, userId }), JSON.stringify(rosterPin(state)))
     return { ok: true, state, code: rosterCode(state) }
   } catch (error) {
-    return { ok: false, message: error instanceof CryptoError ? error.message : 'Registre illisible.' }
+    return { ok: false, source: 'roster', message: error instanceof CryptoError ? error.message : 'Registre illisible.' }
   }
 }
 

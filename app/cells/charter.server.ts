@@ -35,7 +35,7 @@ export async function publishCharter({ principal, body, clientIp }: { principal:
   const audit = { actorUserId: principal.userId, cellId, ipAddress: clientIp }
   const current = await findCharterVersion(db, { cellId, version: principal.cell.currentCharterVersion })
   if (!current) throw new HttpError(409, 'Version en vigueur introuvable.')
-  const update = checkCharterUpdate({ previous: current.content as never, next: body.charter })
+  const update = checkCharterUpdate({ previous: current.content, next: body.charter })
   if (!update.ok) {
     throw new HttpError(422, `Charte refusée : ${update.problems.map(problem => problem.message).join(' ')}`, {
       fieldErrors: { charter: update.problems.map(problem => `${problem.path} : ${problem.message}`) },

@@ -66,3 +66,8 @@ export const attestSchema = z.object({ links: linksSchema })
 export const signCharterSchema = z.object({ version: boundedInteger({ min: 1, message: 'Numéro de version de la charte invalide.' }), hash: hexHashSchema, signature: signatureSchema })
 
 export const publishCharterSchema = z.object({ charter: z.unknown(), links: linksSchema, hash: hexHashSchema, signature: signatureSchema })
+
+/** The (seq, hash) of the last roster head this browser saw, as kept in localStorage (DESIGN §7). */
+export const rosterPinSchema = z
+  .object({ seq: z.number().int().min(0), hash: z.string().regex(/^[A-Za-z0-9_-]{43}$/) })
+  .strict()

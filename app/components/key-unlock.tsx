@@ -1,9 +1,8 @@
 import { useState, type FormEvent, type ReactNode } from 'react'
-import { deriveLoginSecrets, unlockKeys } from '#app/auth/account-crypto.client.ts'
+import { unlockWithPassword } from '#app/auth/account-crypto.client.ts'
 import { unlockedKeys } from '#app/auth/key-store.client.ts'
+import { UNLOCK_FAILURE_MESSAGES } from '#app/auth/labels.ts'
 import { Field, FormMessage, useHydrated } from './forms.tsx'
-
-type KeysResponse = { userId: string; email: string; wrappedAccountKey: string; wrappedIdentitySecrets: string; kdf: unknown }
 
 /**
  * Shows its children once this tab holds the unlocked keys; otherwise asks for the password
@@ -26,17 +25,8 @@ export function KeyUnlock({ children }: { children: (keys: NonNullable<ReturnTyp
     setBusy(true)
     setError(null)
     try {
-      const response = await fetch('/api/account/keys', { credentials: 'same-origin' })
-      if (!response.ok) return setError('Votre session a expiré : reconnectez-vous.')
-      const material = (await response.json()) as KeysResponse
-      const { keyEncryptionKey } = await deriveLoginSecrets({ email: material.email, password, kdf: material.kdf })
-      try {
-        unlockKeys({ ...material, keyEncryptionKey })
-      } catch {
-        return setError('Mot de passe incorrect.')
-      } finally {
-        keyEncryptionKey.fill(0)
-      }
+      const result = await unlockWithPassword({ password })
+      if (!result.ok) return setError(UNLOCK_FAILURE_MESSAGES[result.failure])
       setVersion(version => version + 1)
     } finally {
       setBusy(false)

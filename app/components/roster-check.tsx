@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react'
-import { checkRoster, fetchRoster, hasRosterPin, type RosterCheck, type RosterResponse } from '#app/cells/cell-client.ts'
+import { checkRoster, fetchRoster, rosterPinState, type RosterCheck, type RosterResponse } from '#app/cells/cell-client.ts'
 
 export type CheckedRoster = { response: RosterResponse; check: Extract<RosterCheck, { ok: true }> }
 
@@ -8,23 +8,25 @@ export type CheckedRoster = { response: RosterResponse; check: Extract<RosterChe
  * rollback, fork) replaces the page's content with a blocking alarm.
  */
 export function RosterGate({ cellId, userId, children }: { cellId: string; userId: string; children: (roster: CheckedRoster, reload: () => void) => React.ReactNode }) {
-  const [state, setState] = useState<{ kind: 'loading' } | { kind: 'ready'; roster: CheckedRoster } | { kind: 'alarm'; message: string } | { kind: 'error'; message: string }>({ kind: 'loading' })
+  const [state, setState] = useState<{ kind: 'loading' } | { kind: 'ready'; roster: CheckedRoster } | { kind: 'alarm'; source: 'roster' | 'pin'; message: string } | { kind: 'error'; message: string }>({ kind: 'loading' })
   const [version, setVersion] = useState(0)
   useEffect(() => {
     let cancelled = false
     void (async () => {
       try {
         const response = await fetchRoster(cellId)
-        if (response.links.length === 0) {
+        const pin = rosterPinState({ cellId, userId })
+        // An unreadable pin goes to checkRoster, which raises the alarm whatever the server serves.
+        if (response.links.length === 0 && pin !== 'unreadable') {
           if (cancelled) return
           // An empty roster after this browser saw one is the ultimate rollback.
-          if (hasRosterPin({ cellId, userId })) setState({ kind: 'alarm', message: 'le registre déjà vu a disparu (retour en arrière)' })
+          if (pin === 'pinned') setState({ kind: 'alarm', source: 'roster', message: 'le registre déjà vu a disparu (retour en arrière)' })
           else setState({ kind: 'error', message: 'Cette cellule n’a pas encore été fondée par sa coordination.' })
           return
         }
         const check = await checkRoster({ cellId, links: response.links, userId })
         if (cancelled) return
-        setState(check.ok ? { kind: 'ready', roster: { response, check } } : { kind: 'alarm', message: check.message })
+        setState(check.ok ? { kind: 'ready', roster: { response, check } } : { kind: 'alarm', source: check.source, message: check.message })
       } catch (error) {
         if (!cancelled) setState({ kind: 'error', message: error instanceof Error ? error.message : 'Registre indisponible.' })
       }
@@ -44,8 +46,10 @@ export function RosterGate({ cellId, userId, children }: { cellId: string; userI
         <div className="fr-alert fr-alert--error" role="alert" data-testid="alarme-registre">
           <h2 className="fr-alert__title">Alerte de sécurité : registre de la cellule invalide</h2>
           <p>
-            Le registre des membres servi par le serveur ne passe pas la vérification ({state.message}). Le contenu de la
-            cellule n’est pas affiché. N’ajoutez aucune information, prévenez la coordination et le ou la DPO de la cellule.
+            {state.source === 'pin'
+              ? `Ce navigateur ne peut plus vérifier que le serveur ne présente pas un registre plus ancien ou divergent (${state.message}).`
+              : `Le registre des membres servi par le serveur ne passe pas la vérification (${state.message}).`}{' '}
+            Le contenu de la cellule n’est pas affiché. N’ajoutez aucune information, prévenez la coordination et le ou la DPO de la cellule.
           </p>
         </div>
       )

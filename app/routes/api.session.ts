@@ -5,9 +5,9 @@ import { postOnly } from '#app/utils/http.server.ts'
 /** "Rester connecté": a POST is activity, which extends the idle deadline; answers the new deadline. */
 async function sessionStatus(request: Request) {
   const principal = await getRequestSession(request)
-  if (!principal) return Response.json({ active: false }, )
+  if (!principal) return Response.json({ active: false })
   const deadline = Math.min(principal.session.expiresAt.getTime(), principal.session.absoluteExpiresAt.getTime())
-  return Response.json({ active: true, expiresAt: new Date(deadline).toISOString() }, )
+  return Response.json({ active: true, expiresAt: new Date(deadline).toISOString() })
 }
 
 export const loader = postOnly

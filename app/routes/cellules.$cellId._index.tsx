@@ -3,7 +3,6 @@ import { Form, Link, useLoaderData } from '@remix-run/react'
 import { useState } from 'react'
 import { recordAudit } from '#db/journal/record.ts'
 import { findCharterVersion, markHabilitationReviewed } from '#db/cells.ts'
-import { type Charter } from '#charter/schema.ts'
 import { postJson } from '#app/auth/api-client.ts'
 import { requireCellPermission } from '#app/access/authorize.server.ts'
 import { formatRosterCode, prepareAttestation } from '#app/cells/cell-client.ts'
@@ -23,7 +22,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:home:read' })
   const { cell, actor } = principal
   const charter = await findCharterVersion(database(), { cellId: cell.id, version: cell.currentCharterVersion })
-  const reviewMonths = (charter?.content as Charter | undefined)?.rules.habilitationReviewMonths ?? 6
+  const reviewMonths = charter?.content.rules.habilitationReviewMonths ?? 6
   const lastReview = cell.habilitationReviewedAt ?? cell.createdAt
   const allowed = cellPermissions(principal)
   return {

@@ -38,9 +38,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   return {
     cell: { id: principal.cell.id, name: principal.cell.name },
     userId: principal.userId,
-    current: { content: current.content as Charter, hash: current.hash },
+    current: { content: current.content, hash: current.hash },
     signedCurrent: signedVersion === current.version,
-    signedContent: signed && signed.version !== current.version ? (signed.content as Charter) : null,
+    signedContent: signed && signed.version !== current.version ? signed.content : null,
     versions: versions.map(version => ({ version: version.version, hash: version.hash, publishedAt: dateFormat.format(version.publishedAt) })),
     canSign: allowed.has('cell:charter:sign'),
     canPublish: allowed.has('cell:charter:publish'),

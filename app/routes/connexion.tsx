@@ -3,6 +3,7 @@ import { Link, useLoaderData, useNavigate } from '@remix-run/react'
 import { useRef, useState, type FormEvent } from 'react'
 import { deriveLoginSecrets, unlockKeys } from '#app/auth/account-crypto.client.ts'
 import { postJson } from '#app/auth/api-client.ts'
+import { UNLOCK_FAILURE_MESSAGES } from '#app/auth/labels.ts'
 import { getRequestSession } from '#app/auth/session.server.ts'
 import { emailSchema, totpCodeSchema } from '#app/auth/schemas.ts'
 import { safeRedirect } from '#app/auth/redirect.ts'
@@ -89,9 +90,10 @@ export default function Login() {
       const result = await postJson<Keys>('/api/auth/totp', { code: code.data })
       if (!result.ok) return setError(result.error)
       if (keyEncryptionKey.current) {
-        unlockKeys({ ...result.data, keyEncryptionKey: keyEncryptionKey.current })
+        const unlocked = unlockKeys({ ...result.data, keyEncryptionKey: keyEncryptionKey.current })
         keyEncryptionKey.current.fill(0)
         keyEncryptionKey.current = null
+        if (!unlocked.ok) return setError(UNLOCK_FAILURE_MESSAGES[unlocked.failure])
       }
       navigate(redirectTo)
     } finally {

@@ -48,7 +48,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     expired,
     role: invitation.role,
     cell: { id: cell.id, name: cell.name },
-    charter: charter ? { content: charter.content as never, hash: charter.hash } : null,
+    charter: charter ? { content: charter.content, hash: charter.hash } : null,
     coordinatorSignPublicKey,
   }
 }

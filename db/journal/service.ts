@@ -35,6 +35,18 @@ export async function loadAuditSigner(db: Database, { keyFile, allowCreate, host
   return { signer: { key, origin } satisfies LogSigner, created }
 }
 
+export type AuditDrainFailure = { step: 'sequence' | 'checkpoint'; error: unknown }
+
+/** The final seal or signature at shutdown failed: the queue is kept, the next start retries, the operator must know. */
+export class AuditDrainError extends Error {
+  override name = 'AuditDrainError'
+  readonly failures: AuditDrainFailure[]
+  constructor(failures: AuditDrainFailure[]) {
+    super(`audit log drain failed at shutdown (${failures.map(failure => failure.step).join(', ')})`)
+    this.failures = failures
+  }
+}
+
 export type AuditServiceStatus = { lastSequencedAt: number | null; lastCheckpointAt: number | null; lastError: string | null; pendingOldestAgeMs: number | null }
 
 type Loops = { stopped: boolean; readonly timers: Set<NodeJS.Timeout>; readonly running: Set<Promise<void>> }
@@ -124,16 +136,18 @@ export function startAuditLogService({
 
   return {
     status,
-    /** Stops the timers, waits for work in flight, then integrates and signs what is left. */
+    /** Stops the timers, waits for work in flight, then integrates and signs what is left; throws AuditDrainError if that failed. */
     async stop({ drain = true }: { drain?: boolean } = {}) {
       loops.stopped = true
       for (const timer of loops.timers) clearTimeout(timer)
       loops.timers.clear()
       await Promise.allSettled([...loops.running])
-      if (drain) {
-        await sequenceAll(db, { timeoutMs: 5_000 }).catch(() => {})
-        await signCheckpointIfGrown(db, signer).catch(() => {})
-      }
+      if (!drain) return
+      // Both steps are tried: what was sealed before a sequencing failure still gets its checkpoint.
+      const failures: AuditDrainFailure[] = []
+      await sequenceAll(db, { timeoutMs: 5_000 }).catch((error: unknown) => failures.push({ step: 'sequence', error }))
+      await signCheckpointIfGrown(db, signer).catch((error: unknown) => failures.push({ step: 'checkpoint', error }))
+      if (failures.length > 0) throw new AuditDrainError(failures)
     },
   }
 }

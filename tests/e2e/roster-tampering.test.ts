@@ -305,6 +305,20 @@ describe.skipIf(!chromiumAvailable())('a roster tampered with by the server is d
     expect(seen.alarm ?? '').toMatch(/Alerte de sécurité/)
   })
 
+  it('a pin this browser cannot read (altered, or turned to null) is the alarm, not « no pin », and stays as it was', async () => {
+    const cellId = await foundedCell('Cellule trace illisible')
+    const state = await storedState(cellId)
+    await expectCode(cellId)
+    const key = `cellule.roster-pin.${member.userId}.${cellId}`
+    for (const raw of ['{"seq":', 'null']) {
+      await page.evaluate(([name, value]) => window.localStorage.setItem(name as string, value as string), [key, raw])
+      await expectAlarm(cellId, /ce navigateur ne peut plus vérifier/i)
+      expect(await page.evaluate(name => window.localStorage.getItem(name), key)).toBe(raw)
+    }
+    // The roster itself is untouched: the alarm comes from the pin alone.
+    expect((await storedState(cellId)).headSeq).toBe(state.headSeq)
+  })
+
   /** Opens another page of the cell and waits until the browser has settled (no roster check left running). */
   async function openPage(path: string) {
     await page.goto(`${app.url}${path}`)

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -10,6 +11,19 @@ import { createServerDatabase, serverUrl } from './test-database.ts'
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 export type Env = Record<string, string | undefined>
+
+/** A port the system says is free now (listen on 0, read it, close). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      const port = typeof address === 'object' && address ? address.port : 0
+      probe.close(() => resolve(port))
+    })
+  })
+}
 
 export type RunningApp = {
   url: string
@@ -75,7 +89,12 @@ export async function startApp({ env = {}, dataDir }: { env?: Env; dataDir?: str
     if (!existsSync(keyEnv.TOTP_KEY_FILE)) writeFileSync(keyEnv.TOTP_KEY_FILE, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 })
   }
   // …and its public origin (the tests' requests carry no Origin header unless they test the check).
-  if ((databaseEnv.DATABASE_URL ?? env.DATABASE_URL) && !env.PUBLIC_ORIGIN) keyEnv.PUBLIC_ORIGIN = 'http://127.0.0.1'
+  // A free port chosen first, so that the origin the server is told is the one it serves.
+  if ((databaseEnv.DATABASE_URL ?? env.DATABASE_URL) && !env.PUBLIC_ORIGIN) {
+    const port = env.PORT && env.PORT !== '0' ? env.PORT : String(await freePort())
+    keyEnv.PORT = port
+    keyEnv.PUBLIC_ORIGIN = `http://127.0.0.1:${port}`
+  }
   const { child, exited, output } = runServerProcess({ env: { DATA_DIR: ownDataDir, ...databaseEnv, ...keyEnv, ...env } })
   const url = await waitForUrl(child, output, exited)
   let stopped: Promise<number | null> | undefined
