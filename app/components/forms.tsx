@@ -9,6 +9,60 @@ export function useHydrated() {
   return hydrated
 }
 
+/** Ids and state shared by every DSFR field: the control's id, its error's id, whether it has errors. */
+function useFieldState(explicitId: string | undefined, errors: string[] | undefined) {
+  const fallbackId = useId()
+  const id = explicitId ?? fallbackId
+  return { id, errorId: `${id}-erreur`, hasErrors: Boolean(errors?.length) }
+}
+
+/** The DSFR group around a control: label with its hint, then the errors (linked by aria-describedby). */
+function FieldFrame({
+  group,
+  id,
+  errorId,
+  label,
+  hint,
+  errors,
+  errorTag = 'div',
+  children,
+}: {
+  group: 'input' | 'select'
+  id: string
+  errorId: string
+  label: ReactNode
+  hint?: ReactNode
+  errors?: string[]
+  errorTag?: 'div' | 'p'
+  children: ReactNode
+}) {
+  const hasErrors = Boolean(errors?.length)
+  const ErrorTag = errorTag
+  return (
+    <div className={`fr-${group}-group${hasErrors ? ` fr-${group}-group--error` : ''}`}>
+      <label className="fr-label" htmlFor={id}>
+        {label}
+        {hint ? <span className="fr-hint-text">{hint}</span> : null}
+      </label>
+      {children}
+      {hasErrors ? (
+        <ErrorTag id={errorId} className="fr-error-text">
+          {errors?.join(' ')}
+        </ErrorTag>
+      ) : null}
+    </div>
+  )
+}
+
+/** The DSFR class and ARIA links of a control (`fr-input`, `fr-select`), errors first-class. */
+function controlAttributes({ base, hasErrors, errorId, describedBy }: { base: 'fr-input' | 'fr-select'; hasErrors: boolean; errorId: string; describedBy?: string }) {
+  return {
+    className: `${base}${hasErrors ? ` ${base}--error` : ''}`,
+    'aria-invalid': hasErrors || undefined,
+    'aria-describedby': [describedBy, hasErrors ? errorId : undefined].filter(Boolean).join(' ') || undefined,
+  }
+}
+
 type FieldProps = {
   label: ReactNode
   hint?: ReactNode
@@ -18,29 +72,11 @@ type FieldProps = {
 
 /** DSFR input with its label, hint and errors; aria-invalid and aria-describedby only when needed. */
 export function Field({ label, hint, errors, inputProps }: FieldProps) {
-  const fallbackId = useId()
-  const id = inputProps.id ?? fallbackId
-  const errorId = `${id}-erreur`
-  const hasErrors = Boolean(errors?.length)
+  const { id, errorId, hasErrors } = useFieldState(inputProps.id, errors)
   return (
-    <div className={`fr-input-group${hasErrors ? ' fr-input-group--error' : ''}`}>
-      <label className="fr-label" htmlFor={id}>
-        {label}
-        {hint ? <span className="fr-hint-text">{hint}</span> : null}
-      </label>
-      <input
-        {...inputProps}
-        id={id}
-        className={`fr-input${hasErrors ? ' fr-input--error' : ''}`}
-        aria-invalid={hasErrors || undefined}
-        aria-describedby={[inputProps['aria-describedby'], hasErrors ? errorId : undefined].filter(Boolean).join(' ') || undefined}
-      />
-      {hasErrors ? (
-        <div id={errorId} className="fr-error-text">
-          {errors?.join(' ')}
-        </div>
-      ) : null}
-    </div>
+    <FieldFrame group="input" id={id} errorId={errorId} label={label} hint={hint} errors={errors}>
+      <input {...inputProps} id={id} {...controlAttributes({ base: 'fr-input', hasErrors, errorId, describedBy: inputProps['aria-describedby'] })} />
+    </FieldFrame>
   )
 }
 
@@ -55,23 +91,10 @@ type SelectFieldProps = {
 }
 
 export function SelectField({ label, hint, errors, options, emptyOption = { label: 'Sélectionnez une option' }, selectProps }: SelectFieldProps) {
-  const fallbackId = useId()
-  const id = selectProps.id ?? fallbackId
-  const errorId = `${id}-erreur`
-  const hasErrors = Boolean(errors?.length)
+  const { id, errorId, hasErrors } = useFieldState(selectProps.id, errors)
   return (
-    <div className={`fr-select-group${hasErrors ? ' fr-select-group--error' : ''}`}>
-      <label className="fr-label" htmlFor={id}>
-        {label}
-        {hint ? <span className="fr-hint-text">{hint}</span> : null}
-      </label>
-      <select
-        {...selectProps}
-        id={id}
-        className={`fr-select${hasErrors ? ' fr-select--error' : ''}`}
-        aria-invalid={hasErrors || undefined}
-        aria-describedby={hasErrors ? errorId : undefined}
-      >
+    <FieldFrame group="select" id={id} errorId={errorId} label={label} hint={hint} errors={errors} errorTag="p">
+      <select {...selectProps} id={id} {...controlAttributes({ base: 'fr-select', hasErrors, errorId })}>
         <option value="" disabled={emptyOption.disabled}>
           {emptyOption.label}
         </option>
@@ -81,12 +104,7 @@ export function SelectField({ label, hint, errors, options, emptyOption = { labe
           </option>
         ))}
       </select>
-      {hasErrors ? (
-        <p id={errorId} className="fr-error-text">
-          {errors?.join(' ')}
-        </p>
-      ) : null}
-    </div>
+    </FieldFrame>
   )
 }
 
@@ -99,29 +117,11 @@ type TextareaFieldProps = {
 
 /** DSFR textarea, the same contract as Field. */
 export function TextareaField({ label, hint, errors, textareaProps }: TextareaFieldProps) {
-  const fallbackId = useId()
-  const id = textareaProps.id ?? fallbackId
-  const errorId = `${id}-erreur`
-  const hasErrors = Boolean(errors?.length)
+  const { id, errorId, hasErrors } = useFieldState(textareaProps.id, errors)
   return (
-    <div className={`fr-input-group${hasErrors ? ' fr-input-group--error' : ''}`}>
-      <label className="fr-label" htmlFor={id}>
-        {label}
-        {hint ? <span className="fr-hint-text">{hint}</span> : null}
-      </label>
-      <textarea
-        {...textareaProps}
-        id={id}
-        className={`fr-input${hasErrors ? ' fr-input--error' : ''}`}
-        aria-invalid={hasErrors || undefined}
-        aria-describedby={hasErrors ? errorId : undefined}
-      />
-      {hasErrors ? (
-        <div id={errorId} className="fr-error-text">
-          {errors?.join(' ')}
-        </div>
-      ) : null}
-    </div>
+    <FieldFrame group="input" id={id} errorId={errorId} label={label} hint={hint} errors={errors}>
+      <textarea {...textareaProps} id={id} {...controlAttributes({ base: 'fr-input', hasErrors, errorId })} />
+    </FieldFrame>
   )
 }
 
