@@ -6,7 +6,7 @@ import { queryRows, toSafeNumber } from '#db/audit-store/rows.ts'
 import { sequencePending } from '#db/audit-store/sequencer.ts'
 import { type Database } from '#db/database.ts'
 import { rawPublicKey } from '#db/audit-log/keys.ts'
-import { getAuditSigner } from '#db/audit-store/service.ts'
+import { type LogSigner } from '#db/audit-store/checkpoints.ts'
 import { appendAuditEvent, type AuditDetail } from '#db/audit-store/write.ts'
 import { auditAlertReviews, auditCheckpoints, users } from '#db/schema.ts'
 import { type AccessEvent } from './anomalies.ts'
@@ -209,8 +209,7 @@ export async function integrityStatus(db: Database, { cellId }: { cellId: string
 }
 
 /** The journal's public key and name, for the DPO to pin when verifying exports. */
-export function journalKey(): { publicKey: string; origin: string } {
-  const signer = getAuditSigner()
+export function journalKey(signer: LogSigner): { publicKey: string; origin: string } {
   return { publicKey: rawPublicKey(signer.key.publicKey).toString('base64'), origin: signer.origin }
 }
 

@@ -4,7 +4,6 @@ import { Lucia, TimeSpan } from 'lucia'
 import { type Database } from '#db/database.ts'
 import { sessions, users } from '#db/schema.ts'
 import { hashToken, newToken } from '#db/tokens.ts'
-import { database } from '#app/utils/db.server.ts'
 
 export const SESSION_IDLE_MINUTES = 15
 export const SESSION_ABSOLUTE_HOURS = 12
@@ -67,9 +66,9 @@ function sessionCookieHeader(token: string): string {
   return [`${sessionCookieName()}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', ...(secureCookies() ? ['Secure'] : [])].join('; ')
 }
 
+// One instance per database handle (the runtime's), built on first use.
 const cache = new WeakMap<Database, ReturnType<typeof createLucia>>()
-export function lucia() {
-  const db = database()
+export function lucia(db: Database) {
   let instance = cache.get(db)
   if (!instance) {
     instance = createLucia(db)
@@ -82,56 +81,56 @@ export type AuthSession = NonNullable<Awaited<ReturnType<ReturnType<typeof creat
 export type AuthUser = NonNullable<Awaited<ReturnType<ReturnType<typeof createLucia>['validateSession']>>['user']>
 
 /** The cookie carries a random token; the session id stored in the database is its SHA-256. */
-export async function createUserSession({ userId, mfaVerified, userAgent }: { userId: string; mfaVerified: boolean; userAgent: string }) {
+export async function createUserSession(db: Database, { userId, mfaVerified, userAgent }: { userId: string; mfaVerified: boolean; userAgent: string }) {
   const token = newToken()
   const absoluteExpiresAt = new Date(Date.now() + SESSION_ABSOLUTE_HOURS * 3_600_000)
-  await lucia().createSession(userId, { mfaVerified, absoluteExpiresAt, userAgent: userAgent.slice(0, 200) }, { sessionId: hashToken(token) })
+  await lucia(db).createSession(userId, { mfaVerified, absoluteExpiresAt, userAgent: userAgent.slice(0, 200) }, { sessionId: hashToken(token) })
   return { token, cookie: sessionCookieHeader(token) }
 }
 
-export function blankSessionCookie(): string {
-  return lucia().createBlankSessionCookie().serialize()
+export function blankSessionCookie(db: Database): string {
+  return lucia(db).createBlankSessionCookie().serialize()
 }
 
 /**
  * A Cookie header that does not decode (`cellule_session=%E0%A4%A`: lucia's parser throws URIError)
  * is no session, like a missing one, rather than a 500 and an error line per request.
  */
-function readToken(request: Request): string | null {
+function readToken(db: Database, request: Request): string | null {
   try {
-    return lucia().readSessionCookie(request.headers.get('cookie') ?? '')
+    return lucia(db).readSessionCookie(request.headers.get('cookie') ?? '')
   } catch {
     return null
   }
 }
 
 /** The session of the request, or null (expired idle or absolute sessions are deleted). */
-export async function getRequestSession(request: Request): Promise<{ session: AuthSession; user: AuthUser } | null> {
-  const token = readToken(request)
+export async function getRequestSession(db: Database, request: Request): Promise<{ session: AuthSession; user: AuthUser } | null> {
+  const token = readToken(db, request)
   if (!token) return null
-  const { session, user } = await lucia().validateSession(hashToken(token))
+  const { session, user } = await lucia(db).validateSession(hashToken(token))
   if (!session || !user) return null
   if (session.absoluteExpiresAt.getTime() <= Date.now()) {
-    await lucia().invalidateSession(session.id)
+    await lucia(db).invalidateSession(session.id)
     return null
   }
   return { session, user }
 }
 
 /** After the second factor: a new session id (no fixation across the privilege change), same 12 h cap. */
-export async function upgradeSessionAfterSecondFactor({ session, request }: { session: AuthSession; request: Request }) {
+export async function upgradeSessionAfterSecondFactor(db: Database, { session, request }: { session: AuthSession; request: Request }) {
   const token = newToken()
-  await lucia().createSession(
+  await lucia(db).createSession(
     session.userId,
     { mfaVerified: true, absoluteExpiresAt: session.absoluteExpiresAt, userAgent: (request.headers.get('user-agent') ?? '').slice(0, 200) },
     { sessionId: hashToken(token) },
   )
-  await lucia().invalidateSession(session.id)
+  await lucia(db).invalidateSession(session.id)
   return { cookie: sessionCookieHeader(token) }
 }
 
-export async function revokeSession(sessionId: string) {
-  await lucia().invalidateSession(sessionId)
+export async function revokeSession(db: Database, sessionId: string) {
+  await lucia(db).invalidateSession(sessionId)
 }
 
 /** Revokes every session of the user; returns how many were active. */
@@ -140,8 +139,8 @@ export async function revokeAllSessions(db: Pick<Database, 'delete'>, userId: st
   return removed.length
 }
 
-export async function listActiveSessions(userId: string) {
-  return database()
+export async function listActiveSessions(db: Database, userId: string) {
+  return db
     .select({ id: sessions.id, createdAt: sessions.createdAt, expiresAt: sessions.expiresAt, userAgent: sessions.userAgent, mfaVerified: sessions.mfaVerified })
     .from(sessions)
     .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, new Date()), gt(sessions.absoluteExpiresAt, new Date())))
@@ -149,14 +148,14 @@ export async function listActiveSessions(userId: string) {
 }
 
 /** Revokes one of the user's own sessions (never another user's). */
-export async function revokeOwnSession({ userId, sessionId }: { userId: string; sessionId: string }): Promise<boolean> {
-  const removed = await database()
+export async function revokeOwnSession(db: Database, { userId, sessionId }: { userId: string; sessionId: string }): Promise<boolean> {
+  const removed = await db
     .delete(sessions)
     .where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId)))
     .returning({ id: sessions.id })
   return removed.length === 1
 }
 
-export async function revokeOtherSessions({ userId, keepSessionId }: { userId: string; keepSessionId: string }) {
-  await database().delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)))
+export async function revokeOtherSessions(db: Database, { userId, keepSessionId }: { userId: string; keepSessionId: string }) {
+  await db.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)))
 }

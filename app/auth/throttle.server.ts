@@ -57,9 +57,11 @@ export class Throttle {
 }
 
 const MINUTE = 60_000
-const registry = globalThis as { __celluleThrottles?: ReturnType<typeof createThrottles> }
 
-function createThrottles() {
+/** The set a runtime holds (server/runtime.ts): one per process. */
+export type Throttles = ReturnType<typeof createThrottles>
+
+export function createThrottles() {
   return {
     /** Password step: 5 free failures per account, then 30 s, 1 min, 2 min … up to 15 min. */
     login: new Throttle({ freeFailures: 5, baseDelayMs: 30_000, maxDelayMs: 15 * MINUTE, forgetAfterMs: 60 * MINUTE }),
@@ -73,12 +75,6 @@ function createThrottles() {
     /** Anonymous public actions (a doctor's saisine): every request counts, per client address. */
     publicAction: new Throttle({ freeFailures: 30, baseDelayMs: 10_000, maxDelayMs: 10 * MINUTE, forgetAfterMs: 30 * MINUTE }),
   }
-}
-
-/** One set per process, shared by the bundled and unbundled copies of this module. */
-export function throttles() {
-  registry.__celluleThrottles ??= createThrottles()
-  return registry.__celluleThrottles
 }
 
 export function tooManyAttempts(retryAfterSeconds: number): HttpError {

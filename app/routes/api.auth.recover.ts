@@ -6,9 +6,8 @@ import { normalizeEmailAddress } from '#db/invitations.ts'
 import { checkWrappedAccountKey } from '#app/auth/key-material.server.ts'
 import { hashSecret, verifySecret } from '#app/auth/secret-hash.server.ts'
 import { revokeAllSessions } from '#app/auth/session.server.ts'
-import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { recoveryRequestSchema } from '#app/auth/schemas.ts'
-import { database } from '#app/utils/db.server.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
 
@@ -25,9 +24,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const body = await readJson(request, recoveryRequestSchema)
   const keys = [`account:${normalizeEmailAddress(body.email)}`]
   const addressKeys = [`ip:${context.clientIp}`]
-  const limiter = throttles().recovery
-  const addressLimiter = throttles().address
-  const db = database()
+  const limiter = context.runtime.throttles.recovery
+  const addressLimiter = context.runtime.throttles.address
+  const db = context.runtime.db.db
   const user = await findUserByEmail(db, body.email)
   const audit = { actorUserId: user?.id ?? null, ipAddress: context.clientIp }
 

@@ -2,6 +2,7 @@ import { type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } f
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react'
 import { z } from 'zod'
 import { listMembers } from '#db/cells.ts'
+import { type Database } from '#db/database.ts'
 import { DEFAULT_ANOMALY_CONFIG, DEFAULT_RULES, detectAnomalies } from '#app/audit/anomalies.ts'
 import { anomalyEvents, integrityStatus, journalFiltersSchema, journalKey, latestReviews, listJournal, recordReview, type JournalEvent } from '#app/audit/journal.server.ts'
 import { ACTION_LABELS, OUTCOME_LABELS, POLICY_ACTION_LABELS, journalDateTime as dateTime, resourceLabel, resourceOptions, roleInSentence } from '#app/audit/labels.ts'
@@ -9,7 +10,6 @@ import { failClosed, requireCellPermission } from '#app/access/authorize.server.
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
 import { FormMessage } from '#app/components/forms.tsx'
-import { database } from '#app/utils/db.server.ts'
 import { readForm } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Journal d’accès — Cellule' }]
@@ -33,24 +33,24 @@ function formatEvent(event: JournalEvent, names: Record<string, string>) {
   }
 }
 
-async function computeAlerts(cellId: string) {
-  const events = await anomalyEvents(database(), { cellId, sinceMs: Date.now() - ALERT_WINDOW_DAYS * 86_400_000 })
+async function computeAlerts(db: Database, cellId: string) {
+  const events = await anomalyEvents(db, { cellId, sinceMs: Date.now() - ALERT_WINDOW_DAYS * 86_400_000 })
   return detectAnomalies({ events, rules: DEFAULT_RULES, config: DEFAULT_ANOMALY_CONFIG })
 }
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const url = new URL(request.url)
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:audit:read' })
-  const db = database()
+  const db = context.runtime.db.db
   const cellId = principal.cell.id
   const raw = Object.fromEntries([...url.searchParams.entries()].filter(([, value]) => value !== ''))
   const parsed = journalFiltersSchema.safeParse(raw)
   const filters = parsed.success ? parsed.data : {}
   const members = await listMembers(db, cellId)
   const names = Object.fromEntries(members.map((member) => [member.userId, member.displayName]))
-  const [journal, integrity, alerts] = await Promise.all([listJournal(db, { cellId, filters }), integrityStatus(db, { cellId }), computeAlerts(cellId)])
+  const [journal, integrity, alerts] = await Promise.all([listJournal(db, { cellId, filters }), integrityStatus(db, { cellId }), computeAlerts(db, cellId)])
   const reviews = await latestReviews(db, { cellId, alertIds: alerts.map((alert) => alert.id) })
-  const key = journalKey()
+  const key = journalKey(context.runtime.signer)
   const data = {
     cell: { id: cellId, name: principal.cell.name },
     nav: navigationFlags(cellPermissions(principal)),
@@ -105,11 +105,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const parsed = reviewSchema.safeParse(Object.fromEntries(form))
   const alertId = typeof form.get('alertId') === 'string' ? String(form.get('alertId')).slice(0, 120) : ''
   if (!parsed.success) return Response.json({ alertId, error: parsed.error.issues[0]?.message ?? 'Demande invalide.' }, { status: 422 })
-  const alerts = await computeAlerts(principal.cell.id)
+  const alerts = await computeAlerts(context.runtime.db.db, principal.cell.id)
   if (!alerts.some((alert) => alert.id === parsed.data.alertId)) {
     return Response.json({ alertId, error: 'Cette alerte n’existe plus (hors de la période de 90 jours) : rechargez la page.' }, { status: 404 })
   }
-  await failClosed(() => recordReview(database(), {
+  await failClosed(() => recordReview(context.runtime.db.db, {
     cellId: principal.cell.id,
     alertId: parsed.data.alertId,
     status: parsed.data.status,

@@ -8,7 +8,6 @@ import { requireCellPermission } from '#app/access/authorize.server.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
 import { FormMessage } from '#app/components/forms.tsx'
-import { database } from '#app/utils/db.server.ts'
 import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Qui a consulté cette ressource ? — Journal d’accès — Cellule' }]
@@ -31,7 +30,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     action: 'cell:audit:read',
     audit: { action: 'audit.resource_viewers.read', resource: 'journal', ...(resource ? { data: { resource } } : {}) },
   })
-  const db = database()
+  const db = context.runtime.db.db
   const members = await listMembers(db, principal.cell.id)
   const names = Object.fromEntries(members.map((member) => [member.userId, member.displayName]))
   const roles = Object.fromEntries(members.map((member) => [member.userId, member.role]))

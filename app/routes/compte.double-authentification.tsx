@@ -4,41 +4,39 @@ import { recordAudit } from '#db/audit.ts'
 import { enableTotp, findUserById, readTotpSecret, setPendingTotpSecret } from '#db/accounts.ts'
 import { requireSession } from '#app/access/authorize.server.ts'
 import { upgradeSessionAfterSecondFactor } from '#app/auth/session.server.ts'
-import { throttles } from '#app/auth/throttle.server.ts'
 import { checkTotp, generateTotpSecret, totpEnrolment } from '#app/auth/totp.server.ts'
 import { totpCodeSchema } from '#app/auth/schemas.ts'
 import { safeRedirect } from '#app/auth/redirect.ts'
 import { Field } from '#app/components/forms.tsx'
-import { database } from '#app/utils/db.server.ts'
 import { readForm } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Double authentification — Cellule' }]
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  const { session, user: sessionUser } = await requireSession({ request: request, need: 'password' })
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { session, user: sessionUser } = await requireSession({ request, context, need: 'password' })
   if (sessionUser.totpEnabled) throw redirect(session.mfaVerified ? '/compte' : '/connexion?etape=totp')
-  const db = database()
+  const db = context.runtime.db.db
   const user = await findUserById(db, sessionUser.id)
   if (!user) throw redirect('/connexion')
-  let secret = readTotpSecret(user)
+  let secret = readTotpSecret(user, context.runtime.totpKey)
   if (!secret) {
     secret = generateTotpSecret()
-    await setPendingTotpSecret(db, { userId: user.id, secret })
+    await setPendingTotpSecret(db, { userId: user.id, secret, key: context.runtime.totpKey })
   }
   return data(await totpEnrolment({ secret, email: user.email }), )
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { session, user: sessionUser } = await requireSession({ request: request, need: 'password' })
+  const { session, user: sessionUser } = await requireSession({ request, context, need: 'password' })
   const form = await readForm(request)
   const code = totpCodeSchema.safeParse(form.get('code') ?? '')
   const suite = safeRedirect(String(form.get('suite') ?? ''), '/compte?activation=totp')
   if (!code.success) return data({ error: code.error.issues[0]?.message ?? 'Code invalide.' }, { status: 422 })
-  const db = database()
+  const db = context.runtime.db.db
   const user = await findUserById(db, sessionUser.id)
-  const secret = user && !user.totpEnabledAt ? readTotpSecret(user) : null
+  const secret = user && !user.totpEnabledAt ? readTotpSecret(user, context.runtime.totpKey) : null
   if (!user || !secret) throw redirect('/compte')
-  const limiter = throttles().totp
+  const limiter = context.runtime.throttles.totp
   const keys = [`account:${user.id}`]
   const wait = limiter.retryAfterSeconds(keys)
   if (wait > 0) {
@@ -58,7 +56,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   })
   if (!enabled) return data({ error: 'Ce code a déjà été utilisé. Attendez le code suivant de votre application.' }, { status: 422 })
   limiter.recordSuccess(keys)
-  const { cookie } = await upgradeSessionAfterSecondFactor({ session, request })
+  const { cookie } = await upgradeSessionAfterSecondFactor(db, { session, request })
   throw redirect(suite, { headers: { 'Set-Cookie': cookie } })
 }
 

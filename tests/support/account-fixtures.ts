@@ -12,6 +12,7 @@ import { createInvitation } from '#db/invitations.ts'
 import { AUDIT_TYPE_ACTIONS, type AuditEvent } from '#db/audit.ts'
 import { auditDetails, auditQueue, invitations, sessions, users } from '#db/schema.ts'
 import { hashToken } from '#db/tokens.ts'
+import { createThrottles } from '#app/auth/throttle.server.ts'
 import { type InProcessApp } from './in-process-app.ts'
 
 /**
@@ -86,9 +87,9 @@ export function getPage(app: InProcessApp, path: string, options: RequestOptions
   return send(app, path, { ...options, method: 'GET' })
 }
 
-/** The throttles live in memory, one set per process; the in-process app shares ours. */
-export function resetThrottles(): void {
-  ;(globalThis as { __celluleThrottles?: unknown }).__celluleThrottles = undefined
+/** Forgets every failure the app's throttles counted. */
+export async function resetThrottles(app: InProcessApp): Promise<void> {
+  app.runtime.throttles = createThrottles()
 }
 
 export type Kdf = { algorithm: 'argon2id13'; opsLimit: number; memLimitBytes: number; saltSeed: string }
