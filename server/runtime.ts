@@ -11,5 +11,5 @@ import { type Config } from './config.ts'
  * server/index.ts `main()` and the tests' in-process app both build it here, so they cannot drift.
  */
 export function createRuntime({ config, logger, db, signer, totpKey }: { config: Config; logger: Logger; db: DatabaseHandle; signer: LogSigner; totpKey: TotpKey }): Runtime<Config> {
-  return { db, signer, totpKey, logger, throttles: createThrottles(), config, mailer: undefined }
+  return { db, signer, totpKey, logger, throttles: createThrottles(db.db), config, mailer: undefined }
 }

@@ -301,10 +301,10 @@ export async function withPublicAction<T>({
 }): Promise<T> {
   const limiter = context.runtime.throttles.publicAction
   const key = [`public:${context.clientIp ?? 'unknown'}`]
-  const wait = limiter.retryAfterSeconds(key)
+  const wait = await limiter.retryAfterSeconds(key)
   if (wait > 0) throw tooManyAttempts(wait)
   // Every public request counts, successful or not: a flood is slowed whatever it sends.
-  limiter.recordFailure(key)
+  await limiter.recordFailure(key)
   const detail = requestDetail(request, context)
   try {
     return await context.runtime.db.db.transaction(async transaction => {

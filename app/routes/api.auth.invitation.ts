@@ -22,9 +22,9 @@ export const loader = postOnly
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const limiter = context.runtime.throttles.preLogin
-  const wait = limiter.retryAfterSeconds([context.clientIp])
+  const wait = await limiter.retryAfterSeconds([context.clientIp])
   if (wait > 0) throw tooManyAttempts(wait)
-  limiter.recordFailure([context.clientIp])
+  await limiter.recordFailure([context.clientIp])
 
   const { token } = await readJson(request, invitationLookupSchema)
   const lookup = await lookupInvitation(context.runtime.db.db, token)

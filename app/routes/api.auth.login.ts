@@ -25,19 +25,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await findUserByEmail(db, email)
   const audit = { actorUserId: user?.id ?? null, ipAddress: context.clientIp }
 
-  const wait = Math.max(limiter.retryAfterSeconds(keys), addressLimiter.retryAfterSeconds(addressKeys))
+  const wait = Math.max(await limiter.retryAfterSeconds(keys), await addressLimiter.retryAfterSeconds(addressKeys))
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.login', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     throw tooManyAttempts(wait)
   }
   const valid = await verifySecret({ hash: user?.authSecretHash, secret: fromBase64Url(authSecret) })
   if (!user || !valid) {
-    limiter.recordFailure(keys)
-    addressLimiter.recordFailure(addressKeys)
+    await limiter.recordFailure(keys)
+    await addressLimiter.recordFailure(addressKeys)
     await recordAudit(db, { type: 'auth.login', outcome: 'failure', data: { reason: 'bad_credentials' } }, audit)
     throw new HttpError(401, WRONG_CREDENTIALS)
   }
-  limiter.recordSuccess(keys)
+  await limiter.recordSuccess(keys)
   await recordAudit(db, { type: 'auth.login', outcome: 'success', data: {} }, audit)
   const { cookie } = await createUserSession(db, { userId: user.id, mfaVerified: false, userAgent: request.headers.get('user-agent') ?? '' })
   return Response.json(

@@ -24,13 +24,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const keys = [`account:${user.id}`]
   const limiter = context.runtime.throttles.login
 
-  const wait = limiter.retryAfterSeconds(keys)
+  const wait = await limiter.retryAfterSeconds(keys)
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.password_changed', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     throw tooManyAttempts(wait)
   }
   if (!(await verifySecret({ hash: user.authSecretHash, secret: fromBase64Url(body.currentAuthSecret) }))) {
-    limiter.recordFailure(keys)
+    await limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.password_changed', outcome: 'failure', data: { reason: 'bad_credentials' } }, audit)
     throw new HttpError(401, 'Mot de passe actuel incorrect.', { fieldErrors: { currentPassword: ['Mot de passe actuel incorrect.'] } })
   }
@@ -41,6 +41,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const sessionsRevoked = await revokeAllSessions(tx, user.id)
     await recordAudit(tx, { type: 'auth.password_changed', outcome: 'success', data: { sessionsRevoked } }, audit)
   })
-  limiter.recordSuccess(keys)
+  await limiter.recordSuccess(keys)
   return Response.json({ next: '/connexion?motif=mot-de-passe-modifie' }, { headers: { 'Set-Cookie': blankSessionCookie(db) } })
 }

@@ -16,9 +16,9 @@ export const loader = postOnly
 export async function action({ request, context }: ActionFunctionArgs) {
   const { email } = await readJson(request, preLoginRequestSchema)
   const limiter = context.runtime.throttles.preLogin
-  const wait = limiter.retryAfterSeconds([context.clientIp])
+  const wait = await limiter.retryAfterSeconds([context.clientIp])
   if (wait > 0) throw tooManyAttempts(wait)
-  limiter.recordFailure([context.clientIp])
+  await limiter.recordFailure([context.clientIp])
 
   const db = context.runtime.db.db
   const user = await findUserByEmail(db, email)

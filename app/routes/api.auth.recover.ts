@@ -30,15 +30,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await findUserByEmail(db, body.email)
   const audit = { actorUserId: user?.id ?? null, ipAddress: context.clientIp }
 
-  const wait = Math.max(limiter.retryAfterSeconds(keys), addressLimiter.retryAfterSeconds(addressKeys))
+  const wait = Math.max(await limiter.retryAfterSeconds(keys), await addressLimiter.retryAfterSeconds(addressKeys))
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.recovered', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     throw tooManyAttempts(wait)
   }
   const valid = await verifySecret({ hash: user?.recoverySecretHash, secret: fromBase64Url(body.recoveryAuthSecret) })
   if (!user || !valid) {
-    limiter.recordFailure(keys)
-    addressLimiter.recordFailure(addressKeys)
+    await limiter.recordFailure(keys)
+    await addressLimiter.recordFailure(addressKeys)
     await recordAudit(db, { type: 'auth.recovered', outcome: 'failure', data: { reason: 'bad_recovery_code' } }, audit)
     throw new HttpError(401, REFUSED)
   }
@@ -49,6 +49,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const sessionsRevoked = await revokeAllSessions(tx, user.id)
     await recordAudit(tx, { type: 'auth.recovered', outcome: 'success', data: { sessionsRevoked } }, audit)
   })
-  limiter.recordSuccess(keys)
+  await limiter.recordSuccess(keys)
   return Response.json({ next: '/connexion?motif=compte-recupere' })
 }

@@ -25,14 +25,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const keys = [`account:${user.id}`]
   const limiter = context.runtime.throttles.totp
 
-  const wait = limiter.retryAfterSeconds(keys)
+  const wait = await limiter.retryAfterSeconds(keys)
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     throw tooManyAttempts(wait)
   }
   const check = checkTotp({ secret, email: user.email, code, lastStep: user.totpLastStep })
   if (!check.ok) {
-    limiter.recordFailure(keys)
+    await limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: check.reason } }, audit)
     throw new HttpError(
       401,
@@ -47,11 +47,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return true
   })
   if (!accepted) {
-    limiter.recordFailure(keys)
+    await limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: 'replayed' } }, audit)
     throw new HttpError(401, 'Ce code a déjà été utilisé. Attendez le code suivant de votre application.')
   }
-  limiter.recordSuccess(keys)
+  await limiter.recordSuccess(keys)
   const { cookie } = await upgradeSessionAfterSecondFactor(db, { session, request })
   return Response.json(
     {

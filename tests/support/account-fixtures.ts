@@ -10,9 +10,8 @@ import { initCrypto } from '#crypto/sodium.ts'
 import { DEFAULT_KDF } from '#db/accounts.ts'
 import { createInvitation } from '#db/invitations.ts'
 import { AUDIT_TYPE_ACTIONS, type AuditEvent } from '#db/audit.ts'
-import { auditDetails, auditQueue, invitations, sessions, users } from '#db/schema.ts'
+import { auditDetails, auditQueue, invitations, sessions, throttleCounters, users } from '#db/schema.ts'
 import { hashToken } from '#db/tokens.ts'
-import { createThrottles } from '#app/auth/throttle.server.ts'
 import { type InProcessApp } from './in-process-app.ts'
 
 /**
@@ -87,9 +86,9 @@ export function getPage(app: InProcessApp, path: string, options: RequestOptions
   return send(app, path, { ...options, method: 'GET' })
 }
 
-/** Forgets every failure the app's throttles counted. */
+/** Forgets every failure the app's throttles counted (they live in its database). */
 export async function resetThrottles(app: InProcessApp): Promise<void> {
-  app.runtime.throttles = createThrottles()
+  await app.database.handle.db.delete(throttleCounters)
 }
 
 export type Kdf = { algorithm: 'argon2id13'; opsLimit: number; memLimitBytes: number; saltSeed: string }
