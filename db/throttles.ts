@@ -19,6 +19,9 @@ function keyHashes(keys: readonly string[]): string[] {
   return [...new Set(keys)].map(key => hashToken(key))
 }
 
+// node-postgres and PGlite both answer `{ rows }`.
+const rowsOf = (result: unknown) => (result as { rows: unknown[] }).rows
+
 const at = (ms: number) => sql`${new Date(ms).toISOString()}::timestamptz`
 
 /** When a key with `failures` failures may try again: `now + min(max, base × 2^(failures − free))`, or never blocked. */
@@ -39,22 +42,30 @@ export async function throttleBlockedUntil(db: Database, { scope, keys, now }: K
   return row?.blockedUntil ? new Date(row.blockedUntil).getTime() : 0
 }
 
-/** One failure for each key, in one statement: a new row, a count past `forget_at` started again, or the count plus one. */
-export async function recordThrottleFailure(db: Database, { scope, keys, rule, now }: Keys & { rule: ThrottleRule; now: number }): Promise<void> {
+/**
+ * Counts one attempt on each key that is not blocked, in one statement: a new row, a count past
+ * `forget_at` started again, or the count plus one. A blocked key's row is left as it is (a refused
+ * attempt does not count); returns how many keys were counted. Concurrent calls queue on the row
+ * lock, so each sees the count the previous one left: N attempts count N until the block starts.
+ */
+export async function countThrottleAttempt(db: Database, { scope, keys, rule, now }: Keys & { rule: ThrottleRule; now: number }): Promise<number> {
   const hashes = keyHashes(keys)
-  if (hashes.length === 0) return
+  if (hashes.length === 0) return 0
   const forgetAt = at(now + rule.forgetAfterMs)
   const rows = hashes.map(hash => sql`(${scope}, ${hash}, 1, ${blockedUntil({ failures: sql`1`, rule, now })}, ${at(now)}, ${forgetAt})`)
   const forgotten = sql`throttle_counters.forget_at < ${at(now)}`
   const failures = sql`(case when ${forgotten} then 1 else throttle_counters.failures + 1 end)`
-  await db.execute(sql`
+  const counted = await db.execute(sql`
     insert into throttle_counters (scope, key_hash, failures, blocked_until, last_failure_at, forget_at)
     values ${sql.join(rows, sql`, `)}
     on conflict (scope, key_hash) do update set
       failures = ${failures},
       blocked_until = ${blockedUntil({ failures, rule, now })},
       last_failure_at = excluded.last_failure_at,
-      forget_at = excluded.forget_at`)
+      forget_at = excluded.forget_at
+    where ${forgotten} or throttle_counters.blocked_until <= ${at(now)}
+    returning key_hash`)
+  return rowsOf(counted).length
 }
 
 /** A success clears these keys. */

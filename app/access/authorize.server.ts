@@ -301,10 +301,9 @@ export async function withPublicAction<T>({
 }): Promise<T> {
   const limiter = context.runtime.throttles.publicAction
   const key = [`public:${context.clientIp ?? 'unknown'}`]
-  const wait = await limiter.retryAfterSeconds(key)
-  if (wait > 0) throw tooManyAttempts(wait)
   // Every public request counts, successful or not: a flood is slowed whatever it sends.
-  await limiter.recordFailure(key)
+  const wait = await limiter.attempt(key)
+  if (wait > 0) throw tooManyAttempts(wait)
   const detail = requestDetail(request, context)
   try {
     return await context.runtime.db.db.transaction(async transaction => {

@@ -1,12 +1,14 @@
 import { type Database } from '#db/database.ts'
-import { clearThrottleKeys, purgeForgottenThrottles, recordThrottleFailure, throttleBlockedUntil, type ThrottleRule } from '#db/throttles.ts'
+import { clearThrottleKeys, countThrottleAttempt, purgeForgottenThrottles, throttleBlockedUntil, type ThrottleRule } from '#db/throttles.ts'
 import { HttpError } from '#app/access/http-error.ts'
 
 /**
  * Failure-driven backoff, counted in the database so that every app process behind a load balancer
- * sees the same counts (decision 019). After `freeFailures` failures for a key, each new failure
- * doubles the wait, up to `maxDelayMs`; a success clears the key; `forgetAfterMs` after its last
- * failure a key starts again from zero.
+ * sees the same counts (decision 019). An attempt counts as a failure from the moment it is let
+ * through (`attempt`) until a success clears its keys (`recordSuccess`): so concurrent attempts
+ * cannot all pass before the first failure is written. After `freeFailures` failures for a key,
+ * each new one doubles the wait, up to `maxDelayMs`; `forgetAfterMs` after its last failure a key
+ * starts again from zero; an attempt refused while blocked does not count.
  */
 export class Throttle {
   private readonly db: Database
@@ -27,17 +29,48 @@ export class Throttle {
     return Math.ceil(Math.max(0, blockedUntil - now) / 1000)
   }
 
-  async recordFailure(keys: readonly string[], now = Date.now()): Promise<void> {
-    await recordThrottleFailure(this.db, { scope: this.scope, keys, rule: this.rule, now })
+  /**
+   * Lets one attempt through and counts it, or answers how long to wait (then nothing is counted).
+   * Several keys: checked first, so that none counts when one is blocked.
+   */
+  async attempt(keys: readonly string[], now = Date.now()): Promise<number> {
+    return attemptAll([{ throttle: this, keys }], now)
+  }
+
+  /** The counting step of `attempt`, without the check: 0 when every key was counted. */
+  async count(keys: readonly string[], now: number): Promise<number> {
+    const distinct = new Set(keys).size
+    const counted = await countThrottleAttempt(this.db, { scope: this.scope, keys, rule: this.rule, now })
     if (now - this.lastPurgeAt >= PURGE_EVERY_MS) {
       this.lastPurgeAt = now
       await purgeForgottenThrottles(this.db, { scope: this.scope, now })
     }
+    if (counted === distinct) return 0
+    // Another request's attempt started the block between our check and our count.
+    return Math.max(1, await this.retryAfterSeconds(keys, now))
   }
 
   async recordSuccess(keys: readonly string[]): Promise<void> {
     await clearThrottleKeys(this.db, { scope: this.scope, keys })
   }
+}
+
+/**
+ * One attempt under several throttles (the account and the client address): the wait of the most
+ * blocked, and then nothing is counted; else the attempt counts on each. Only a race lost to a
+ * concurrent attempt can refuse it after some throttles counted it.
+ */
+export async function attemptAll(claims: ReadonlyArray<{ throttle: Throttle; keys: readonly string[] }>, now = Date.now()): Promise<number> {
+  if (claims.length > 1 || claims.some(claim => new Set(claim.keys).size > 1)) {
+    const waits = await Promise.all(claims.map(claim => claim.throttle.retryAfterSeconds(claim.keys, now)))
+    const wait = Math.max(0, ...waits)
+    if (wait > 0) return wait
+  }
+  for (const claim of claims) {
+    const wait = await claim.throttle.count(claim.keys, now)
+    if (wait > 0) return wait
+  }
+  return 0
 }
 
 const MINUTE = 60_000

@@ -22,9 +22,9 @@ export const loader = postOnly
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const limiter = context.runtime.throttles.preLogin
-  const wait = await limiter.retryAfterSeconds([context.clientIp])
+  // Every request counts (it cannot fail visibly).
+  const wait = await limiter.attempt([context.clientIp])
   if (wait > 0) throw tooManyAttempts(wait)
-  await limiter.recordFailure([context.clientIp])
 
   const { token } = await readJson(request, invitationLookupSchema)
   const lookup = await lookupInvitation(context.runtime.db.db, token)

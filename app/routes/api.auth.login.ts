@@ -5,7 +5,7 @@ import { findUserByEmail } from '#db/accounts.ts'
 import { normalizeEmailAddress } from '#db/invitations.ts'
 import { verifySecret } from '#app/auth/secret-hash.server.ts'
 import { createUserSession } from '#app/auth/session.server.ts'
-import { tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { attemptAll, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { loginRequestSchema } from '#app/auth/schemas.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
@@ -25,15 +25,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await findUserByEmail(db, email)
   const audit = { actorUserId: user?.id ?? null, ipAddress: context.clientIp }
 
-  const wait = Math.max(await limiter.retryAfterSeconds(keys), await addressLimiter.retryAfterSeconds(addressKeys))
+  // Counted as a failure until it succeeds, so that parallel guesses cannot all pass this check.
+  const wait = await attemptAll([{ throttle: limiter, keys }, { throttle: addressLimiter, keys: addressKeys }])
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.login', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     throw tooManyAttempts(wait)
   }
   const valid = await verifySecret({ hash: user?.authSecretHash, secret: fromBase64Url(authSecret) })
   if (!user || !valid) {
-    await limiter.recordFailure(keys)
-    await addressLimiter.recordFailure(addressKeys)
     await recordAudit(db, { type: 'auth.login', outcome: 'failure', data: { reason: 'bad_credentials' } }, audit)
     throw new HttpError(401, WRONG_CREDENTIALS)
   }

@@ -24,13 +24,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const keys = [`account:${user.id}`]
   const limiter = context.runtime.throttles.login
 
-  const wait = await limiter.retryAfterSeconds(keys)
+  // Counted as a failure until it succeeds, so that parallel guesses cannot all pass this check.
+  const wait = await limiter.attempt(keys)
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.password_changed', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     throw tooManyAttempts(wait)
   }
   if (!(await verifySecret({ hash: user.authSecretHash, secret: fromBase64Url(body.currentAuthSecret) }))) {
-    await limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.password_changed', outcome: 'failure', data: { reason: 'bad_credentials' } }, audit)
     throw new HttpError(401, 'Mot de passe actuel incorrect.', { fieldErrors: { currentPassword: ['Mot de passe actuel incorrect.'] } })
   }

@@ -6,7 +6,7 @@ import { normalizeEmailAddress } from '#db/invitations.ts'
 import { checkWrappedAccountKey } from '#app/auth/key-material.server.ts'
 import { hashSecret, verifySecret } from '#app/auth/secret-hash.server.ts'
 import { revokeAllSessions } from '#app/auth/session.server.ts'
-import { tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { attemptAll, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { recoveryRequestSchema } from '#app/auth/schemas.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
@@ -30,15 +30,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await findUserByEmail(db, body.email)
   const audit = { actorUserId: user?.id ?? null, ipAddress: context.clientIp }
 
-  const wait = Math.max(await limiter.retryAfterSeconds(keys), await addressLimiter.retryAfterSeconds(addressKeys))
+  // Counted as a failure until it succeeds, so that parallel guesses cannot all pass this check.
+  const wait = await attemptAll([{ throttle: limiter, keys }, { throttle: addressLimiter, keys: addressKeys }])
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.recovered', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     throw tooManyAttempts(wait)
   }
   const valid = await verifySecret({ hash: user?.recoverySecretHash, secret: fromBase64Url(body.recoveryAuthSecret) })
   if (!user || !valid) {
-    await limiter.recordFailure(keys)
-    await addressLimiter.recordFailure(addressKeys)
     await recordAudit(db, { type: 'auth.recovered', outcome: 'failure', data: { reason: 'bad_recovery_code' } }, audit)
     throw new HttpError(401, REFUSED)
   }

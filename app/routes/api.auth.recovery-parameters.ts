@@ -30,9 +30,9 @@ export const loader = postOnly
 export async function action({ request, context }: ActionFunctionArgs) {
   const { email } = await readJson(request, preLoginRequestSchema)
   const limiter = context.runtime.throttles.preLogin
-  const wait = await limiter.retryAfterSeconds([context.clientIp])
+  // Every request counts (it cannot fail visibly).
+  const wait = await limiter.attempt([context.clientIp])
   if (wait > 0) throw tooManyAttempts(wait)
-  await limiter.recordFailure([context.clientIp])
 
   // Both paths do the same work (the lookup, the instance secret, the fake wrap) whatever the
   // answer, so the response time does not tell whether the address has an account.

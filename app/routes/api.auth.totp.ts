@@ -25,14 +25,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const keys = [`account:${user.id}`]
   const limiter = context.runtime.throttles.totp
 
-  const wait = await limiter.retryAfterSeconds(keys)
+  // Counted as a failure until it succeeds, so that parallel guesses cannot all pass this check.
+  const wait = await limiter.attempt(keys)
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     throw tooManyAttempts(wait)
   }
   const check = checkTotp({ secret, email: user.email, code, lastStep: user.totpLastStep })
   if (!check.ok) {
-    await limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: check.reason } }, audit)
     throw new HttpError(
       401,
@@ -47,7 +47,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return true
   })
   if (!accepted) {
-    await limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: 'replayed' } }, audit)
     throw new HttpError(401, 'Ce code a déjà été utilisé. Attendez le code suivant de votre application.')
   }

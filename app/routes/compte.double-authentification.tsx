@@ -38,14 +38,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!user || !secret) throw redirect('/compte')
   const limiter = context.runtime.throttles.totp
   const keys = [`account:${user.id}`]
-  const wait = await limiter.retryAfterSeconds(keys)
+  // Counted as a failure until it succeeds, so that parallel guesses cannot all pass this check.
+  const wait = await limiter.attempt(keys)
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: 'throttled' } }, { actorUserId: user.id, ipAddress: context.clientIp })
     return data({ error: 'Trop de codes incorrects. Patientez quelques minutes avant de réessayer.' }, { status: 429, headers: { 'Retry-After': String(wait) } })
   }
   const check = checkTotp({ secret, email: user.email, code: code.data, lastStep: user.totpLastStep })
   if (!check.ok) {
-    await limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: check.reason } }, { actorUserId: user.id, ipAddress: context.clientIp })
     return data({ error: 'Code incorrect. Vérifiez que l’heure de votre téléphone est juste et saisissez le code affiché.' }, { status: 422 })
   }
