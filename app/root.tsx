@@ -26,8 +26,8 @@ export const meta: MetaFunction = () => [
 /** A POST to an index page without `?index` reaches the root: GET only, a French 405. */
 export const action = getOnly
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  const principal = await getRequestSession(request)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const principal = await getRequestSession(context.runtime.db.db, request)
   if (!principal) return { user: null, sessionDeadline: null, sessionIdleMinutes: null }
   const { session, user } = principal
   return {

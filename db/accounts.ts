@@ -2,7 +2,7 @@ import { and, eq, isNotNull, isNull, lt, or } from 'drizzle-orm'
 import { type Database } from './database.ts'
 import { normalizeEmailAddress } from './invitations.ts'
 import { users } from './schema.ts'
-import { getTotpKey, type TotpKey } from './totp-key.ts'
+import { type TotpKey } from './totp-key.ts'
 import { isBase32TotpSecret, isSealedTotpSecret, openTotpSecret, sealingKeyId, sealTotpSecret, TotpSecretError } from './totp-secret.ts'
 
 export type User = typeof users.$inferSelect
@@ -75,12 +75,12 @@ export async function replacePasswordWrap(
 }
 
 /** Stored sealed under the TOTP key (db/totp-secret.ts): the row never holds the secret in clear. */
-export async function setPendingTotpSecret(db: Pick<Database, 'update'>, { userId, secret, key = getTotpKey() }: { userId: string; secret: string; key?: TotpKey }) {
+export async function setPendingTotpSecret(db: Pick<Database, 'update'>, { userId, secret, key }: { userId: string; secret: string; key: TotpKey }) {
   await db.update(users).set({ totpSecret: sealTotpSecret({ secret, userId, key }) }).where(eq(users.id, userId))
 }
 
 /** The user's base32 secret, or null before enrolment; a value the key cannot open throws TotpSecretError. */
-export function readTotpSecret(user: Pick<User, 'id' | 'totpSecret'>, key: TotpKey = getTotpKey()): string | null {
+export function readTotpSecret(user: Pick<User, 'id' | 'totpSecret'>, key: TotpKey): string | null {
   return user.totpSecret === null ? null : openTotpSecret({ stored: user.totpSecret, userId: user.id, key })
 }
 

@@ -11,17 +11,3 @@ export type DatabaseHandle = {
   ping: () => Promise<void>
   close: () => Promise<void>
 }
-
-// The Remix server build bundles its own copy of db/, so the process-wide handle lives on globalThis.
-const REGISTRY_KEY = Symbol.for('cellule.database')
-type Registry = { [REGISTRY_KEY]?: DatabaseHandle }
-
-export function registerDatabase(handle: DatabaseHandle | undefined): void {
-  ;(globalThis as Registry)[REGISTRY_KEY] = handle
-}
-
-export function getDatabaseHandle(): DatabaseHandle {
-  const handle = (globalThis as Registry)[REGISTRY_KEY]
-  if (!handle) throw new Error('Database not opened: call openDatabase() at boot before serving requests')
-  return handle
-}

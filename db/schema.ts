@@ -351,3 +351,22 @@ export const auditAlertReviews = pgTable(
   },
   table => [index('audit_alert_reviews_alert_idx').on(table.cellId, table.alertId)],
 )
+
+/**
+ * The login throttles' failure counts (app/auth/throttle.server.ts, decision 019), shared by every
+ * app process. `key_hash` is the SHA-256 of the throttled key (account email, client address), so
+ * the table and its backups hold no list of the addresses tried. A row past `forget_at` counts for
+ * nothing and is purged.
+ */
+export const throttleCounters = pgTable(
+  'throttle_counters',
+  {
+    scope: text('scope').notNull(),
+    keyHash: text('key_hash').notNull(),
+    failures: integer('failures').notNull(),
+    blockedUntil: timestamp('blocked_until', { withTimezone: true }).notNull(),
+    lastFailureAt: timestamp('last_failure_at', { withTimezone: true }).notNull(),
+    forgetAt: timestamp('forget_at', { withTimezone: true }).notNull(),
+  },
+  table => [primaryKey({ columns: [table.scope, table.keyHash] }), index('throttle_counters_forget_at_idx').on(table.forgetAt)],
+)

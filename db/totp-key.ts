@@ -84,20 +84,6 @@ export async function loadOrCreateTotpKey({ path: file, allowCreate }: { path: s
   return { key: await totpKeyFromBytes(bytes), created: true }
 }
 
-// The Remix build bundles its own copy of db/: the process-wide key lives on globalThis.
-const TOTP_KEY = Symbol.for('cellule.totp-key')
-type Registry = { [TOTP_KEY]?: TotpKey }
-
-export function registerTotpKey(key: TotpKey | undefined): void {
-  ;(globalThis as Registry)[TOTP_KEY] = key
-}
-
-export function getTotpKey(): TotpKey {
-  const key = (globalThis as Registry)[TOTP_KEY]
-  if (!key) throw new Error('TOTP key not registered: call loadOrCreateTotpKey() and registerTotpKey() at boot')
-  return key
-}
-
 /** `TOTP_KEY_FILE`, or `DATA_DIR/totp-key`, which alone may be generated (development, embedded database). */
 export function configuredTotpKeyFile({ TOTP_KEY_FILE, DATA_DIR }: { TOTP_KEY_FILE?: string; DATA_DIR: string }): { path: string; allowCreate: boolean } {
   return TOTP_KEY_FILE ? { path: path.resolve(TOTP_KEY_FILE), allowCreate: false } : { path: path.resolve(DATA_DIR, 'totp-key'), allowCreate: true }

@@ -4,15 +4,18 @@ import { createRequestHandler } from '@remix-run/express'
 import { type ServerBuild } from '@remix-run/node'
 import express from 'express'
 import { pinoHttp } from 'pino-http'
+import { type Runtime } from '#app/runtime.server.ts'
 import { type Config } from './config.ts'
 import { closeUnreadRequests, finalErrorHandler, loggablePath, refuseLegacyDataRequests, refuseUnroutable } from './errors.ts'
 import { type Logger } from './logger.ts'
 import { assignNonce, cspNonce, permissionsPolicy, refuseCrossSiteMutations, securityHeaders } from './security.ts'
 
-export type AppLoadContext = { cspNonce: string; requestId: string; logger: Logger; clientIp: string }
+export type AppLoadContext = { runtime: Runtime; cspNonce: string; requestId: string; logger: Logger; clientIp: string }
 
 declare module '@remix-run/node' {
   interface AppLoadContext {
+    /** The process's database, keys, throttles and settings (server/runtime.ts): never a module global. */
+    runtime: Runtime
     cspNonce: string
     requestId: string
     logger: Logger
@@ -23,12 +26,12 @@ declare module '@remix-run/node' {
 
 type CreateAppOptions = {
   build: ServerBuild | (() => Promise<ServerBuild>)
-  config: Config
-  logger: Logger
+  runtime: Runtime<Config>
   projectRoot: string
 }
 
-export function createApp({ build, config, logger, projectRoot }: CreateAppOptions) {
+export function createApp({ build, runtime, projectRoot }: CreateAppOptions) {
+  const { config, logger } = runtime
   const app = express()
   app.disable('x-powered-by')
   // Behind a reverse proxy the client address and scheme come from X-Forwarded-*; only the first hop is trusted.
@@ -78,6 +81,7 @@ export function createApp({ build, config, logger, projectRoot }: CreateAppOptio
       build,
       mode: config.NODE_ENV,
       getLoadContext: (request, response): AppLoadContext => ({
+        runtime,
         cspNonce: cspNonce(response),
         requestId: String(request.id),
         logger: request.log,

@@ -8,8 +8,8 @@ import { appendAuditEvent, AuditWriteError } from '#db/journal/record.ts'
 import { findCell, findCharterVersion, findMembership, latestSignedVersion, type Cell, type Membership } from '#db/cells.ts'
 import { type Database } from '#db/database.ts'
 import { getRequestSession, type AuthSession, type AuthUser } from '#app/auth/session.server.ts'
-import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
-import { database } from '#app/utils/db.server.ts'
+import { tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { type Runtime } from '#app/runtime.server.ts'
 import { HttpError } from './http-error.ts'
 
 /**
@@ -20,8 +20,8 @@ import { HttpError } from './http-error.ts'
  * never by a flag the route must remember.
  */
 
-/** What the Express server puts in Remix's load context (server/app.ts); all optional in tests. */
-export type RequestContext = { clientIp?: string | null; requestId?: string | null } | undefined
+/** What the Express server puts in Remix's load context (server/app.ts): the runtime, and the request's address and id. */
+export type RequestContext = { runtime: Runtime; clientIp?: string | null; requestId?: string | null }
 
 export type Principal = { session: AuthSession; user: AuthUser }
 
@@ -90,9 +90,9 @@ function requestDetail(request: Request, context: RequestContext) {
   const url = new URL(request.url)
   return {
     // A proxy chain can make this long: the journal keeps the first 64 characters.
-    ip: context?.clientIp?.slice(0, 64) ?? null,
+    ip: context.clientIp?.slice(0, 64) ?? null,
     userAgent: (request.headers.get('user-agent') ?? '').slice(0, 300) || null,
-    requestId: context?.requestId ?? null,
+    requestId: context.requestId ?? null,
     // The path only: a query string may carry search terms.
     route: `${request.method} ${url.pathname}`.slice(0, 300),
   }
@@ -109,8 +109,8 @@ function toLogin(request: Request, step?: 'totp'): never {
  * only → second factor; no second factor enrolled yet → enrolment. `password`: the first factor is
  * enough (second-factor enrolment and verification). An API answers a French 401 instead.
  */
-export async function requireSession({ request, need }: { request: Request; need: 'password' | 'both-factors' }): Promise<Principal> {
-  const principal = await getRequestSession(request)
+export async function requireSession({ request, context, need }: { request: Request; context: RequestContext; need: 'password' | 'both-factors' }): Promise<Principal> {
+  const principal = await getRequestSession(context.runtime.db.db, request)
   const api = isApiRequest(request)
   if (!principal) {
     if (api) throw new HttpError(401, 'Votre session a expiré. Reconnectez-vous.')
@@ -174,12 +174,12 @@ function recordedAs({ action, target, allowed }: { action: Action | undefined; t
  */
 async function authorize({ request, context, action, scope, audit }: { request: Request; context: RequestContext; action?: Action; scope: Scope; audit?: AuditTarget }): Promise<Authorized> {
   if (scope.kind === 'cell' && !UUID.test(scope.cellId)) throw new HttpError(404, 'Cellule introuvable.')
-  const session = await requireSession({ request, need: 'both-factors' })
+  const session = await requireSession({ request, context, need: 'both-factors' })
   const detail = requestDetail(request, context)
   type Outcome = { decision: Decision; notFound?: string; authorized?: Authorized; cellId?: string }
   let outcome: Outcome
   try {
-    outcome = await database().transaction(async (transaction): Promise<Outcome> => {
+    outcome = await context.runtime.db.db.transaction(async (transaction): Promise<Outcome> => {
       const tx = transaction as unknown as Database
       if (scope.kind === 'signed-in') {
         const loaded = await loadActor(tx, { principal: session, cell: undefined })
@@ -241,7 +241,7 @@ async function authorize({ request, context, action, scope, audit }: { request: 
  * Every cell loader and action goes through here: the charter policy decides, on the server
  * (the UI only mirrors it), and the decision is journaled.
  */
-export async function requireCellPermission({ request, context, cellId, action, resource, audit }: { request: Request; context?: RequestContext; cellId: string; action: Action; resource?: Resource; audit?: AuditTarget }): Promise<CellPrincipal> {
+export async function requireCellPermission({ request, context, cellId, action, resource, audit }: { request: Request; context: RequestContext; cellId: string; action: Action; resource?: Resource; audit?: AuditTarget }): Promise<CellPrincipal> {
   const { loaded, cell, rules, auditEventId } = await authorize({ request, context, action, audit, scope: { kind: 'cell', cellId, resource: resource ? () => resource : undefined } })
   return { ...loaded, cell: cell as Cell, rules, auditEventId }
 }
@@ -254,7 +254,7 @@ export type SituationFacts = (tx: Database, cell: Cell) => Promise<Extract<Resou
  * objection and break-glass grants, which the route's `facts` loader reads from the database in the
  * same transaction as the decision. An unknown situation is a 404, journaled like a refusal.
  */
-export async function requireSituationPermission({ request, context, cellId, situationId, action, facts, audit }: { request: Request; context?: RequestContext; cellId: string; situationId: string; action: Action; facts: SituationFacts; audit?: AuditTarget }): Promise<CellPrincipal> {
+export async function requireSituationPermission({ request, context, cellId, situationId, action, facts, audit }: { request: Request; context: RequestContext; cellId: string; situationId: string; action: Action; facts: SituationFacts; audit?: AuditTarget }): Promise<CellPrincipal> {
   if (!UUID.test(situationId)) throw new HttpError(404, 'Situation introuvable.')
   const { loaded, cell, rules, auditEventId } = await authorize({
     request,
@@ -267,7 +267,7 @@ export async function requireSituationPermission({ request, context, cellId, sit
 }
 
 /** Platform actions (creating cells): platform administrators, second factor done; journaled like cell actions. */
-export async function requirePlatformPermission({ request, context, action, audit }: { request: Request; context?: RequestContext; action: Action; audit?: AuditTarget }) {
+export async function requirePlatformPermission({ request, context, action, audit }: { request: Request; context: RequestContext; action: Action; audit?: AuditTarget }) {
   const { loaded, auditEventId } = await authorize({ request, context, action, audit, scope: { kind: 'platform' } })
   return { ...loaded, auditEventId }
 }
@@ -276,7 +276,7 @@ export async function requirePlatformPermission({ request, context, action, audi
  * The signed-in user for pages that are not about one cell yet (my cells, invitation
  * acceptance). What they read is recorded as a platform event (`audit.action`).
  */
-export async function requireSignedInActor({ request, context, audit }: { request: Request; context?: RequestContext; audit: AuditTarget & { action: AuditAction } }) {
+export async function requireSignedInActor({ request, context, audit }: { request: Request; context: RequestContext; audit: AuditTarget & { action: AuditAction } }) {
   const { loaded, auditEventId } = await authorize({ request, context, audit, scope: { kind: 'signed-in', audit } })
   return { ...loaded, auditEventId }
 }
@@ -294,20 +294,19 @@ export async function withPublicAction<T>({
   work,
 }: {
   request: Request
-  context?: RequestContext
+  context: RequestContext
   cellId: string | null
   audit: AuditTarget & { action: AuditAction }
   work: (tx: Database) => Promise<T>
 }): Promise<T> {
-  const limiter = throttles().publicAction
-  const key = [`public:${context?.clientIp ?? 'unknown'}`]
-  const wait = limiter.retryAfterSeconds(key)
-  if (wait > 0) throw tooManyAttempts(wait)
+  const limiter = context.runtime.throttles.publicAction
+  const key = [`public:${context.clientIp ?? 'unknown'}`]
   // Every public request counts, successful or not: a flood is slowed whatever it sends.
-  limiter.recordFailure(key)
+  const wait = await limiter.attempt(key)
+  if (wait > 0) throw tooManyAttempts(wait)
   const detail = requestDetail(request, context)
   try {
-    return await database().transaction(async transaction => {
+    return await context.runtime.db.db.transaction(async transaction => {
       const tx = transaction as unknown as Database
       const result = await work(tx)
       await appendAuditEvent(tx, {

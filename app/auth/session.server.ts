@@ -5,7 +5,6 @@ import { type Database } from '#db/database.ts'
 import { sessions, users } from '#db/schema.ts'
 import { deleteSession, findSessionForValidation, PLATFORM_SESSION_LIMITS, recordSessionActivity, type SessionLimits, type SessionUserRow } from '#db/sessions.ts'
 import { hashToken, newToken } from '#db/tokens.ts'
-import { database } from '#app/utils/db.server.ts'
 
 /** The platform's limits; a cell's charter may tighten them for its members (rules.idleTimeoutMinutes, rules.absoluteSessionHours). */
 export const SESSION_IDLE_MINUTES = PLATFORM_SESSION_LIMITS.idleTimeoutMinutes
@@ -59,9 +58,9 @@ function sessionCookieHeader(token: string): string {
   return [`${sessionCookieName()}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', ...(secureCookies() ? ['Secure'] : [])].join('; ')
 }
 
+// One instance per database handle (the runtime's), built on first use.
 const cache = new WeakMap<Database, ReturnType<typeof createLucia>>()
-export function lucia() {
-  const db = database()
+export function lucia(db: Database) {
   let instance = cache.get(db)
   if (!instance) {
     instance = createLucia(db)
@@ -99,25 +98,25 @@ function toAuthUser(user: SessionUserRow) {
 export type AuthUser = ReturnType<typeof toAuthUser>
 
 /** The cookie carries a random token; the session id stored in the database is its SHA-256. */
-export async function createUserSession({ userId, mfaVerified, userAgent }: { userId: string; mfaVerified: boolean; userAgent: string }) {
+export async function createUserSession(db: Database, { userId, mfaVerified, userAgent }: { userId: string; mfaVerified: boolean; userAgent: string }) {
   const token = newToken()
   const now = Date.now()
   const absoluteExpiresAt = new Date(now + SESSION_ABSOLUTE_HOURS * 3_600_000)
-  await lucia().createSession(userId, { mfaVerified, absoluteExpiresAt, userAgent: userAgent.slice(0, 200), lastActivityAt: new Date(now) }, { sessionId: hashToken(token) })
+  await lucia(db).createSession(userId, { mfaVerified, absoluteExpiresAt, userAgent: userAgent.slice(0, 200), lastActivityAt: new Date(now) }, { sessionId: hashToken(token) })
   return { token, cookie: sessionCookieHeader(token) }
 }
 
-export function blankSessionCookie(): string {
-  return lucia().createBlankSessionCookie().serialize()
+export function blankSessionCookie(db: Database): string {
+  return lucia(db).createBlankSessionCookie().serialize()
 }
 
 /**
  * A Cookie header that does not decode (`cellule_session=%E0%A4%A`: lucia's parser throws URIError)
  * is no session, like a missing one, rather than a 500 and an error line per request.
  */
-function readToken(request: Request): string | null {
+function readToken(db: Database, request: Request): string | null {
   try {
-    return lucia().readSessionCookie(request.headers.get('cookie') ?? '')
+    return lucia(db).readSessionCookie(request.headers.get('cookie') ?? '')
   } catch {
     return null
   }
@@ -128,10 +127,9 @@ function readToken(request: Request): string | null {
  * plus the effective idle limit, or past its absolute deadline is deleted. A valid request is
  * activity and moves the idle deadline.
  */
-export async function getRequestSession(request: Request): Promise<{ session: AuthSession; user: AuthUser } | null> {
-  const token = readToken(request)
+export async function getRequestSession(db: Database, request: Request): Promise<{ session: AuthSession; user: AuthUser } | null> {
+  const token = readToken(db, request)
   if (!token) return null
-  const db = database()
   const sessionId = hashToken(token)
   const found = await findSessionForValidation(db, sessionId)
   if (!found) return null
@@ -162,19 +160,19 @@ export async function getRequestSession(request: Request): Promise<{ session: Au
 }
 
 /** After the second factor: a new session id (no fixation across the privilege change), same absolute deadline. */
-export async function upgradeSessionAfterSecondFactor({ session, request }: { session: AuthSession; request: Request }) {
+export async function upgradeSessionAfterSecondFactor(db: Database, { session, request }: { session: AuthSession; request: Request }) {
   const token = newToken()
-  await lucia().createSession(
+  await lucia(db).createSession(
     session.userId,
     { mfaVerified: true, absoluteExpiresAt: session.absoluteExpiresAt, userAgent: (request.headers.get('user-agent') ?? '').slice(0, 200), lastActivityAt: new Date() },
     { sessionId: hashToken(token) },
   )
-  await lucia().invalidateSession(session.id)
+  await lucia(db).invalidateSession(session.id)
   return { cookie: sessionCookieHeader(token) }
 }
 
-export async function revokeSession(sessionId: string) {
-  await lucia().invalidateSession(sessionId)
+export async function revokeSession(db: Database, sessionId: string) {
+  await lucia(db).invalidateSession(sessionId)
 }
 
 /** Revokes every session of the user; returns how many were active. */
@@ -183,8 +181,8 @@ export async function revokeAllSessions(db: Pick<Database, 'delete'>, userId: st
   return removed.length
 }
 
-export async function listActiveSessions(userId: string) {
-  return database()
+export async function listActiveSessions(db: Database, userId: string) {
+  return db
     .select({ id: sessions.id, createdAt: sessions.createdAt, expiresAt: sessions.expiresAt, userAgent: sessions.userAgent, mfaVerified: sessions.mfaVerified })
     .from(sessions)
     .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, new Date()), gt(sessions.absoluteExpiresAt, new Date())))
@@ -192,14 +190,14 @@ export async function listActiveSessions(userId: string) {
 }
 
 /** Revokes one of the user's own sessions (never another user's). */
-export async function revokeOwnSession({ userId, sessionId }: { userId: string; sessionId: string }): Promise<boolean> {
-  const removed = await database()
+export async function revokeOwnSession(db: Database, { userId, sessionId }: { userId: string; sessionId: string }): Promise<boolean> {
+  const removed = await db
     .delete(sessions)
     .where(and(eq(sessions.userId, userId), eq(sessions.id, sessionId)))
     .returning({ id: sessions.id })
   return removed.length === 1
 }
 
-export async function revokeOtherSessions({ userId, keepSessionId }: { userId: string; keepSessionId: string }) {
-  await database().delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)))
+export async function revokeOtherSessions(db: Database, { userId, keepSessionId }: { userId: string; keepSessionId: string }) {
+  await db.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, keepSessionId)))
 }

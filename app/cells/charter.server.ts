@@ -3,17 +3,16 @@ import { bytesToHex, charterHash } from '#charter/hash.ts'
 import { checkCharterUpdate } from '#charter/schema.ts'
 import { recordAudit } from '#db/journal/record.ts'
 import { findCharterVersion, insertCharterSignature, insertCharterVersion } from '#db/cells.ts'
+import { type Database } from '#db/database.ts'
 import { type CellPrincipal } from '#app/access/authorize.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
-import { database } from '#app/utils/db.server.ts'
 import { withRosterRace } from './http.server.ts'
 import { checkCharterSignature, registeredIdentity } from './identity.server.ts'
 import { appendRosterLinksChecked } from './roster.server.ts'
 import { type publishCharterSchema, type signCharterSchema } from './schemas.ts'
 
 /** A member signs the charter in force (the guard allowed `cell:charter:sign`). */
-export async function signCharter({ principal, body, clientIp }: { principal: CellPrincipal; body: z.infer<typeof signCharterSchema>; clientIp: string }) {
-  const db = database()
+export async function signCharter({ db, principal, body, clientIp }: { db: Database; principal: CellPrincipal; body: z.infer<typeof signCharterSchema>; clientIp: string }) {
   const cellId = principal.cell.id
   const identity = await registeredIdentity(db, principal.userId)
   const audit = { actorUserId: principal.userId, cellId, ipAddress: clientIp }
@@ -28,8 +27,7 @@ export async function signCharter({ principal, body, clientIp }: { principal: Ce
 }
 
 /** A coordinator publishes the next version (the guard allowed `cell:charter:publish`); returns it. */
-export async function publishCharter({ principal, body, clientIp }: { principal: CellPrincipal; body: z.infer<typeof publishCharterSchema>; clientIp: string }): Promise<number> {
-  const db = database()
+export async function publishCharter({ db, principal, body, clientIp }: { db: Database; principal: CellPrincipal; body: z.infer<typeof publishCharterSchema>; clientIp: string }): Promise<number> {
   const cellId = principal.cell.id
   const identity = await registeredIdentity(db, principal.userId)
   const audit = { actorUserId: principal.userId, cellId, ipAddress: clientIp }

@@ -3,10 +3,10 @@ import { findProfession } from '#charter/professions.ts'
 import { findUserById } from '#db/accounts.ts'
 import { recordAudit } from '#db/journal/record.ts'
 import { findMembership, markMembershipRemoved, setMembershipRole } from '#db/cells.ts'
+import { type Database } from '#db/database.ts'
 import { isUuid, type CellPrincipal } from '#app/access/authorize.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
 import { revokeAllSessions } from '#app/auth/session.server.ts'
-import { database } from '#app/utils/db.server.ts'
 import { withRosterRace } from './http.server.ts'
 import { appendRosterLinksChecked } from './roster.server.ts'
 import { storeRotation } from './rotation.server.ts'
@@ -33,8 +33,7 @@ type Change = { kind: 'remove'; body: z.infer<typeof rotationSchema> } | { kind:
  * `cell:member:remove` or `cell:member:set-role`): the change link, then the new epoch and the
  * other rotations of the planner. The person's sessions end at once (DESIGN §4).
  */
-export async function changeMember({ principal, memberId, change, clientIp }: { principal: CellPrincipal; memberId: string; change: Change; clientIp: string }) {
-  const db = database()
+export async function changeMember({ db, principal, memberId, change, clientIp }: { db: Database; principal: CellPrincipal; memberId: string; change: Change; clientIp: string }) {
   const cellId = principal.cell.id
   const { body } = change
   const membership = isUuid(memberId) ? await findMembership(db, { cellId, userId: memberId }) : undefined

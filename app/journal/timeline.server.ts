@@ -1,7 +1,7 @@
 import { listMembers } from '#db/cells.ts'
 import { type Database } from '#db/database.ts'
+import { type LogSigner } from '#db/journal/checkpoints.ts'
 import { integrityStatus, latestReviews, listTimeline, recordReview, sealedEntriesSince, type JournalEntry, type TimelineQuery } from '#db/journal/queries.ts'
-import { getAuditSigner } from '#db/journal/service.ts'
 import { rawPublicKey } from '#journal/keys.ts'
 import { type CellPrincipal, type RequestContext } from '#app/access/authorize.server.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
@@ -84,18 +84,17 @@ async function alertRows(db: Database, { cellId, names }: { cellId: string; name
 export type AlertRow = Awaited<ReturnType<typeof alertRows>>[number]
 
 /** The journal's public key and name, for the DPO to pin when verifying exports. */
-function journalKey(): { publicKey: string; origin: string } {
-  const signer = getAuditSigner()
+function journalKey(signer: LogSigner): { publicKey: string; origin: string } {
   return { publicKey: rawPublicKey(signer.key.publicKey).toString('base64'), origin: signer.origin }
 }
 
-async function integrity(db: Database, { cellId }: { cellId: string }) {
+async function integrity(db: Database, { cellId, signer }: { cellId: string; signer: LogSigner }) {
   const status = await integrityStatus(db, { cellId })
   return {
     total: status.total,
     sealed: status.sealed,
     checkpoint: status.checkpoint ? { size: status.checkpoint.treeSize, at: dateTime.format(status.checkpoint.signedAt) } : null,
-    ...journalKey(),
+    ...journalKey(signer),
   }
 }
 export type IntegrityView = Awaited<ReturnType<typeof integrity>>
@@ -104,13 +103,13 @@ export type IntegrityView = Awaited<ReturnType<typeof integrity>>
  * Everything the journal page shows: the filtered timeline (invalid filters show the whole one
  * with the first problem), the alerts with their reviews, the log's integrity and key.
  */
-export async function loadTimelinePage({ db, principal, searchParams }: { db: Database; principal: CellPrincipal; searchParams: URLSearchParams }) {
+export async function loadTimelinePage({ db, signer, principal, searchParams }: { db: Database; signer: LogSigner; principal: CellPrincipal; searchParams: URLSearchParams }) {
   const cellId = principal.cell.id
   const parsed = journalFiltersSchema.safeParse(Object.fromEntries([...searchParams.entries()].filter(([, value]) => value !== '')))
   const filters: JournalFilters = parsed.success ? parsed.data : {}
   const members = await listMembers(db, cellId)
   const names = Object.fromEntries(members.map((member) => [member.userId, member.displayName]))
-  const [timeline, integrityView, alerts] = await Promise.all([listTimeline(db, { cellId, query: timelineQuery(filters) }), integrity(db, { cellId }), alertRows(db, { cellId, names })])
+  const [timeline, integrityView, alerts] = await Promise.all([listTimeline(db, { cellId, query: timelineQuery(filters) }), integrity(db, { cellId, signer }), alertRows(db, { cellId, names })])
   const values = Object.fromEntries(FILTER_KEYS.map((key) => [key, filters[key] ?? ''])) as FilterValues
   const older = new URLSearchParams(FILTER_KEYS.flatMap((key) => (filters[key] ? [[key, String(filters[key])]] : [])))
   if (timeline.nextBefore) older.set('avant', timeline.nextBefore)

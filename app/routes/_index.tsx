@@ -1,7 +1,6 @@
-import { type MetaFunction } from '@remix-run/node'
+import { type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { useLoaderData } from '@remix-run/react'
 import { listCellDirectory } from '#db/cells.ts'
-import { database } from '#app/utils/db.server.ts'
 import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Accueil — Cellule' }]
@@ -9,8 +8,8 @@ export const meta: MetaFunction = () => [{ title: 'Accueil — Cellule' }]
 /** GET only: any other method is a French 405. */
 export const action = getOnly
 
-export async function loader() {
-  return { cells: await listCellDirectory(database()) }
+export async function loader({ context }: LoaderFunctionArgs) {
+  return { cells: await listCellDirectory(context.runtime.db.db) }
 }
 
 const AUDIENCES = [

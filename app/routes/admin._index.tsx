@@ -6,7 +6,6 @@ import { requirePlatformPermission } from '#app/access/authorize.server.ts'
 import { createCellWithFounder } from '#app/cells/cells.server.ts'
 import { createCellSchema } from '#app/cells/schemas.ts'
 import { Field, FormMessage } from '#app/components/forms.tsx'
-import { database } from '#app/utils/db.server.ts'
 import { readForm } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Administration de la plateforme — Cellule' }]
@@ -15,7 +14,7 @@ const dateFormat = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZon
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requirePlatformPermission({ request, context, action: 'platform:cells:list' })
-  const cells = await listCellsForAdmin(database())
+  const cells = await listCellsForAdmin(context.runtime.db.db)
   return { cells: cells.map(cell => ({ id: cell.id, name: cell.name, communes: cell.communes, hostInstitution: cell.hostInstitution, createdAt: dateFormat.format(cell.createdAt) })) }
 }
 
@@ -29,7 +28,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!parsed.success) {
     return data({ ok: false, error: 'Le formulaire contient des erreurs : corrigez les champs signalés.', fieldErrors: parsed.error.flatten().fieldErrors } satisfies ActionResult, { status: 422 })
   }
-  const { cell, invitation, accountToken } = await createCellWithFounder({ db: database(), values: parsed.data, adminId: principal.userId })
+  const { cell, invitation, accountToken } = await createCellWithFounder({ db: context.runtime.db.db, values: parsed.data, adminId: principal.userId })
   const origin = new URL(request.url).origin
   const joinPath = `/rejoindre/${invitation.id}`
   return data({

@@ -1,7 +1,6 @@
 import { type LoaderFunctionArgs } from '@remix-run/node'
 import { findUserById } from '#db/accounts.ts'
 import { requireSession } from '#app/access/authorize.server.ts'
-import { database } from '#app/utils/db.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
 import { getOnly } from '#app/utils/http.server.ts'
 
@@ -10,9 +9,9 @@ import { getOnly } from '#app/utils/http.server.ts'
 /** GET only: any other method is a French 405. */
 export const action = getOnly
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  const { user: sessionUser } = await requireSession({ request: request, need: 'both-factors' })
-  const user = await findUserById(database(), sessionUser.id)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user: sessionUser } = await requireSession({ request, context, need: 'both-factors' })
+  const user = await findUserById(context.runtime.db.db, sessionUser.id)
   if (!user) throw new HttpError(401, 'Compte introuvable.')
   return Response.json(
     {

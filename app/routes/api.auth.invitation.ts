@@ -3,8 +3,7 @@ import { DEFAULT_KDF, findUserById } from '#db/accounts.ts'
 import { lookupInvitation } from '#db/invitations.ts'
 import { type InvitationDetails } from '#app/auth/registration-form.tsx'
 import { invitationLookupSchema } from '#app/auth/schemas.ts'
-import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
-import { database } from '#app/utils/db.server.ts'
+import { tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
 
@@ -22,19 +21,19 @@ const REFUSALS = {
 export const loader = postOnly
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const limiter = throttles().preLogin
-  const wait = limiter.retryAfterSeconds([context.clientIp])
+  const limiter = context.runtime.throttles.preLogin
+  // Every request counts (it cannot fail visibly).
+  const wait = await limiter.attempt([context.clientIp])
   if (wait > 0) throw tooManyAttempts(wait)
-  limiter.recordFailure([context.clientIp])
 
   const { token } = await readJson(request, invitationLookupSchema)
-  const lookup = await lookupInvitation(database(), token)
+  const lookup = await lookupInvitation(context.runtime.db.db, token)
   if (lookup.status !== 'valid') {
     const refusal = REFUSALS[lookup.status]
     throw new HttpError(refusal.status, refusal.body, { title: refusal.title })
   }
   const { invitation } = lookup
-  const existing = invitation.purpose === 'account_reset' ? await findUserById(database(), invitation.userId) : undefined
+  const existing = invitation.purpose === 'account_reset' ? await findUserById(context.runtime.db.db, invitation.userId) : undefined
   const details: InvitationDetails = {
     purpose: invitation.purpose,
     email: invitation.email,

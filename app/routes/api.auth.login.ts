@@ -5,9 +5,8 @@ import { findUserByEmail } from '#db/accounts.ts'
 import { normalizeEmailAddress } from '#db/invitations.ts'
 import { verifySecret } from '#app/auth/secret-hash.server.ts'
 import { createUserSession } from '#app/auth/session.server.ts'
-import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { attemptAll, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { loginRequestSchema } from '#app/auth/schemas.ts'
-import { database } from '#app/utils/db.server.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
 
@@ -20,27 +19,26 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { email, authSecret } = await readJson(request, loginRequestSchema)
   const keys = [`account:${normalizeEmailAddress(email)}`]
   const addressKeys = [`ip:${context.clientIp}`]
-  const limiter = throttles().login
-  const addressLimiter = throttles().address
-  const db = database()
+  const limiter = context.runtime.throttles.login
+  const addressLimiter = context.runtime.throttles.address
+  const db = context.runtime.db.db
   const user = await findUserByEmail(db, email)
   const audit = { actorUserId: user?.id ?? null, ipAddress: context.clientIp }
 
-  const wait = Math.max(limiter.retryAfterSeconds(keys), addressLimiter.retryAfterSeconds(addressKeys))
+  // Counted as a failure until it succeeds, so that parallel guesses cannot all pass this check.
+  const wait = await attemptAll([{ throttle: limiter, keys }, { throttle: addressLimiter, keys: addressKeys }])
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.login', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     throw tooManyAttempts(wait)
   }
   const valid = await verifySecret({ hash: user?.authSecretHash, secret: fromBase64Url(authSecret) })
   if (!user || !valid) {
-    limiter.recordFailure(keys)
-    addressLimiter.recordFailure(addressKeys)
     await recordAudit(db, { type: 'auth.login', outcome: 'failure', data: { reason: 'bad_credentials' } }, audit)
     throw new HttpError(401, WRONG_CREDENTIALS)
   }
-  limiter.recordSuccess(keys)
+  await limiter.recordSuccess(keys)
   await recordAudit(db, { type: 'auth.login', outcome: 'success', data: {} }, audit)
-  const { cookie } = await createUserSession({ userId: user.id, mfaVerified: false, userAgent: request.headers.get('user-agent') ?? '' })
+  const { cookie } = await createUserSession(db, { userId: user.id, mfaVerified: false, userAgent: request.headers.get('user-agent') ?? '' })
   return Response.json(
     { next: user.totpEnabledAt ? 'totp' : 'enroll', userId: user.id },
     { headers: { 'Set-Cookie': cookie } }

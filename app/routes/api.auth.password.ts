@@ -6,9 +6,8 @@ import { requireSession } from '#app/access/authorize.server.ts'
 import { checkWrappedAccountKey } from '#app/auth/key-material.server.ts'
 import { hashSecret, verifySecret } from '#app/auth/secret-hash.server.ts'
 import { blankSessionCookie, revokeAllSessions } from '#app/auth/session.server.ts'
-import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { passwordChangeRequestSchema } from '#app/auth/schemas.ts'
-import { database } from '#app/utils/db.server.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
 
@@ -16,22 +15,22 @@ import { HttpError } from '#app/access/http-error.ts'
 export const loader = postOnly
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user: sessionUser } = await requireSession({ request: request, need: 'both-factors' })
+  const { user: sessionUser } = await requireSession({ request, context, need: 'both-factors' })
   const body = await readJson(request, passwordChangeRequestSchema)
-  const db = database()
+  const db = context.runtime.db.db
   const user = await findUserById(db, sessionUser.id)
   if (!user) throw new HttpError(401, 'Votre session a expiré. Reconnectez-vous.')
   const audit = { actorUserId: user.id, ipAddress: context.clientIp }
   const keys = [`account:${user.id}`]
-  const limiter = throttles().login
+  const limiter = context.runtime.throttles.login
 
-  const wait = limiter.retryAfterSeconds(keys)
+  // Counted as a failure until it succeeds, so that parallel guesses cannot all pass this check.
+  const wait = await limiter.attempt(keys)
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.password.changed', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     throw tooManyAttempts(wait)
   }
   if (!(await verifySecret({ hash: user.authSecretHash, secret: fromBase64Url(body.currentAuthSecret) }))) {
-    limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.password.changed', outcome: 'failure', data: { reason: 'bad_credentials' } }, audit)
     throw new HttpError(401, 'Mot de passe actuel incorrect.', { fieldErrors: { currentPassword: ['Mot de passe actuel incorrect.'] } })
   }
@@ -42,6 +41,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const sessionsRevoked = await revokeAllSessions(tx, user.id)
     await recordAudit(tx, { type: 'auth.password.changed', outcome: 'success', data: { sessionsRevoked } }, audit)
   })
-  limiter.recordSuccess(keys)
-  return Response.json({ next: '/connexion?motif=mot-de-passe-modifie' }, { headers: { 'Set-Cookie': blankSessionCookie() } })
+  await limiter.recordSuccess(keys)
+  return Response.json({ next: '/connexion?motif=mot-de-passe-modifie' }, { headers: { 'Set-Cookie': blankSessionCookie(db) } })
 }

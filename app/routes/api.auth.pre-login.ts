@@ -3,9 +3,8 @@ import { fakeSaltSeed } from '#crypto/account.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { DEFAULT_KDF, findUserByEmail } from '#db/accounts.ts'
 import { instanceSecret } from '#db/instance-secrets.ts'
-import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { preLoginRequestSchema } from '#app/auth/schemas.ts'
-import { database } from '#app/utils/db.server.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
 
 /**
@@ -16,12 +15,12 @@ export const loader = postOnly
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { email } = await readJson(request, preLoginRequestSchema)
-  const limiter = throttles().preLogin
-  const wait = limiter.retryAfterSeconds([context.clientIp])
+  const limiter = context.runtime.throttles.preLogin
+  // Every request counts (it cannot fail visibly).
+  const wait = await limiter.attempt([context.clientIp])
   if (wait > 0) throw tooManyAttempts(wait)
-  limiter.recordFailure([context.clientIp])
 
-  const db = database()
+  const db = context.runtime.db.db
   const user = await findUserByEmail(db, email)
   await initCrypto()
   // Computed for known addresses too: the same work on both paths, so timing does not tell them apart.

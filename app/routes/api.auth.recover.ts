@@ -6,9 +6,8 @@ import { normalizeEmailAddress } from '#db/invitations.ts'
 import { checkWrappedAccountKey } from '#app/auth/key-material.server.ts'
 import { hashSecret, verifySecret } from '#app/auth/secret-hash.server.ts'
 import { revokeAllSessions } from '#app/auth/session.server.ts'
-import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { attemptAll, tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { recoveryRequestSchema } from '#app/auth/schemas.ts'
-import { database } from '#app/utils/db.server.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
 
@@ -25,21 +24,20 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const body = await readJson(request, recoveryRequestSchema)
   const keys = [`account:${normalizeEmailAddress(body.email)}`]
   const addressKeys = [`ip:${context.clientIp}`]
-  const limiter = throttles().recovery
-  const addressLimiter = throttles().address
-  const db = database()
+  const limiter = context.runtime.throttles.recovery
+  const addressLimiter = context.runtime.throttles.address
+  const db = context.runtime.db.db
   const user = await findUserByEmail(db, body.email)
   const audit = { actorUserId: user?.id ?? null, ipAddress: context.clientIp }
 
-  const wait = Math.max(limiter.retryAfterSeconds(keys), addressLimiter.retryAfterSeconds(addressKeys))
+  // Counted as a failure until it succeeds, so that parallel guesses cannot all pass this check.
+  const wait = await attemptAll([{ throttle: limiter, keys }, { throttle: addressLimiter, keys: addressKeys }])
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.recovered', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     throw tooManyAttempts(wait)
   }
   const valid = await verifySecret({ hash: user?.recoverySecretHash, secret: fromBase64Url(body.recoveryAuthSecret) })
   if (!user || !valid) {
-    limiter.recordFailure(keys)
-    addressLimiter.recordFailure(addressKeys)
     await recordAudit(db, { type: 'auth.recovered', outcome: 'failure', data: { reason: 'bad_recovery_code' } }, audit)
     throw new HttpError(401, REFUSED)
   }
@@ -50,6 +48,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const sessionsRevoked = await revokeAllSessions(tx, user.id)
     await recordAudit(tx, { type: 'auth.recovered', outcome: 'success', data: { sessionsRevoked } }, audit)
   })
-  limiter.recordSuccess(keys)
+  await limiter.recordSuccess(keys)
   return Response.json({ next: '/connexion?motif=compte-recupere' })
 }

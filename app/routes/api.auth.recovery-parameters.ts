@@ -5,11 +5,11 @@ import { toBase64Url } from '#crypto/encoding.ts'
 import { wrapKey } from '#crypto/key-wrap.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { DEFAULT_KDF, findUserByEmail } from '#db/accounts.ts'
+import { type Database } from '#db/database.ts'
 import { instanceSecret } from '#db/instance-secrets.ts'
 import { normalizeEmailAddress } from '#db/invitations.ts'
-import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { preLoginRequestSchema } from '#app/auth/schemas.ts'
-import { database } from '#app/utils/db.server.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
 
 /** Deterministic bytes for an unknown address, so a second request gives the same answer. */
@@ -29,14 +29,14 @@ export const loader = postOnly
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { email } = await readJson(request, preLoginRequestSchema)
-  const limiter = throttles().preLogin
-  const wait = limiter.retryAfterSeconds([context.clientIp])
+  const limiter = context.runtime.throttles.preLogin
+  // Every request counts (it cannot fail visibly).
+  const wait = await limiter.attempt([context.clientIp])
   if (wait > 0) throw tooManyAttempts(wait)
-  limiter.recordFailure([context.clientIp])
 
   // Both paths do the same work (the lookup, the instance secret, the fake wrap) whatever the
   // answer, so the response time does not tell whether the address has an account.
-  const db = database()
+  const db = context.runtime.db.db
   const user = await findUserByEmail(db, email)
   const fake = await fakeRecoveryParameters(db, email)
   if (user) {
@@ -50,7 +50,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 /** Well-formed parameters for an address without an account, the same at every request. */
-async function fakeRecoveryParameters(db: ReturnType<typeof database>, email: string) {
+async function fakeRecoveryParameters(db: Database, email: string) {
   await initCrypto()
   const secret = await instanceSecret(db, 'fake_salt_seed_key')
   const idBytes = fakeBytes({ secret, label: 'user-id', email, length: 16 })

@@ -4,9 +4,8 @@ import { findUserByEmail, insertUser, replaceAccountKeys } from '#db/accounts.ts
 import { consumeInvitation, lookupInvitation } from '#db/invitations.ts'
 import { checkSubmittedKeys } from '#app/auth/key-material.server.ts'
 import { createUserSession, revokeAllSessions } from '#app/auth/session.server.ts'
-import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { registrationRequestSchema } from '#app/auth/schemas.ts'
-import { database } from '#app/utils/db.server.ts'
 import { isUniqueViolation } from '#app/utils/db-errors.server.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
@@ -24,13 +23,13 @@ const REFUSED = {
 export const loader = postOnly
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const limiter = throttles().registration
-  const wait = limiter.retryAfterSeconds([context.clientIp])
+  const limiter = context.runtime.throttles.registration
+  // Every request counts (it cannot fail visibly).
+  const wait = await limiter.attempt([context.clientIp])
   if (wait > 0) throw tooManyAttempts(wait)
-  limiter.recordFailure([context.clientIp])
 
   const body = await readJson(request, registrationRequestSchema)
-  const db = database()
+  const db = context.runtime.db.db
   const lookup = await lookupInvitation(db, body.token)
   if (lookup.status !== 'valid') {
     await recordAudit(db, { type: 'account.invitation.refused', outcome: 'failure', data: { reason: lookup.status } }, { ipAddress: context.clientIp })
@@ -74,6 +73,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (outcome === 'raced') throw new HttpError(410, REFUSED.used)
   if (outcome === 'exists') throw new HttpError(409, 'Un compte existe déjà pour cette adresse : connectez-vous, ou utilisez « Mot de passe oublié ».')
 
-  const { cookie } = await createUserSession({ userId: invitation.userId, mfaVerified: false, userAgent: request.headers.get('user-agent') ?? '' })
+  const { cookie } = await createUserSession(db, { userId: invitation.userId, mfaVerified: false, userAgent: request.headers.get('user-agent') ?? '' })
   return Response.json({ next: '/compte/double-authentification' }, { headers: { 'Set-Cookie': cookie } })
 }

@@ -3,10 +3,9 @@ import { recordAudit } from '#db/journal/record.ts'
 import { findUserById, readTotpSecret, recordTotpStep } from '#db/accounts.ts'
 import { requireSession } from '#app/access/authorize.server.ts'
 import { upgradeSessionAfterSecondFactor } from '#app/auth/session.server.ts'
-import { throttles, tooManyAttempts } from '#app/auth/throttle.server.ts'
+import { tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { checkTotp } from '#app/auth/totp.server.ts'
 import { totpRequestSchema } from '#app/auth/schemas.ts'
-import { database } from '#app/utils/db.server.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
 
@@ -14,26 +13,26 @@ import { HttpError } from '#app/access/http-error.ts'
 export const loader = postOnly
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { session, user: sessionUser } = await requireSession({ request: request, need: 'password' })
+  const { session, user: sessionUser } = await requireSession({ request, context, need: 'password' })
   const { code } = await readJson(request, totpRequestSchema)
-  const db = database()
+  const db = context.runtime.db.db
   const user = await findUserById(db, sessionUser.id)
   if (!user?.totpEnabledAt) throw new HttpError(409, 'La double authentification n’est pas encore activée pour ce compte.')
   // Removed by admin:reset after a lost TOTP key: the second factor stays required until the reset link is used.
-  const secret = readTotpSecret(user)
+  const secret = readTotpSecret(user, context.runtime.totpKey)
   if (!secret) throw new HttpError(409, 'Votre double authentification doit être réinitialisée : utilisez le lien de réinitialisation transmis par l’administrateur de la plateforme.')
   const audit = { actorUserId: user.id, ipAddress: context.clientIp }
   const keys = [`account:${user.id}`]
-  const limiter = throttles().totp
+  const limiter = context.runtime.throttles.totp
 
-  const wait = limiter.retryAfterSeconds(keys)
+  // Counted as a failure until it succeeds, so that parallel guesses cannot all pass this check.
+  const wait = await limiter.attempt(keys)
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: 'throttled' } }, audit)
     throw tooManyAttempts(wait)
   }
   const check = checkTotp({ secret, email: user.email, code, lastStep: user.totpLastStep })
   if (!check.ok) {
-    limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: check.reason } }, audit)
     throw new HttpError(
       401,
@@ -48,12 +47,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return true
   })
   if (!accepted) {
-    limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: 'replayed' } }, audit)
     throw new HttpError(401, 'Ce code a déjà été utilisé. Attendez le code suivant de votre application.')
   }
-  limiter.recordSuccess(keys)
-  const { cookie } = await upgradeSessionAfterSecondFactor({ session, request })
+  await limiter.recordSuccess(keys)
+  const { cookie } = await upgradeSessionAfterSecondFactor(db, { session, request })
   return Response.json(
     {
       userId: user.id,

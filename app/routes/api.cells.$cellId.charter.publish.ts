@@ -13,6 +13,6 @@ export const loader = postOnly
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:charter:publish', audit: { resource: 'charter' } })
   const body = await readJson(request, publishCharterSchema)
-  const version = await publishCharter({ principal, body, clientIp: context.clientIp })
+  const version = await publishCharter({ db: context.runtime.db.db, principal, body, clientIp: context.clientIp })
   return Response.json({ ok: true, version })
 }

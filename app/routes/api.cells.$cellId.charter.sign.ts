@@ -10,6 +10,6 @@ export const loader = postOnly
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:charter:sign', audit: { resource: 'charter' } })
   const body = await readJson(request, signCharterSchema)
-  await signCharter({ principal, body, clientIp: context.clientIp })
+  await signCharter({ db: context.runtime.db.db, principal, body, clientIp: context.clientIp })
   return Response.json({ ok: true })
 }

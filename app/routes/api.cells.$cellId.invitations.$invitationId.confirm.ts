@@ -8,7 +8,6 @@ import { withRosterRace } from '#app/cells/http.server.ts'
 import { registeredIdentity, sameKeys } from '#app/cells/identity.server.ts'
 import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
 import { confirmInvitationSchema } from '#app/cells/schemas.ts'
-import { database } from '#app/utils/db.server.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
 
@@ -21,7 +20,7 @@ export const loader = postOnly
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:member:confirm' })
   const body = await readJson(request, confirmInvitationSchema)
-  const db = database()
+  const db = context.runtime.db.db
   const cellId = principal.cell.id
   const invitationId = params.invitationId ?? ''
   const invitation = isUuid(invitationId) ? await findCellInvitation(db, invitationId) : undefined

@@ -5,7 +5,6 @@ import { findMembership, insertCellInvitation, reopenRemovedMembership } from '#
 import { createInvitation, INVITATION_LIFETIME_MS, invitationLinkPath, normalizeEmailAddress } from '#db/invitations.ts'
 import { requireCellPermission } from '#app/access/authorize.server.ts'
 import { createInvitationSchema } from '#app/cells/schemas.ts'
-import { database } from '#app/utils/db.server.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
 import { assertRoleAllowedForProfession } from '#app/cells/members.server.ts'
@@ -21,7 +20,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:member:invite' })
   const { email: rawEmail, role } = await readJson(request, createInvitationSchema)
   const email = normalizeEmailAddress(rawEmail)
-  const db = database()
+  const db = context.runtime.db.db
   const cellId = principal.cell.id
   const account = await findUserByEmail(db, email)
   const membership = account ? await findMembership(db, { cellId, userId: account.id }) : undefined

@@ -10,6 +10,6 @@ export const loader = postOnly
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:member:remove', audit: { resource: auditResourceKey('member', params.memberId) } })
   const body = await readJson(request, rotationSchema)
-  await changeMember({ principal, memberId: params.memberId ?? '', change: { kind: 'remove', body }, clientIp: context.clientIp })
+  await changeMember({ db: context.runtime.db.db, principal, memberId: params.memberId ?? '', change: { kind: 'remove', body }, clientIp: context.clientIp })
   return Response.json({ ok: true })
 }

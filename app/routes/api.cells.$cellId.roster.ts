@@ -7,7 +7,6 @@ import { failClosed, requireCellPermission } from '#app/access/authorize.server.
 import { withRosterRace } from '#app/cells/http.server.ts'
 import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
 import { attestSchema } from '#app/cells/schemas.ts'
-import { database } from '#app/utils/db.server.ts'
 import { readJson } from '#app/utils/http.server.ts'
 
 /**
@@ -16,7 +15,7 @@ import { readJson } from '#app/utils/http.server.ts'
  */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:roster:read' })
-  const db = database()
+  const db = context.runtime.db.db
   const links = (await listRosterLinks(db, principal.cell.id)).map(row => row.link)
   const canHoldKeys = can({ actor: principal.actor, action: 'cell:keys:read', resource: { kind: 'cell', cellId: principal.cell.id }, rules: principal.rules }).allowed
   // Fetching one's sealed cell keys is the server-side proxy for "could decrypt" (research A.2):
@@ -42,7 +41,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:roster:attest' })
   const { links } = await readJson(request, attestSchema)
-  const db = database()
+  const db = context.runtime.db.db
   const seq = await withRosterRace(() =>
     db.transaction(async tx => {
       const { parsed } = await appendRosterLinksChecked({ tx, cellId: principal.cell.id, authorId: principal.userId, links, allowedTypes: ['verification_attestation'] })

@@ -5,13 +5,12 @@ import { findCellInvitation, findMembership, recordInvitationAnswer } from '#db/
 import { auditResourceKey, isUuid, requireCellPermission, requireSignedInActor, type RequestContext } from '#app/access/authorize.server.ts'
 import { registeredIdentity } from '#app/cells/identity.server.ts'
 import { answerInvitationSchema } from '#app/cells/schemas.ts'
-import { database } from '#app/utils/db.server.ts'
 import { readJson } from '#app/utils/http.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
 
 async function loadForInvitee({ request, context, invitationId }: { request: Request; context: RequestContext; invitationId: string }) {
   const principal = await requireSignedInActor({ request, context, audit: { action: 'cell.invitation.read', resource: auditResourceKey('invitation', invitationId) } })
-  const db = database()
+  const db = context.runtime.db.db
   const invitation = isUuid(invitationId) ? await findCellInvitation(db, invitationId) : undefined
   if (!invitation) throw new HttpError(404, 'Invitation introuvable.')
   const user = await findUserById(db, principal.userId)
@@ -32,16 +31,17 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (!isInvitee) throw new HttpError(403, 'Cette invitation a été adressée à une autre personne.')
   if (invitation.kind === 'founding') throw new HttpError(409, 'Une invitation de fondation ne se confirme pas par code.')
   if (invitation.status !== 'pending' || invitation.expiresAt < new Date()) throw new HttpError(410, 'Cette invitation n’est plus valable : demandez-en une nouvelle à la coordination.')
+  const db = context.runtime.db.db
   if (invitation.kind === 'member') {
     await requireCellPermission({ request, context, cellId: invitation.cellId, action: 'cell:invitation:accept' })
   } else {
     // Re-admission is for a member still in the cell, awaiting new keys after an account reset.
-    const membership = await findMembership(database(), { cellId: invitation.cellId, userId: principal.userId })
+    const membership = await findMembership(db, { cellId: invitation.cellId, userId: principal.userId })
     if (membership?.status !== 'active') throw new HttpError(403, 'Vous ne faites plus partie de cette cellule : demandez une nouvelle invitation.')
   }
   const { proof } = await readJson(request, answerInvitationSchema)
-  const identity = await registeredIdentity(database(), principal.userId)
-  const recorded = await recordInvitationAnswer(database(), {
+  const identity = await registeredIdentity(db, principal.userId)
+  const recorded = await recordInvitationAnswer(db, {
     invitationId: invitation.id,
     userId: principal.userId,
     answer: { memberId: identity.userId, signPublicKey: toBase64Url(identity.signPublicKey), boxPublicKey: toBase64Url(identity.boxPublicKey), proof },

@@ -11,7 +11,6 @@ import { CellNav } from '#app/components/cell-nav.tsx'
 import { FormMessage } from '#app/components/forms.tsx'
 import { KeyUnlock } from '#app/components/key-unlock.tsx'
 import { RosterGate } from '#app/components/roster-check.tsx'
-import { database } from '#app/utils/db.server.ts'
 import { readForm } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Cellule — Cellule' }]
@@ -21,7 +20,7 @@ const MONTH_MS = 30.44 * 24 * 3_600_000
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:home:read' })
   const { cell, actor } = principal
-  const charter = await findCharterVersion(database(), { cellId: cell.id, version: cell.currentCharterVersion })
+  const charter = await findCharterVersion(context.runtime.db.db, { cellId: cell.id, version: cell.currentCharterVersion })
   const reviewMonths = charter?.content.rules.habilitationReviewMonths ?? 6
   const lastReview = cell.habilitationReviewedAt ?? cell.createdAt
   const allowed = cellPermissions(principal)
@@ -43,7 +42,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:habilitation:review' })
   const intent = (await readForm(request)).get('intent')
   if (intent !== 'habilitations-reviewed') return data({ error: 'Demande invalide.' }, { status: 400 })
-  await database().transaction(async tx => {
+  await context.runtime.db.db.transaction(async tx => {
     await markHabilitationReviewed(tx, principal.cell.id)
     await recordAudit(tx, { type: 'cell.habilitations.reviewed', outcome: 'success', data: {} }, { actorUserId: principal.userId, cellId: principal.cell.id, ipAddress: context.clientIp })
   })

@@ -15,7 +15,6 @@ import { CharterText } from '#app/components/charter-text.tsx'
 import { FormMessage } from '#app/components/forms.tsx'
 import { KeyUnlock } from '#app/components/key-unlock.tsx'
 import { RosterGate, type CheckedRoster } from '#app/components/roster-check.tsx'
-import { database } from '#app/utils/db.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
 import { getOnly } from '#app/utils/http.server.ts'
 
@@ -28,7 +27,7 @@ export const action = getOnly
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:charter:read' })
-  const db = database()
+  const db = context.runtime.db.db
   const versions = await listCharterVersions(db, principal.cell.id)
   const current = versions.find(version => version.version === principal.cell.currentCharterVersion)
   if (!current) throw new HttpError(404, 'Charte introuvable')

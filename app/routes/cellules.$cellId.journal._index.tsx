@@ -9,7 +9,6 @@ import { TimelineFilters } from '#app/journal/components/timeline-filters.tsx'
 import { TimelineTable } from '#app/journal/components/timeline-table.tsx'
 import { reviewSchema } from '#app/journal/schemas.ts'
 import { ALERT_WINDOW_DAYS, isCurrentAlert, loadTimelinePage, saveReview } from '#app/journal/timeline.server.ts'
-import { database } from '#app/utils/db.server.ts'
 import { readForm } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Journal d’accès — Cellule' }]
@@ -17,7 +16,7 @@ export const meta: MetaFunction = () => [{ title: 'Journal d’accès — Cellul
 /** The DPO's journal of the cell: alerts to review, the filtered timeline, integrity and the signed export. */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:audit:read' })
-  const page = await loadTimelinePage({ db: database(), principal, searchParams: new URL(request.url).searchParams })
+  const page = await loadTimelinePage({ db: context.runtime.db.db, signer: context.runtime.signer, principal, searchParams: new URL(request.url).searchParams })
   return data(page, { status: page.filterError ? 400 : 200 })
 }
 
@@ -33,7 +32,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const alertId = typeof form.get('alertId') === 'string' ? String(form.get('alertId')).slice(0, 120) : ''
   const answer = (fields: Partial<ReviewAnswer>): ReviewAnswer => ({ alertId, error: null, done: null, ...fields })
   if (!parsed.success) return data(answer({ error: parsed.error.issues[0]?.message ?? 'Demande invalide.' }), { status: 422 })
-  const db = database()
+  const db = context.runtime.db.db
   if (!(await isCurrentAlert(db, { cellId: principal.cell.id, alertId: parsed.data.alertId }))) {
     return data(answer({ error: `Cette alerte n’existe plus (hors de la période de ${ALERT_WINDOW_DAYS} jours) : rechargez la page.` }), { status: 404 })
   }

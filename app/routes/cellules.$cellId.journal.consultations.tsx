@@ -7,7 +7,6 @@ import { ResourcePicker } from '#app/journal/components/resource-picker.tsx'
 import { ResourceViewers } from '#app/journal/components/resource-viewers.tsx'
 import { resourceSchema } from '#app/journal/schemas.ts'
 import { loadViewersPage } from '#app/journal/viewers.server.ts'
-import { database } from '#app/utils/db.server.ts'
 import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Qui a consulté cette ressource ? — Journal d’accès — Cellule' }]
@@ -28,7 +27,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     audit: { action: 'audit.resource_viewers.read', resource: 'journal', ...(resource ? { data: { resource } } : {}) },
   })
   const error = parsed && !parsed.success ? (parsed.error.issues[0]?.message ?? 'Ressource inconnue.') : null
-  const page = await loadViewersPage({ db: database(), principal, resource, error })
+  const page = await loadViewersPage({ db: context.runtime.db.db, principal, resource, error })
   return data(page, { status: error ? 400 : 200 })
 }
 

@@ -1,9 +1,7 @@
 import { type LoaderFunctionArgs } from '@remix-run/node'
 import { exportAuditLog, ExportUnavailableError } from '#db/journal/export.ts'
 import { sealEvent } from '#db/journal/seal.ts'
-import { getAuditSigner } from '#db/journal/service.ts'
 import { requireCellPermission } from '#app/access/authorize.server.ts'
-import { database } from '#app/utils/db.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
 import { getOnly } from '#app/utils/http.server.ts'
 
@@ -24,8 +22,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     action: 'cell:audit:export',
     audit: { action: 'audit.export.created', resource: 'journal' },
   })
-  const db = database()
-  const signer = getAuditSigner()
+  const db = context.runtime.db.db
+  const signer = context.runtime.signer
   const sealed = await sealEvent(db, { eventId: principal.auditEventId, signer })
   if (!sealed) throw new HttpError(503, 'Le journal n’a pas pu être scellé à temps : réessayez dans une minute.')
   try {

@@ -12,7 +12,6 @@ import { FormMessage } from '#app/components/forms.tsx'
 import { KeyUnlock } from '#app/components/key-unlock.tsx'
 import { InviteForm, PendingInvitation, ROLE_OPTIONS } from '#app/components/member-invitations.tsx'
 import { RosterGate, type CheckedRoster } from '#app/components/roster-check.tsx'
-import { database } from '#app/utils/db.server.ts'
 import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Membres — Cellule' }]
@@ -24,7 +23,7 @@ export const action = getOnly
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:members:read' })
-  const db = database()
+  const db = context.runtime.db.db
   const allowed = cellPermissions(principal)
   const members = await listMembers(db, principal.cell.id)
   const invitations = allowed.has('cell:member:confirm') ? await listOpenCellInvitations(db, principal.cell.id) : []

@@ -10,7 +10,6 @@ import { requireCellPermission } from '#app/access/authorize.server.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
 import { RosterGate, type CheckedRoster } from '#app/components/roster-check.tsx'
-import { database } from '#app/utils/db.server.ts'
 import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Registre et signatures — Cellule' }]
@@ -35,7 +34,7 @@ export const action = getOnly
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   // The page names members and signatories: the members permission, not only the roster's (public keys).
   const principal = await requireCellPermission({ request, context, cellId: params.cellId ?? '', action: 'cell:members:read' })
-  const db = database()
+  const db = context.runtime.db.db
   const members = await listMembers(db, principal.cell.id)
   const names = new Map(members.map(member => [member.userId, member.displayName]))
   const signatures = await listCharterSignatures(db, principal.cell.id)

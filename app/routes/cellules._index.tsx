@@ -3,7 +3,6 @@ import { Link, useLoaderData } from '@remix-run/react'
 import { findUserById } from '#db/accounts.ts'
 import { listMyCells, listPendingInvitationsFor } from '#db/cells.ts'
 import { requireSignedInActor } from '#app/access/authorize.server.ts'
-import { database } from '#app/utils/db.server.ts'
 import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Mes cellules — Cellule' }]
@@ -15,7 +14,7 @@ export const action = getOnly
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const principal = await requireSignedInActor({ request, context, audit: { action: 'account.cells.read', resource: 'my-cells' } })
-  const db = database()
+  const db = context.runtime.db.db
   const user = await findUserById(db, principal.userId)
   const mine = await listMyCells(db, principal.userId)
   const invitations = user ? await listPendingInvitationsFor(db, user.email) : []

@@ -10,21 +10,21 @@ import { findProfession } from '#charter/professions.ts'
 import { requireSession } from '#app/access/authorize.server.ts'
 import { blankSessionCookie, listActiveSessions, revokeOwnSession } from '#app/auth/session.server.ts'
 import { FormMessage } from '#app/components/forms.tsx'
-import { database } from '#app/utils/db.server.ts'
 import { readForm } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Mon compte — Cellule' }]
 
 const dateFormat = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Europe/Paris' })
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  const { session, user: sessionUser } = await requireSession({ request: request, need: 'both-factors' })
-  const user = await findUserById(database(), sessionUser.id)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { session, user: sessionUser } = await requireSession({ request, context, need: 'both-factors' })
+  const db = context.runtime.db.db
+  const user = await findUserById(db, sessionUser.id)
   if (!user) throw redirect('/connexion')
   await initCrypto()
   const identity = openIdentityPublic(user.identityPublic)
   const fingerprint = toBase64Url(publicKeyFingerprint(identity)).slice(0, 16)
-  const sessions = await listActiveSessions(user.id)
+  const sessions = await listActiveSessions(db, user.id)
   return {
     displayName: user.displayName,
     email: user.email,
@@ -44,14 +44,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
 const revokeSchema = z.object({ intent: z.literal('revoke'), sessionId: z.string().regex(/^[0-9a-f]{64}$/) })
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { session, user } = await requireSession({ request: request, need: 'both-factors' })
+  const { session, user } = await requireSession({ request, context, need: 'both-factors' })
+  const db = context.runtime.db.db
   const parsed = revokeSchema.safeParse(Object.fromEntries(await readForm(request)))
   if (!parsed.success) return data({ error: 'Demande invalide.' }, { status: 400 })
-  const revoked = await revokeOwnSession({ userId: user.id, sessionId: parsed.data.sessionId })
+  const revoked = await revokeOwnSession(db, { userId: user.id, sessionId: parsed.data.sessionId })
   if (!revoked) return data({ error: 'Cette session n’existe plus.' }, { status: 404 })
-  await recordAudit(database(), { type: 'auth.session.revoked', outcome: 'success', data: { reason: 'user' } }, { actorUserId: user.id, ipAddress: context.clientIp })
+  await recordAudit(db, { type: 'auth.session.revoked', outcome: 'success', data: { reason: 'user' } }, { actorUserId: user.id, ipAddress: context.clientIp })
   if (parsed.data.sessionId === session.id) {
-    throw redirect('/connexion?motif=deconnecte', { headers: { 'Set-Cookie': blankSessionCookie() } })
+    throw redirect('/connexion?motif=deconnecte', { headers: { 'Set-Cookie': blankSessionCookie(db) } })
   }
   return data({ ok: true })
 }

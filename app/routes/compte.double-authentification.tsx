@@ -4,50 +4,48 @@ import { recordAudit } from '#db/journal/record.ts'
 import { enableTotp, findUserById, readTotpSecret, setPendingTotpSecret } from '#db/accounts.ts'
 import { requireSession } from '#app/access/authorize.server.ts'
 import { upgradeSessionAfterSecondFactor } from '#app/auth/session.server.ts'
-import { throttles } from '#app/auth/throttle.server.ts'
 import { checkTotp, generateTotpSecret, totpEnrolment } from '#app/auth/totp.server.ts'
 import { totpCodeSchema } from '#app/auth/schemas.ts'
 import { safeRedirect } from '#app/auth/redirect.ts'
 import { Field } from '#app/components/forms.tsx'
-import { database } from '#app/utils/db.server.ts'
 import { readForm } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Double authentification — Cellule' }]
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  const { session, user: sessionUser } = await requireSession({ request: request, need: 'password' })
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { session, user: sessionUser } = await requireSession({ request, context, need: 'password' })
   if (sessionUser.totpEnabled) throw redirect(session.mfaVerified ? '/compte' : '/connexion?etape=totp')
-  const db = database()
+  const db = context.runtime.db.db
   const user = await findUserById(db, sessionUser.id)
   if (!user) throw redirect('/connexion')
-  let secret = readTotpSecret(user)
+  let secret = readTotpSecret(user, context.runtime.totpKey)
   if (!secret) {
     secret = generateTotpSecret()
-    await setPendingTotpSecret(db, { userId: user.id, secret })
+    await setPendingTotpSecret(db, { userId: user.id, secret, key: context.runtime.totpKey })
   }
   return data(await totpEnrolment({ secret, email: user.email }), )
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { session, user: sessionUser } = await requireSession({ request: request, need: 'password' })
+  const { session, user: sessionUser } = await requireSession({ request, context, need: 'password' })
   const form = await readForm(request)
   const code = totpCodeSchema.safeParse(form.get('code') ?? '')
   const suite = safeRedirect(String(form.get('suite') ?? ''), '/compte?activation=totp')
   if (!code.success) return data({ error: code.error.issues[0]?.message ?? 'Code invalide.' }, { status: 422 })
-  const db = database()
+  const db = context.runtime.db.db
   const user = await findUserById(db, sessionUser.id)
-  const secret = user && !user.totpEnabledAt ? readTotpSecret(user) : null
+  const secret = user && !user.totpEnabledAt ? readTotpSecret(user, context.runtime.totpKey) : null
   if (!user || !secret) throw redirect('/compte')
-  const limiter = throttles().totp
+  const limiter = context.runtime.throttles.totp
   const keys = [`account:${user.id}`]
-  const wait = limiter.retryAfterSeconds(keys)
+  // Counted as a failure until it succeeds, so that parallel guesses cannot all pass this check.
+  const wait = await limiter.attempt(keys)
   if (wait > 0) {
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: 'throttled' } }, { actorUserId: user.id, ipAddress: context.clientIp })
     return data({ error: 'Trop de codes incorrects. Patientez quelques minutes avant de réessayer.' }, { status: 429, headers: { 'Retry-After': String(wait) } })
   }
   const check = checkTotp({ secret, email: user.email, code: code.data, lastStep: user.totpLastStep })
   if (!check.ok) {
-    limiter.recordFailure(keys)
     await recordAudit(db, { type: 'auth.mfa', outcome: 'failure', data: { reason: check.reason } }, { actorUserId: user.id, ipAddress: context.clientIp })
     return data({ error: 'Code incorrect. Vérifiez que l’heure de votre téléphone est juste et saisissez le code affiché.' }, { status: 422 })
   }
@@ -57,8 +55,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return true
   })
   if (!enabled) return data({ error: 'Ce code a déjà été utilisé. Attendez le code suivant de votre application.' }, { status: 422 })
-  limiter.recordSuccess(keys)
-  const { cookie } = await upgradeSessionAfterSecondFactor({ session, request })
+  await limiter.recordSuccess(keys)
+  const { cookie } = await upgradeSessionAfterSecondFactor(db, { session, request })
   throw redirect(suite, { headers: { 'Set-Cookie': cookie } })
 }
 

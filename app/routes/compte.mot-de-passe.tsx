@@ -10,7 +10,6 @@ import { requireSession } from '#app/access/authorize.server.ts'
 import { passwordSchema } from '#app/auth/schemas.ts'
 import { Field, FormMessage, NoScriptNotice, useHydrated } from '#app/components/forms.tsx'
 import { NewPasswordFields } from '#app/components/new-password-fields.tsx'
-import { database } from '#app/utils/db.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
 import { getOnly } from '#app/utils/http.server.ts'
 
@@ -19,9 +18,9 @@ export const meta: MetaFunction = () => [{ title: 'Changer de mot de passe — C
 /** GET only: any other method is a French 405. */
 export const action = getOnly
 
-export async function loader({ request }: LoaderFunctionArgs) {
-  const { user: sessionUser } = await requireSession({ request: request, need: 'both-factors' })
-  const user = await findUserById(database(), sessionUser.id)
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user: sessionUser } = await requireSession({ request, context, need: 'both-factors' })
+  const user = await findUserById(context.runtime.db.db, sessionUser.id)
   if (!user) throw new HttpError(404, 'Compte introuvable')
   return {
     userId: user.id,

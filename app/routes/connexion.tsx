@@ -22,10 +22,10 @@ const NOTICES: Record<string, string> = {
 /** GET only: any other method is a French 405. */
 export const action = getOnly
 
-export async function loader({ request }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const url = new URL(request.url)
   const redirectTo = safeRedirect(url.searchParams.get('redirectTo'))
-  const principal = await getRequestSession(request)
+  const principal = await getRequestSession(context.runtime.db.db, request)
   if (principal?.session.mfaVerified) throw redirect(redirectTo)
   const awaitingSecondFactor = Boolean(principal?.user.totpEnabled) && url.searchParams.get('etape') === 'totp'
   return { redirectTo, awaitingSecondFactor, notice: NOTICES[url.searchParams.get('motif') ?? ''] ?? null }

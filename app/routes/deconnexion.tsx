@@ -1,7 +1,6 @@
 import { redirect, type ActionFunctionArgs } from '@remix-run/node'
 import { recordAudit } from '#db/journal/record.ts'
 import { blankSessionCookie, getRequestSession, revokeSession } from '#app/auth/session.server.ts'
-import { database } from '#app/utils/db.server.ts'
 
 export async function loader() {
   // Logging out changes state, so it is never a GET.
@@ -9,10 +8,11 @@ export async function loader() {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const principal = await getRequestSession(request)
+  const db = context.runtime.db.db
+  const principal = await getRequestSession(db, request)
   if (principal) {
-    await revokeSession(principal.session.id)
-    await recordAudit(database(), { type: 'auth.session.revoked', outcome: 'success', data: { reason: 'logout' } }, { actorUserId: principal.user.id, ipAddress: context.clientIp })
+    await revokeSession(db, principal.session.id)
+    await recordAudit(db, { type: 'auth.session.revoked', outcome: 'success', data: { reason: 'logout' } }, { actorUserId: principal.user.id, ipAddress: context.clientIp })
   }
-  throw redirect('/connexion?motif=deconnecte', { headers: { 'Set-Cookie': blankSessionCookie() } })
+  throw redirect('/connexion?motif=deconnecte', { headers: { 'Set-Cookie': blankSessionCookie(db) } })
 }

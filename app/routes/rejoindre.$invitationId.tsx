@@ -12,7 +12,6 @@ import { answerCellInvitation, prepareFounding, type UnlockedKeys } from '#app/c
 import { CharterText } from '#app/components/charter-text.tsx'
 import { Field, FormMessage, NoScriptNotice } from '#app/components/forms.tsx'
 import { KeyUnlock } from '#app/components/key-unlock.tsx'
-import { database } from '#app/utils/db.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
 import { getOnly } from '#app/utils/http.server.ts'
 
@@ -25,7 +24,7 @@ export const action = getOnly
 
 export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const principal = await requireSignedInActor({ request, context, audit: { action: 'cell.invitation.read', resource: auditResourceKey('invitation', params.invitationId) } })
-  const db = database()
+  const db = context.runtime.db.db
   const invitation = isUuid(params.invitationId) ? await findCellInvitation(db, params.invitationId ?? '') : undefined
   if (!invitation) throw new HttpError(404, 'Invitation introuvable')
   const user = await findUserById(db, principal.userId)

@@ -6,5 +6,5 @@ export { signCheckpointIfGrown, latestSignedCheckpoint, InconsistentLogError, ty
 export { exportAuditLog, ExportUnavailableError } from './export.ts'
 export { purgeExpiredDetails, DEFAULT_RETENTION_MONTHS, MIN_RETENTION_MONTHS, MAX_RETENTION_MONTHS } from './purge.ts'
 export { ensureAppRole, AppRoleError, AUDIT_TABLES } from './privileges.ts'
-export { startAuditLogService, loadAuditSigner, registerAuditSigner, getAuditSigner, type AuditServiceStatus } from './service.ts'
+export { startAuditLogService, loadAuditSigner, type AuditServiceStatus } from './service.ts'
 export { listTimeline, resourceAccesses, sealedEntriesSince, latestReviews, integrityStatus, recordReview, TIMELINE_PAGE_SIZE, type JournalEntry, type TimelineQuery, type AlertReview } from './queries.ts'

@@ -8,20 +8,6 @@ import { oldestPendingEvent, sequenceAll, sequencePending } from './sequencer.ts
 
 type Logger = { info: (object: object, message: string) => void; warn: (object: object, message: string) => void; error: (object: object, message: string) => void }
 
-// The Remix build bundles its own copy of db/: the process-wide signer lives on globalThis.
-const SIGNER_KEY = Symbol.for('cellule.audit-signer')
-type Registry = { [SIGNER_KEY]?: LogSigner }
-
-export function registerAuditSigner(signer: LogSigner | undefined): void {
-  ;(globalThis as Registry)[SIGNER_KEY] = signer
-}
-
-export function getAuditSigner(): LogSigner {
-  const signer = (globalThis as Registry)[SIGNER_KEY]
-  if (!signer) throw new Error('Audit signer not registered: call loadAuditSigner() at boot')
-  return signer
-}
-
 /**
  * The log's signing key and origin. The origin is fixed by the first checkpoint ever signed
  * (later checkpoints must carry the same one, or old exports would stop verifying); before

@@ -48,11 +48,10 @@ describe.skipIf(!chromiumAvailable())('a cell, from creation to a member’s rem
 
   beforeAll(async () => {
     ;[app, browser] = await Promise.all([startInProcessApp(), launchChromium()])
-    const db = app.database.handle.db
     const [adminAccount, coordinatorAccount, memberAccount] = await Promise.all([
-      createAccountFixture(db, { email: 'admin@plateforme.fr', password: 'mot-de-passe-admin-1', displayName: 'Alice Admin', profession: 'autre', platformRole: 'platform_admin' }),
-      createAccountFixture(db, { email: 'dr.martin@ville.fr', password: 'mot-de-passe-coord-1', displayName: 'Dr Claude Martin', profession: 'medecin' }),
-      createAccountFixture(db, { email: 'assistante@departement.fr', password: 'mot-de-passe-membre-1', displayName: 'Sarah Assistante', profession: 'assistant_service_social' }),
+      createAccountFixture(app.runtime, { email: 'admin@plateforme.fr', password: 'mot-de-passe-admin-1', displayName: 'Alice Admin', profession: 'autre', platformRole: 'platform_admin' }),
+      createAccountFixture(app.runtime, { email: 'dr.martin@ville.fr', password: 'mot-de-passe-coord-1', displayName: 'Dr Claude Martin', profession: 'medecin' }),
+      createAccountFixture(app.runtime, { email: 'assistante@departement.fr', password: 'mot-de-passe-membre-1', displayName: 'Sarah Assistante', profession: 'assistant_service_social' }),
     ])
     ;[admin, coordinator, member] = await Promise.all([personFor(adminAccount), personFor(coordinatorAccount), personFor(memberAccount)])
   })

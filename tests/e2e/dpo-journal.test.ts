@@ -60,7 +60,7 @@ describe.skipIf(!chromiumAvailable())('the access journal, as a new DPO would us
 
   beforeAll(async () => {
     ;[app, browser] = await Promise.all([startInProcessApp(), launchChromium()])
-    f = await createJournalFixtures(app.database.handle.db, { domain: 'journal-e2e.fr' })
+    f = await createJournalFixtures(app.runtime, { domain: 'journal-e2e.fr' })
   })
   afterAll(async () => {
     await browser?.close()

@@ -23,7 +23,7 @@ describe.skipIf(!chromiumAvailable())('unlocking the keys after a reload, as a p
   beforeAll(async () => {
     ;[app, browser] = await Promise.all([startInProcessApp(), launchChromium()])
     const db = app.database.handle.db
-    account = await createAccountFixture(db, { email: 'deverrouillage@exemple.fr', password: 'mot-de-passe-deverrouillage-1', displayName: 'Dora Déverrouille', profession: 'infirmier' })
+    account = await createAccountFixture(app.runtime, { email: 'deverrouillage@exemple.fr', password: 'mot-de-passe-deverrouillage-1', displayName: 'Dora Déverrouille', profession: 'infirmier' })
     const cell = await insertCell(db, {
       slug: `deverrouillage-${randomUUID().slice(0, 6)}`,
       name: 'Cellule du déverrouillage',

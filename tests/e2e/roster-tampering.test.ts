@@ -131,8 +131,8 @@ describe.skipIf(!chromiumAvailable())('a roster tampered with by the server is d
     ;[app, browser] = await Promise.all([startInProcessApp(), launchChromium()])
     await initCrypto()
     ;[coordinator, member] = await Promise.all([
-      createAccountFixture(app.database.handle.db, { email: 'coordination.registre@ville.fr', password: 'mot-de-passe-coord-registre-1', displayName: 'Dr Inès Coordination', profession: 'medecin' }),
-      createAccountFixture(app.database.handle.db, { email: 'membre.registre@departement.fr', password: 'mot-de-passe-membre-registre-1', displayName: 'Yanis Membre', profession: 'assistant_service_social' }),
+      createAccountFixture(app.runtime, { email: 'coordination.registre@ville.fr', password: 'mot-de-passe-coord-registre-1', displayName: 'Dr Inès Coordination', profession: 'medecin' }),
+      createAccountFixture(app.runtime, { email: 'membre.registre@departement.fr', password: 'mot-de-passe-membre-registre-1', displayName: 'Yanis Membre', profession: 'assistant_service_social' }),
     ])
     context = await browser.newContext({ locale: 'fr-FR' })
     await context.addCookies([sessionCookie({ url: app.url, token: member.sessionToken })])
@@ -246,7 +246,7 @@ describe.skipIf(!chromiumAvailable())('a roster tampered with by the server is d
   })
 
   it('a link signed by a member after their removal: alarm', async () => {
-    const leaver = await createAccountFixture(db(), { email: `depart.${randomUUID().slice(0, 8)}@ccas.fr`, password: 'mot-de-passe-depart-1', displayName: 'Lina Départ', profession: 'infirmier' })
+    const leaver = await createAccountFixture(app.runtime, { email: `depart.${randomUUID().slice(0, 8)}@ccas.fr`, password: 'mot-de-passe-depart-1', displayName: 'Lina Départ', profession: 'infirmier' })
     const cell = await insertCell(db(), { slug: `depart-${randomUUID().slice(0, 8)}`, name: 'Cellule départ', communes: ['Sevran'], hostInstitution: 'Ville de Sevran', dpoContact: 'dpo@sevran.fr', createdBy: null, charter: DEFAULT_CHARTER, charterHash: await charterHash(DEFAULT_CHARTER) })
     expect(await foundDemoCell({ db: db(), cellId: cell.id, members: [{ ...coordinator.keys, role: 'coordinator' }, { ...member.keys, role: 'member' }, { ...leaver.keys, role: 'member' }] })).toBe(true)
     const state = await storedState(cell.id)
@@ -356,7 +356,7 @@ describe.skipIf(!chromiumAvailable())('a roster tampered with by the server is d
 
   it('a member minted by the server (a membership row, no roster link) is not presented as a member', async () => {
     const cellId = await foundedCell('Cellule membre inventé')
-    const intruder = await createAccountFixture(db(), { email: `intrus.${randomUUID().slice(0, 8)}@exemple.fr`, password: 'mot-de-passe-intrus-1', displayName: 'Ivan Intrus', profession: 'medecin' })
+    const intruder = await createAccountFixture(app.runtime, { email: `intrus.${randomUUID().slice(0, 8)}@exemple.fr`, password: 'mot-de-passe-intrus-1', displayName: 'Ivan Intrus', profession: 'medecin' })
     await upsertActiveMembership(db(), { cellId, userId: intruder.userId, role: 'coordinator' })
     await expectCode(cellId)
 

@@ -41,7 +41,7 @@ describe.skipIf(!chromiumAvailable())('idle session timeout, as a user sees it',
   }
 
   async function signedInPage({ memberOf }: { memberOf?: string } = {}) {
-    const account = await createAccountFixture(app.database.handle.db, {
+    const account = await createAccountFixture(app.runtime, {
       email: `inactif-${Date.now()}@exemple.fr`,
       password: 'mot-de-passe-inactif-1',
       displayName: 'Ines Inactive',

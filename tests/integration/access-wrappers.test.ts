@@ -48,8 +48,8 @@ async function refusal(promise: Promise<unknown>): Promise<HttpError> {
 beforeAll(async () => {
   app = await startInProcessApp()
   ;[coordinator, member] = await Promise.all([
-    createAccountFixture(db(), { email: 'coordination.acces@ville.fr', password: `mot-de-passe-${randomUUID()}`, displayName: 'Dr Côme Coordination', profession: 'medecin' }),
-    createAccountFixture(db(), { email: 'membre.acces@departement.fr', password: `mot-de-passe-${randomUUID()}`, displayName: 'Maëlle Membre', profession: 'assistant_service_social' }),
+    createAccountFixture(app.runtime, { email: 'coordination.acces@ville.fr', password: `mot-de-passe-${randomUUID()}`, displayName: 'Dr Côme Coordination', profession: 'medecin' }),
+    createAccountFixture(app.runtime, { email: 'membre.acces@departement.fr', password: `mot-de-passe-${randomUUID()}`, displayName: 'Maëlle Membre', profession: 'assistant_service_social' }),
   ])
   const cell = await insertCell(db(), { slug: `acces-${randomUUID().slice(0, 8)}`, name: 'Cellule des accès', communes: ['Sevran'], hostInstitution: 'Ville de Sevran', dpoContact: 'dpo@sevran.fr', createdBy: null, charter: DEFAULT_CHARTER, charterHash: await charterHash(DEFAULT_CHARTER) })
   cellId = cell.id
@@ -70,38 +70,38 @@ describe('requireSituationPermission', () => {
     }
 
   it('lets a participant read the nominative layer, journaled with the situation as resource', async () => {
-    const principal = await requireSituationPermission({ request: request(`/cellules/${cellId}/situations/${situationId}`, member.sessionToken), cellId, situationId, action: 'situation:read:nominative', facts: facts({ participantIds: [member.userId] }) })
+    const principal = await requireSituationPermission({ context: { runtime: app.runtime }, request: request(`/cellules/${cellId}/situations/${situationId}`, member.sessionToken), cellId, situationId, action: 'situation:read:nominative', facts: facts({ participantIds: [member.userId] }) })
     expect(principal.userId).toBe(member.userId)
     const last = (await journalRows()).at(-1)
     expect(last).toMatchObject({ outcome: 'success', detail: { actorUserId: member.userId, resource: `situation:${situationId}` } })
   })
 
   it('refuses a non-participant, and anyone once an objection is recorded, with the policy’s reason, journaled as denied', async () => {
-    const notParticipant = await refusal(requireSituationPermission({ request: request('/x', member.sessionToken), cellId, situationId, action: 'situation:read:nominative', facts: facts({ participantIds: [] }) }))
+    const notParticipant = await refusal(requireSituationPermission({ context: { runtime: app.runtime }, request: request('/x', member.sessionToken), cellId, situationId, action: 'situation:read:nominative', facts: facts({ participantIds: [] }) }))
     expect(notParticipant.status).toBe(403)
     expect(notParticipant.body_.reason).toBe('not_participant')
     expect((await journalRows()).at(-1)).toMatchObject({ action: 'authz.denied', outcome: 'denied' })
 
-    const objection = await refusal(requireSituationPermission({ request: request('/x', member.sessionToken), cellId, situationId, action: 'situation:read:nominative', facts: facts({ participantIds: [member.userId], objection: true }) }))
+    const objection = await refusal(requireSituationPermission({ context: { runtime: app.runtime }, request: request('/x', member.sessionToken), cellId, situationId, action: 'situation:read:nominative', facts: facts({ participantIds: [member.userId], objection: true }) }))
     expect(objection.body_.reason).toBe('objection')
     expect(objection.body_.error).toMatch(/[éèàç]/)
   })
 
   it('answers 404 for a situation its loader does not find in the cell, and for an id that is not a UUID', async () => {
-    const missing = await refusal(requireSituationPermission({ request: request('/x', member.sessionToken), cellId, situationId, action: 'situation:read:pseudonymised', facts: async () => undefined }))
+    const missing = await refusal(requireSituationPermission({ context: { runtime: app.runtime }, request: request('/x', member.sessionToken), cellId, situationId, action: 'situation:read:pseudonymised', facts: async () => undefined }))
     expect(missing.status).toBe(404)
-    const invalid = await refusal(requireSituationPermission({ request: request('/x', member.sessionToken), cellId, situationId: 'pas-un-uuid', action: 'situation:read:pseudonymised', facts: facts({}) }))
+    const invalid = await refusal(requireSituationPermission({ context: { runtime: app.runtime }, request: request('/x', member.sessionToken), cellId, situationId: 'pas-un-uuid', action: 'situation:read:pseudonymised', facts: facts({}) }))
     expect(invalid.status).toBe(404)
   })
 })
 
 describe('withPublicAction', () => {
   it('runs the work and its journal event in one transaction, with no actor', async () => {
-    resetThrottles()
+    await resetThrottles(app)
     const name = `test_public_${randomUUID().slice(0, 8)}`
     const result = await withPublicAction({
       request: new Request('http://cellule.test/adresser/x', { method: 'POST' }),
-      context: { clientIp: '203.0.113.7', requestId: randomUUID() },
+      context: { runtime: app.runtime, clientIp: '203.0.113.7', requestId: randomUUID() },
       cellId,
       audit: { action: 'authz.granted', resource: 'intake' },
       work: async tx => {
@@ -114,13 +114,13 @@ describe('withPublicAction', () => {
   })
 
   it('a failed work leaves neither its writes nor a journal event', async () => {
-    resetThrottles()
+    await resetThrottles(app)
     const before = (await journalRows()).length
     const name = `test_public_${randomUUID().slice(0, 8)}`
     await expect(
       withPublicAction({
         request: new Request('http://cellule.test/adresser/x', { method: 'POST' }),
-        context: { clientIp: '203.0.113.8' },
+        context: { runtime: app.runtime, clientIp: '203.0.113.8' },
         cellId,
         audit: { action: 'authz.granted', resource: 'intake' },
         work: async tx => {
@@ -135,9 +135,9 @@ describe('withPublicAction', () => {
   })
 
   it('throttles a flood from one address with a French 429, and not another address', async () => {
-    resetThrottles()
+    await resetThrottles(app)
     const call = (ip: string) =>
-      withPublicAction({ request: new Request('http://cellule.test/adresser/x', { method: 'POST' }), context: { clientIp: ip }, cellId, audit: { action: 'authz.granted', resource: 'intake' }, work: async () => 'ok' })
+      withPublicAction({ request: new Request('http://cellule.test/adresser/x', { method: 'POST' }), context: { runtime: app.runtime, clientIp: ip }, cellId, audit: { action: 'authz.granted', resource: 'intake' }, work: async () => 'ok' })
     const statuses: number[] = []
     for (let attempt = 0; attempt < 40; attempt++) {
       try {

@@ -45,8 +45,8 @@ beforeAll(async () => {
   app = await startInProcessApp()
   await initCrypto()
   ;[coordinator, member] = await Promise.all([
-    createAccountFixture(db(), { email: 'coordination.readmission@ville.fr', password: 'mot-de-passe-coord-readmission', displayName: 'Dr Rose Coordination', profession: 'medecin' }),
-    createAccountFixture(db(), { email: 'membre.readmission@ccas.fr', password: 'mot-de-passe-membre-readmission', displayName: 'Rémi Réadmis', profession: 'infirmier' }),
+    createAccountFixture(app.runtime, { email: 'coordination.readmission@ville.fr', password: 'mot-de-passe-coord-readmission', displayName: 'Dr Rose Coordination', profession: 'medecin' }),
+    createAccountFixture(app.runtime, { email: 'membre.readmission@ccas.fr', password: 'mot-de-passe-membre-readmission', displayName: 'Rémi Réadmis', profession: 'infirmier' }),
   ])
   const cell = await insertCell(db(), {
     slug: `readmission-${randomUUID().slice(0, 8)}`,
@@ -87,7 +87,7 @@ describe('re-admission of a member whose account was reset', () => {
       password: 'nouveau-mot-de-passe-readmission',
       kdfParams: { algorithm: 'argon2id13', opsLimit: DEFAULT_KDF.opsLimit, memLimitBytes: DEFAULT_KDF.memLimitBytes, saltSeed: invitation.saltSeed },
     })
-    resetThrottles()
+    await resetThrottles(app)
     const registered = await postJson(app, '/api/auth/register', {
       token: reset.token,
       displayName: member.displayName,
@@ -105,7 +105,7 @@ describe('re-admission of a member whose account was reset', () => {
     // The old session died with the reset; the member enrols the second factor again and logs in.
     expect((await getPage(app, `/cellules/${cellId}/membres`, { cookie: cookieOf(member.sessionToken) })).status).not.toBe(200)
     await db().update(users).set({ totpSecret: 'JBSWY3DPEHPK3PXP', totpEnabledAt: new Date(), totpLastStep: 0 }).where(eq(users.id, member.userId))
-    const { token } = await createUserSession({ userId: member.userId, mfaVerified: true, userAgent: 'readmission test' })
+    const { token } = await createUserSession(db(), { userId: member.userId, mfaVerified: true, userAgent: 'readmission test' })
 
     // Blocked in the cell until re-admitted: members page, roster, keys.
     const blocked = await getPage(app, `/cellules/${cellId}/membres`, { cookie: cookieOf(token) })
@@ -117,7 +117,7 @@ describe('re-admission of a member whose account was reset', () => {
     expect(membership?.status).toBe('active')
 
     // The coordinator invites them again: a re-admission, same role.
-    resetThrottles()
+    await resetThrottles(app)
     const invited = await postJson(app, `/api/cells/${cellId}/invitations`, { email: member.email, role: 'associate' }, { cookie: cookieOf(coordinator.sessionToken) })
     expect(invited.status, invited.text).toBe(200)
     expect(invited.json?.kind).toBe('readmission')
@@ -129,7 +129,7 @@ describe('re-admission of a member whose account was reset', () => {
     const { code } = generateHumanCode()
     const newcomer = { memberId: member.userId, signPublicKey: fresh.identity.signing.publicKey, boxPublicKey: fresh.identity.box.publicKey }
     const answer = answerInvitation({ cellId, invitationCode: code, newcomer, coordinatorSignPublicKey: coordinator.keys.identity.signing.publicKey })
-    resetThrottles()
+    await resetThrottles(app)
     const answered = await postJson(app, `/api/invitations-cellule/${invitationId}`, { proof: answer.proof }, { cookie: cookieOf(token) })
     expect(answered.status, answered.text).toBe(200)
 
@@ -146,7 +146,7 @@ describe('re-admission of a member whose account was reset', () => {
     const current = await rosterFor(coordinator.sessionToken)
     const state = validateRoster({ cellId, links: current.links })
     const confirmation = prepareConfirmation({ state, blobs: current.blobs, keys: coordinator.keys as UnlockedKeys, newcomer: checked.newcomer, role: 'member', kind: 'readmission' })
-    resetThrottles()
+    await resetThrottles(app)
     const confirmed = await postJson(app, `/api/cells/${cellId}/invitations/${invitationId}/confirm`, confirmation, { cookie: cookieOf(coordinator.sessionToken) })
     expect(confirmed.status, confirmed.text).toBe(200)
 
@@ -166,7 +166,7 @@ describe('re-admission of a member whose account was reset', () => {
     expect(() => openCurrentCellKey({ state: afterState, blobs: after.blobs, keys: member.keys as UnlockedKeys })).toThrow()
 
     // The invitation is spent: confirming again is refused.
-    resetThrottles()
+    await resetThrottles(app)
     const again = await send(app, `/api/cells/${cellId}/invitations/${invitationId}/confirm`, { body: JSON.stringify(confirmation), cookie: cookieOf(coordinator.sessionToken), headers: { 'Content-Type': 'application/json', Origin: app.url } })
     expect(again.status).toBeGreaterThanOrEqual(400)
     expect(again.status).toBeLessThan(500)

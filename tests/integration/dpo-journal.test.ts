@@ -96,7 +96,7 @@ async function recorded({ action, actor, cellId = f.cellId }: { action: AuditAct
 
 beforeAll(async () => {
   app = await startInProcessApp()
-  f = await createJournalFixtures(db(), { domain: 'journal-integration.fr' })
+  f = await createJournalFixtures(app.runtime, { domain: 'journal-integration.fr' })
 })
 afterAll(async () => {
   await app?.close()

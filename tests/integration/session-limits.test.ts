@@ -33,7 +33,7 @@ afterAll(async () => {
 let accounts = 0
 async function account(): Promise<AccountFixture> {
   accounts += 1
-  return createAccountFixture(db(), { email: `session.${accounts}.${randomUUID().slice(0, 6)}@exemple.fr`, password: 'mot-de-passe-session-1', displayName: `Personne ${accounts}`, profession: 'infirmier' })
+  return createAccountFixture(app.runtime, { email: `session.${accounts}.${randomUUID().slice(0, 6)}@exemple.fr`, password: 'mot-de-passe-session-1', displayName: `Personne ${accounts}`, profession: 'infirmier' })
 }
 
 function charterWith(rules: Partial<CharterRulesInput>, version = 1) {

@@ -64,8 +64,8 @@ afterAll(async () => {
   await app?.close()
 })
 
-beforeEach(() => {
-  resetThrottles()
+beforeEach(async () => {
+  await resetThrottles(app)
 })
 
 type Endpoint = {
@@ -104,13 +104,13 @@ function endpoint(name: string): Endpoint {
 }
 
 async function callJson(name: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> {
-  resetThrottles()
+  await resetThrottles(app)
   const { path, cookie } = endpoint(name)
   return postJson(app, path, body, { cookie: cookie(), headers })
 }
 
 async function callRaw(name: string, body: string | Uint8Array, headers: Record<string, string>): Promise<HttpResult> {
-  resetThrottles()
+  await resetThrottles(app)
   const { path, cookie } = endpoint(name)
   return send(app, path, { body, cookie: cookie(), headers: { Origin: app.url, ...headers } })
 }
@@ -277,7 +277,7 @@ describe('secrets and blobs', () => {
           ? { email: spare.email, recoveryAuthSecret: spare.recoveryAuthSecret }
           : {}
     await expectNothingStored(async () => {
-      resetThrottles()
+      await resetThrottles(app)
       const response = await postJson(app, endpoint(name).path, { ...endpoint(name).valid(), ...rightSecret, [field]: nonCanonical }, { cookie: name === 'password' ? spareCookie : endpoint(name).cookie() })
       expectFrenchRefusal(response, /invalide|refusé/)
     })
@@ -606,7 +606,7 @@ describe('fuzz: arbitrary JSON bodies never cause a 5xx', () => {
     const target = name === 'session' ? { path: '/api/session', cookie: () => mfaCookie, valid: () => ({}) } : endpoint(name)
     await fc.assert(
       fc.asyncProperty(name === 'session' ? fc.jsonValue({ maxDepth: 3 }) : bodies(name), async body => {
-        resetThrottles()
+        await resetThrottles(app)
         const response = await postJson(app, target.path, body, { cookie: target.cookie() })
         expect(response.status).toBeLessThan(500)
       }),

@@ -52,8 +52,8 @@ afterAll(async () => {
   await app?.close()
 })
 
-beforeEach(() => {
-  resetThrottles()
+beforeEach(async () => {
+  await resetThrottles(app)
 })
 
 function errorOf(response: HttpResult): string {

@@ -42,7 +42,7 @@ const REPAIR = ['drop trigger test_audit_unavailable on audit_queue']
 beforeAll(async () => {
   app = await startInProcessApp()
   const db = app.database.handle.db
-  coordinator = await createAccountFixture(db, { email: 'coordination@fail-closed.fr', password: 'mot-de-passe-coord-9', displayName: 'Camille Coordination', profession: 'medecin' })
+  coordinator = await createAccountFixture(app.runtime, { email: 'coordination@fail-closed.fr', password: 'mot-de-passe-coord-9', displayName: 'Camille Coordination', profession: 'medecin' })
   const cell = await insertCell(db, {
     slug: `fail-closed-${randomUUID().slice(0, 8)}`,
     name: 'Cellule de test fail-closed',

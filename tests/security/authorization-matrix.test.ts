@@ -12,6 +12,7 @@ import { createCellWithFounder } from '#app/cells/cells.server.ts'
 import { signCharter } from '#app/cells/cell-client.ts'
 import { foundDemoCell, type DemoKeys } from '#server/demo/founding.ts'
 import { createAccountFixture, type AccountFixture } from '#tests/support/account-factory.ts'
+import { resetThrottles } from '#tests/support/account-fixtures.ts'
 import { projectRoot } from '#tests/support/app-process.ts'
 import { startInProcessApp, type InProcessApp } from '#tests/support/in-process-app.ts'
 import { ACTORS, MATRIX, routePatternOf, rowName, type Actor, type MatrixFixtures, type MatrixRow, type Outcome } from './authorization-matrix.ts'
@@ -36,14 +37,10 @@ async function loadBuild(): Promise<ServerBuild> {
   return (await import(path.join(projectRoot, 'build', 'index.js'))) as ServerBuild
 }
 
-function resetThrottles() {
-  ;(globalThis as { __celluleThrottles?: unknown }).__celluleThrottles = undefined
-}
-
 async function setUpFixtures(): Promise<MatrixFixtures> {
   const db = app.database.handle.db
   const account = (key: string, profession: string, platformRole: 'none' | 'platform_admin' = 'none') =>
-    createAccountFixture(db, { email: `${key}@matrice.exemple.fr`, password: PASSWORD, displayName: `Matrice ${key}`, profession, platformRole })
+    createAccountFixture(app.runtime, { email: `${key}@matrice.exemple.fr`, password: PASSWORD, displayName: `Matrice ${key}`, profession, platformRole })
 
   const admin = await account('admin', 'autre', 'platform_admin')
   const nonMember = await account('non-membre', 'medecin')
@@ -132,7 +129,7 @@ async function setUpFixtures(): Promise<MatrixFixtures> {
 async function cookieFor({ actor, fresh }: { actor: Actor; fresh: boolean }): Promise<string | null> {
   const fixture = accounts.get(actor)
   if (!fixture) return null
-  const token = fresh ? (await createUserSession({ userId: fixture.userId, mfaVerified: true, userAgent: 'matrice' })).token : fixture.sessionToken
+  const token = fresh ? (await createUserSession(app.database.handle.db, { userId: fixture.userId, mfaVerified: true, userAgent: 'matrice' })).token : fixture.sessionToken
   return `${SESSION_COOKIE}=${token}`
 }
 
@@ -173,7 +170,7 @@ function singleFetchRedirect(text: string): string | null {
 }
 
 async function send({ row, actor, url }: { row: MatrixRow; actor: Actor; url: string }): Promise<Observed> {
-  resetThrottles()
+  await resetThrottles(app)
   const cookie = await cookieFor({ actor, fresh: row.freshSession === true })
   const headers: Record<string, string> = cookie ? { Cookie: cookie } : {}
   let body: string | undefined

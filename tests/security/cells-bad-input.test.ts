@@ -141,14 +141,14 @@ function endpoint(name: string): Endpoint {
   return found
 }
 
-function callJson(name: string, body: unknown, as?: AccountFixture): Promise<HttpResult> {
-  resetThrottles()
+async function callJson(name: string, body: unknown, as?: AccountFixture): Promise<HttpResult> {
+  await resetThrottles(app)
   const { path, actor } = endpoint(name)
   return postJson(app, path(), body, { cookie: cookieOf(as ?? actor()) })
 }
 
-function callRaw(name: string, body: string | Uint8Array, headers: Record<string, string>): Promise<HttpResult> {
-  resetThrottles()
+async function callRaw(name: string, body: string | Uint8Array, headers: Record<string, string>): Promise<HttpResult> {
+  await resetThrottles(app)
   const { path, actor } = endpoint(name)
   return send(app, path(), { body, cookie: cookieOf(actor()), headers: { Origin: app.url, ...headers } })
 }
@@ -157,7 +157,7 @@ beforeAll(async () => {
   app = await startInProcessApp()
   await initCrypto()
   const make = (email: string, displayName: string, profession: string, platformRole: 'none' | 'platform_admin' = 'none') =>
-    createAccountFixture(db(), { email, password: `mot-de-passe-${randomUUID()}`, displayName, profession, platformRole })
+    createAccountFixture(app.runtime, { email, password: `mot-de-passe-${randomUUID()}`, displayName, profession, platformRole })
   ;[admin, coordinator, member, layperson, invitee, answered, founder, spare] = await Promise.all([
     make('admin.saisie@plateforme.fr', 'Ada Admin', 'autre', 'platform_admin'),
     make('coordination.saisie@ville.fr', 'Dr Côme Coordination', 'medecin'),
@@ -210,8 +210,8 @@ afterAll(async () => {
   await app?.close()
 })
 
-beforeEach(() => {
-  resetThrottles()
+beforeEach(async () => {
+  await resetThrottles(app)
 })
 
 const INVALID_FORM = /^Formulaire incomplet ou invalide : /
@@ -392,7 +392,7 @@ describe('roster links', () => {
     await expectNothingStored(async () => {
       expectFrenchRefusal(await callJson('members remove', { ...removeBody, links: [removalOnly], epoch: null, envelopes: {}, previousEpoch: null, indexKey: null, intake: null }), /rotation/, 422)
       // The member's removal posted at the coordinator's own address.
-      resetThrottles()
+      await resetThrottles(app)
       const aimed = await postJson(app, `/api/cells/${cellId}/members/${coordinator.userId}/remove`, removeBody, { cookie: cookieOf(coordinator) })
       expectFrenchRefusal(aimed)
       expectFrenchRefusal(await callJson('members set-role', { ...setRoleBody, role: 'associate' }), /rôle signé diffère/, 422)
@@ -401,9 +401,9 @@ describe('roster links', () => {
       expectFrenchRefusal(await callJson('members remove', { ...removeBody, envelopes: { ...envelopes, [member.userId]: Object.values(envelopes)[0] } }), /scellée à chaque membre restant/, 422)
       expectFrenchRefusal(await callJson('members remove', { ...removeBody, envelopes: {} }), /./, 422)
       // An unknown or malformed member id.
-      resetThrottles()
+      await resetThrottles(app)
       expectFrenchRefusal(await postJson(app, `/api/cells/${cellId}/members/${randomUUID()}/remove`, removeBody, { cookie: cookieOf(coordinator) }), /ne fait pas partie/, 404)
-      resetThrottles()
+      await resetThrottles(app)
       expectFrenchRefusal(await postJson(app, `/api/cells/${cellId}/members/pas-un-identifiant/remove`, removeBody, { cookie: cookieOf(coordinator) }), /ne fait pas partie/, 404)
     })
   })
@@ -425,7 +425,7 @@ describe('roster links', () => {
     expect((body.links as string[]).map(link => parseRosterLink(link).payload.type)).toEqual(['remove_member', 'rotate_epoch', 'publish_intake_key'])
     expect(body.epoch).toBe(1)
     await expectNothingStored(async () => {
-      resetThrottles()
+      await resetThrottles(app)
       const response = await postJson(app, `/api/cells/${spareCell}/members/${spare.userId}/remove`, { ...body, ...omitted }, { cookie: cookieOf(coordinator) })
       expectFrenchRefusal(response, /./, 422)
     })
@@ -461,10 +461,10 @@ describe('roster links', () => {
       // Two links where one is expected.
       expectFrenchRefusal(await callJson('confirm', { ...confirmBody, links: [...(confirmBody.links as string[]), signed({ state, author: coordinator, payload: attestationOf(state) })] }), /./)
       // Not an invitation of this cell, or no invitation at all.
-      resetThrottles()
+      await resetThrottles(app)
       expectFrenchRefusal(await postJson(app, `/api/cells/${cellId}/invitations/${foundInvitationId}/confirm`, confirmBody, { cookie: cookieOf(coordinator) }), /Invitation introuvable/, 404)
       // The pending invitation (not answered yet).
-      resetThrottles()
+      await resetThrottles(app)
       expectFrenchRefusal(await postJson(app, `/api/cells/${cellId}/invitations/${pendingInvitationId}/confirm`, confirmBody, { cookie: cookieOf(coordinator) }), /pas encore saisi/, 409)
     })
   })
@@ -472,7 +472,7 @@ describe('roster links', () => {
   it('confirm: an invitation id that is not a UUID gets a French 404, not a 500', async () => {
     await expectNothingStored(async () => {
       for (const id of ['pas-un-uuid', '1', `${answeredInvitationId}x`, 'z'.repeat(36)]) {
-        resetThrottles()
+        await resetThrottles(app)
         expectFrenchRefusal(await postJson(app, `/api/cells/${cellId}/invitations/${id}/confirm`, confirmBody, { cookie: cookieOf(coordinator) }), /Invitation introuvable/, 404)
       }
     })
@@ -589,9 +589,9 @@ describe('invitations', () => {
     const invited = await callJson('invitations', { email, role: 'member' })
     expect(invited.status, invited.text).toBe(200)
     expect(invited.json?.accountPath).toEqual(expect.any(String))
-    const late = await createAccountFixture(db(), { email, password: `mot-de-passe-${randomUUID()}`, displayName: 'Lou Tardive', profession: 'autre' })
+    const late = await createAccountFixture(app.runtime, { email, password: `mot-de-passe-${randomUUID()}`, displayName: 'Lou Tardive', profession: 'autre' })
     const invitationId = String(invited.json?.invitationId)
-    resetThrottles()
+    await resetThrottles(app)
     const answer = await postJson(app, `/api/invitations-cellule/${invitationId}`, { proof: toBase64Url(randomKey()) }, { cookie: cookieOf(late) })
     expect(answer.status, answer.text).toBe(200)
     const state = await rosterState(cellId)
@@ -604,7 +604,7 @@ describe('invitations', () => {
       kind: 'member',
     })
     await expectNothingStored(async () => {
-      resetThrottles()
+      await resetThrottles(app)
       const response = await postJson(app, `/api/cells/${cellId}/invitations/${invitationId}/confirm`, body, { cookie: cookieOf(coordinator) })
       expectFrenchRefusal(response, /profession soumise au secret/, 422)
     })
@@ -622,11 +622,11 @@ describe('invitations', () => {
         expectFrenchRefusal(await callJson('invitation answer', { proof }), INVALID_FORM, 422)
       }
       expectFrenchRefusal(await callJson('invitation answer', { proof: toBase64Url(randomKey()) }, layperson), /autre personne/, 403)
-      resetThrottles()
+      await resetThrottles(app)
       expectFrenchRefusal(await postJson(app, `/api/invitations-cellule/${answeredInvitationId}`, { proof: toBase64Url(randomKey()) }, { cookie: cookieOf(answered) }), /plus valable|déjà/, 410)
-      resetThrottles()
+      await resetThrottles(app)
       expectFrenchRefusal(await postJson(app, `/api/invitations-cellule/${foundInvitationId}`, { proof: toBase64Url(randomKey()) }, { cookie: cookieOf(founder) }), /fondation/, 409)
-      resetThrottles()
+      await resetThrottles(app)
       expectFrenchRefusal(await postJson(app, `/api/invitations-cellule/${randomUUID()}`, { proof: toBase64Url(randomKey()) }, { cookie: cookieOf(invitee) }), /Invitation introuvable/, 404)
     })
   })

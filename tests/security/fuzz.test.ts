@@ -47,6 +47,7 @@ import {
   type FormFields,
   type JsonBody,
 } from '#tests/support/fuzz-inputs.ts'
+import { resetThrottles } from '#tests/support/account-fixtures.ts'
 import { englishIn, stackIn, violationsOf, visibleText, type Observed, type Violation } from '#tests/support/fuzz-oracle.ts'
 import { startInProcessApp, type InProcessApp } from '#tests/support/in-process-app.ts'
 
@@ -474,10 +475,6 @@ function fixedExamples(target: Target, method: 'GET' | 'POST'): FuzzCase[] {
   ]
 }
 
-function resetThrottles() {
-  ;(globalThis as { __celluleThrottles?: unknown }).__celluleThrottles = undefined
-}
-
 async function cookieHeader(target: Target, fuzzCase: FuzzCase): Promise<string | undefined> {
   const own = await world.cookieFor(fuzzCase.actor, { fresh: target.freshSession === true })
   const mode = fuzzCase.cookie
@@ -542,7 +539,7 @@ function encodeBody(body: Body): { payload: BodyInit; contentType: string | unde
 }
 
 async function execute(target: Target, fuzzCase: FuzzCase): Promise<Observed> {
-  resetThrottles()
+  await resetThrottles(app)
   const headers: Record<string, string> = {}
   const cookie = await cookieHeader(target, fuzzCase)
   if (cookie) headers.Cookie = cookie

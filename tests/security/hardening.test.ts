@@ -7,7 +7,7 @@ import { DEFAULT_CHARTER } from '#charter/default-charter.ts'
 import { charterHash } from '#charter/hash.ts'
 import { toBase64Url } from '#crypto/encoding.ts'
 import { initCrypto } from '#crypto/sodium.ts'
-import { type Database, registerDatabase } from '#db/database.ts'
+import { type Database } from '#db/database.ts'
 import { insertCell } from '#db/cells.ts'
 import { cells, charterSignatures } from '#db/schema.ts'
 import { foundDemoCell } from '#server/demo/founding.ts'
@@ -48,7 +48,7 @@ beforeAll(async () => {
   app = await startInProcessApp()
   await initCrypto()
   const make = (email: string, displayName: string, profession: string, platformRole: 'none' | 'platform_admin' = 'none') =>
-    createAccountFixture(db(), { email, password: `mot-de-passe-${randomUUID()}`, displayName, profession, platformRole })
+    createAccountFixture(app.runtime, { email, password: `mot-de-passe-${randomUUID()}`, displayName, profession, platformRole })
   ;[admin, coordinator, member] = await Promise.all([
     make('admin.durcissement@plateforme.fr', 'Ada Admin', 'autre', 'platform_admin'),
     make('coordination.durcissement@ville.fr', 'Dr Côme Coordination', 'medecin'),
@@ -122,7 +122,7 @@ function sendChunked(path: string, totalBytes: number): Promise<{ status: number
 
 describe('bodies are capped while streaming (item 2)', () => {
   it('a 200 MB chunked body to the anonymous login gets a French 413 after reading about 64 KiB: the sender is held back and the process does not grow', async () => {
-    resetThrottles()
+    await resetThrottles(app)
     const before = process.memoryUsage().rss
     let peak = before
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20)
@@ -233,7 +233,7 @@ describe('French validation messages everywhere (item 6)', () => {
     ['wrong types', { email: 42, authSecret: null }],
     ['too long', { email: `${'a'.repeat(300)}@exemple.fr`, authSecret: 'x' }],
   ])('POST /api/auth/login with %s answers in French', async (_label, body) => {
-    resetThrottles()
+    await resetThrottles(app)
     const response = await postJson(app, '/api/auth/login', body)
     expect(response.status).toBe(422)
     const messages = [String(response.json?.error), ...Object.values((response.json?.fieldErrors ?? {}) as Record<string, string[]>).flat()]
@@ -278,7 +278,7 @@ describe('French validation messages everywhere (item 6)', () => {
   })
 })
 
-/** Counts the queries a route starts, by kind, through the registered database. */
+/** Counts the queries a route starts, by kind, through the runtime's database. */
 function countingDatabase(real: Database): { db: Database; calls: string[] } {
   const calls: string[] = []
   const db = new Proxy(real, {
@@ -301,14 +301,14 @@ describe('public account steps do the same work for known and unknown addresses 
     try {
       for (const email of [member.email, 'personne.inconnue@exemple.fr']) {
         const counting = countingDatabase(handle.db)
-        registerDatabase({ ...handle, db: counting.db })
-        resetThrottles()
+        app.runtime.db = { ...handle, db: counting.db }
+        await resetThrottles(app)
         const response = await postJson(app, path, { email })
         expect(response.status).toBe(200)
         observed[email] = counting.calls
       }
     } finally {
-      registerDatabase(handle)
+      app.runtime.db = handle
     }
     expect(observed[member.email]?.length).toBeGreaterThan(1)
     expect(observed['personne.inconnue@exemple.fr']).toEqual(observed[member.email])
@@ -328,7 +328,7 @@ describe('public origin and cookie prefix (item 7)', () => {
     process.env.PUBLIC_ORIGIN = 'https://cellule.example.fr'
     const secureApp = await startInProcessApp()
     try {
-      const person = await createAccountFixture(secureApp.database.handle.db, { email: 'https.durcissement@ville.fr', password: `mot-de-passe-${randomUUID()}`, displayName: 'Hélène Https', profession: 'medecin' })
+      const person = await createAccountFixture(secureApp.runtime, { email: 'https.durcissement@ville.fr', password: `mot-de-passe-${randomUUID()}`, displayName: 'Hélène Https', profession: 'medecin' })
       const session = `__Host-cellule_session=${person.sessionToken}`
       // The prefixed name is the one read back…
       const signedIn = await postJson(secureApp, '/api/session', {}, { cookie: session })
@@ -344,7 +344,6 @@ describe('public origin and cookie prefix (item 7)', () => {
       await secureApp.close()
       if (previous === undefined) delete process.env.PUBLIC_ORIGIN
       else process.env.PUBLIC_ORIGIN = previous
-      registerDatabase(app.database.handle)
     }
   })
 })

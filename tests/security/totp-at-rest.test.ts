@@ -9,7 +9,7 @@ import { insertUser } from '#db/accounts.ts'
 import { queryRows } from '#db/journal/rows.ts'
 import { openDatabase } from '#db/open.ts'
 import { users } from '#db/schema.ts'
-import { registerTotpKey, totpKeyFromBytes, totpKeyFromFileText, type TotpKey } from '#db/totp-key.ts'
+import { totpKeyFromBytes, totpKeyFromFileText, type TotpKey } from '#db/totp-key.ts'
 import { openTotpSecret, TotpSecretError } from '#db/totp-secret.ts'
 import {
   acceptableTotpCodes,
@@ -55,8 +55,8 @@ describe('through the routes', () => {
   afterAll(async () => {
     await app?.close()
   })
-  beforeEach(() => {
-    resetThrottles()
+  beforeEach(async () => {
+    await resetThrottles(app)
   })
 
   it('stores no base32 secret after enrolment: the row opens only with the key file', async () => {
@@ -105,7 +105,7 @@ describe('through the routes', () => {
   it('with a wrong key, fails with an operator error, never a silent “bad code”', async () => {
     const cookie = await loginPasswordOnly(app, alice)
     const { code } = await freshTotpCode(app, alice)
-    registerTotpKey(await totpKeyFromBytes(randomBytes(32)))
+    app.runtime.totpKey = await totpKeyFromBytes(randomBytes(32))
     try {
       const response = await postJson(app, '/api/auth/totp', { code }, { cookie })
       expect(response.status).toBe(500)
@@ -113,7 +113,7 @@ describe('through the routes', () => {
       await new Promise(resolve => setTimeout(resolve, 50))
       expect(app.logs()).toMatch(/TOTP_KEY_FILE n’est pas la clé en service/)
     } finally {
-      registerTotpKey(app.totpKey)
+      app.runtime.totpKey = app.totpKey
     }
     expect((await postJson(app, '/api/auth/totp', { code }, { cookie })).status).toBe(200)
   })

@@ -6,12 +6,11 @@ import { toBase64Url } from '#crypto/encoding.ts'
 import { deriveRecoveryAuthSecret } from '#crypto/recovery-proof.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { DEFAULT_KDF, insertUser } from '#db/accounts.ts'
-import { type Database } from '#db/database.ts'
 import { users } from '#db/schema.ts'
-import { getTotpKey } from '#db/totp-key.ts'
 import { sealTotpSecret } from '#db/totp-secret.ts'
 import { hashSecret } from '#app/auth/secret-hash.server.ts'
 import { createUserSession, SESSION_COOKIE } from '#app/auth/session.server.ts'
+import { type Runtime } from '#app/runtime.server.ts'
 
 /** The second factor every fixture is enrolled with, for logins through the pages. */
 export const FIXTURE_TOTP_SECRET = 'JBSWY3DPEHPK3PXP'
@@ -29,13 +28,14 @@ export type AccountFixture = {
 
 /**
  * A registered account with keys made by the real library, second factor enrolled, and a session
- * created directly. Tests of login itself go through the pages instead.
+ * created directly, in the app whose runtime is given. Tests of login itself go through the pages instead.
  */
 export async function createAccountFixture(
-  db: Database,
+  runtime: Pick<Runtime, 'db' | 'totpKey'>,
   { email, password, displayName, profession, platformRole = 'none' }: { email: string; password: string; displayName: string; profession: string; platformRole?: 'none' | 'platform_admin' },
 ): Promise<AccountFixture> {
   await initCrypto()
+  const db = runtime.db.db
   const userId = randomUUID()
   const saltSeed = randomBytes(32).toString('base64url')
   const account = createAccount({
@@ -60,10 +60,10 @@ export async function createAccountFixture(
     identityPublic: toBase64Url(account.identityPublic),
     wrappedIdentitySecrets: toBase64Url(account.wrappedIdentitySecrets),
   })
-  // Sealed under the registered TOTP key (the in-process app's), as enrolment stores it.
-  const totpSecret = sealTotpSecret({ secret: FIXTURE_TOTP_SECRET, userId, key: getTotpKey() })
+  // Sealed under the app's TOTP key, as enrolment stores it.
+  const totpSecret = sealTotpSecret({ secret: FIXTURE_TOTP_SECRET, userId, key: runtime.totpKey })
   await db.update(users).set({ totpSecret, totpEnabledAt: new Date(), totpLastStep: 0 }).where(eq(users.id, userId))
-  const { token } = await createUserSession({ userId, mfaVerified: true, userAgent: 'fixture' })
+  const { token } = await createUserSession(db, { userId, mfaVerified: true, userAgent: 'fixture' })
   return { userId, email, password, displayName, sessionToken: token, keys: { userId, accountKey: account.accountKey, identity: account.identity } }
 }
 

@@ -10,7 +10,7 @@ import { initCrypto } from '#crypto/sodium.ts'
 import { DEFAULT_KDF } from '#db/accounts.ts'
 import { createInvitation } from '#db/invitations.ts'
 import { type AuditEventType } from '#db/journal/events.ts'
-import { auditDetails, auditQueue, invitations, sessions, users } from '#db/schema.ts'
+import { auditDetails, auditQueue, invitations, sessions, throttleCounters, users } from '#db/schema.ts'
 import { hashToken } from '#db/tokens.ts'
 import { type InProcessApp } from './in-process-app.ts'
 
@@ -86,9 +86,9 @@ export function getPage(app: InProcessApp, path: string, options: RequestOptions
   return send(app, path, { ...options, method: 'GET' })
 }
 
-/** The throttles live in memory, one set per process; the in-process app shares ours. */
-export function resetThrottles(): void {
-  ;(globalThis as { __celluleThrottles?: unknown }).__celluleThrottles = undefined
+/** Forgets every failure the app's throttles counted (they live in its database). */
+export async function resetThrottles(app: InProcessApp): Promise<void> {
+  await app.database.handle.db.delete(throttleCounters)
 }
 
 export type Kdf = { algorithm: 'argon2id13'; opsLimit: number; memLimitBytes: number; saltSeed: string }

@@ -71,7 +71,7 @@ const PASSWORD = 'Fuzz-Saisie-Hostile-2026!'
 export async function createFuzzWorld(app: InProcessApp): Promise<FuzzWorld> {
   const db = app.database.handle.db
   const account = (key: string, profession: string, platformRole: 'none' | 'platform_admin' = 'none') =>
-    createAccountFixture(db, { email: `${key}@fuzz.exemple.fr`, password: PASSWORD, displayName: `Fuzz ${key}`, profession, platformRole })
+    createAccountFixture(app.runtime, { email: `${key}@fuzz.exemple.fr`, password: PASSWORD, displayName: `Fuzz ${key}`, profession, platformRole })
   const admin = await account('admin', 'autre', 'platform_admin')
   const coordinator = await account('coordination', 'medecin')
   const member = await account('membre', 'assistant_service_social')
@@ -110,8 +110,8 @@ export async function createFuzzWorld(app: InProcessApp): Promise<FuzzWorld> {
   })
   const registration = await createInvitation(db, { email: 'nouvelle.personne@fuzz.exemple.fr', purpose: 'registration', createdBy: admin.userId })
 
-  const passwordOnly = { ...member, sessionToken: (await createUserSession({ userId: member.userId, mfaVerified: false, userAgent: 'fuzz' })).token }
-  const unenrolledSession = { ...unenrolled, sessionToken: (await createUserSession({ userId: unenrolled.userId, mfaVerified: false, userAgent: 'fuzz' })).token }
+  const passwordOnly = { ...member, sessionToken: (await createUserSession(db, { userId: member.userId, mfaVerified: false, userAgent: 'fuzz' })).token }
+  const unenrolledSession = { ...unenrolled, sessionToken: (await createUserSession(db, { userId: unenrolled.userId, mfaVerified: false, userAgent: 'fuzz' })).token }
   const accounts: FuzzWorld['accounts'] = { admin, coordinator, member, dpo, invitee, passwordOnly, unenrolled: unenrolledSession }
 
   return {
@@ -135,7 +135,7 @@ export async function createFuzzWorld(app: InProcessApp): Promise<FuzzWorld> {
       if (!fixture) return undefined
       if (!fresh) return `${SESSION_COOKIE}=${fixture.sessionToken}`
       const mfaVerified = actor !== 'passwordOnly' && actor !== 'unenrolled'
-      const { token } = await createUserSession({ userId: fixture.userId, mfaVerified, userAgent: 'fuzz' })
+      const { token } = await createUserSession(db, { userId: fixture.userId, mfaVerified, userAgent: 'fuzz' })
       return `${SESSION_COOKIE}=${token}`
     },
   }

@@ -7,22 +7,27 @@ import { type ServerBuild } from '@remix-run/node'
 import { pino } from 'pino'
 import { logOrigin } from '#journal/checkpoint.ts'
 import { generateSigningKey } from '#journal/keys.ts'
-import { registerAuditSigner } from '#db/journal/service.ts'
 import { type LogSigner } from '#db/journal/checkpoints.ts'
-import { registerDatabase } from '#db/database.ts'
-import { seedDemo } from '#server/demo/cell.ts'
-import { registerTotpKey, totpKeyFromBytes, type TotpKey } from '#db/totp-key.ts'
+import { totpKeyFromBytes, type TotpKey } from '#db/totp-key.ts'
+import { type Runtime } from '#app/runtime.server.ts'
 import { createApp } from '#server/app.ts'
-import { parseConfig } from '#server/config.ts'
+import { parseConfig, type Config } from '#server/config.ts'
+import { seedDemo } from '#server/demo/cell.ts'
+import { createRuntime } from '#server/runtime.ts'
 import { projectRoot } from './app-process.ts'
 import { createTestDatabase, type TestDatabase } from './test-database.ts'
 
 export type InProcessApp = {
   url: string
   database: TestDatabase
-  /** The journal's signing key and origin, as the server registers them at boot. */
+  /**
+   * What every request receives as `context.runtime`, built by the server's own `createRuntime()`.
+   * A test may swap one of its fields for a while (a counting database, a wrong key) and put it back.
+   */
+  runtime: Runtime<Config>
+  /** The journal's signing key and origin, as the server loads them at boot. */
   signer: LogSigner
-  /** The key sealing TOTP secrets, registered as server/index.ts does (fixtures seal with it too). */
+  /** The key sealing TOTP secrets, as server/index.ts loads it (fixtures seal with it too). */
   totpKey: TotpKey
   /** Everything the server logged, as JSON lines. */
   logs: () => string
@@ -31,18 +36,16 @@ export type InProcessApp = {
 
 /**
  * The built app served in this process on a free port, over a fresh database the test can also
- * query directly (real HTTP, real database, real Remix build).
+ * query directly (real HTTP, real database, real Remix build). `besides`: a second process of the
+ * same deployment (one database, the same key files), as behind a load balancer.
  */
-export async function startInProcessApp(): Promise<InProcessApp> {
-  const database = await createTestDatabase()
-  await seedDemo(database.handle.db)
-  registerDatabase(database.handle)
+export async function startInProcessApp({ besides }: { besides?: InProcessApp } = {}): Promise<InProcessApp> {
+  const shared = besides?.database
+  const database = shared ?? (await createTestDatabase())
+  if (!shared) await seedDemo(database.handle.db)
   // The real server runs the sequencer on a timer; tests call sequenceAll() when they need leaves.
-  const signer: LogSigner = { key: generateSigningKey(), origin: logOrigin('test.cellule.local') }
-  registerAuditSigner(signer)
-  const totpKey = await totpKeyFromBytes(randomBytes(32))
-  registerTotpKey(totpKey)
-  ;(globalThis as { __celluleThrottles?: unknown }).__celluleThrottles = undefined
+  const signer: LogSigner = besides?.signer ?? { key: generateSigningKey(), origin: logOrigin('test.cellule.local') }
+  const totpKey = besides?.totpKey ?? (await totpKeyFromBytes(randomBytes(32)))
   let logs = ''
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -51,8 +54,9 @@ export async function startInProcessApp(): Promise<InProcessApp> {
     },
   })
   const logger = pino({ level: 'info', base: { service: 'cellule' } }, sink)
+  const runtime = createRuntime({ config: parseConfig({ NODE_ENV: 'production' }), logger, db: database.handle, signer, totpKey })
   const build = (await import(path.join(projectRoot, 'build', 'index.js'))) as ServerBuild
-  const app = createApp({ build, config: parseConfig({ NODE_ENV: 'production' }), logger, projectRoot })
+  const app = createApp({ build, runtime, projectRoot })
   const server: Server = await new Promise(resolve => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening))
   })
@@ -60,16 +64,15 @@ export async function startInProcessApp(): Promise<InProcessApp> {
   return {
     url: `http://127.0.0.1:${port}`,
     database,
+    runtime,
     signer,
     totpKey,
     logs: () => logs,
     close: async () => {
       server.closeAllConnections()
       await new Promise(resolve => server.close(resolve))
-      registerDatabase(undefined)
-      registerAuditSigner(undefined)
-      registerTotpKey(undefined)
-      await database.cleanup()
+      // A shared database belongs to whoever created it.
+      if (!shared) await database.cleanup()
     },
   }
 }

@@ -4,6 +4,7 @@ import { type Database } from '#db/database.ts'
 import { cellKeyBlobs, charterSignatures, rosterLinks, users } from '#db/schema.ts'
 import { parisDayStartMs } from '#app/journal/paris-days.ts'
 import { createCellWithFounder } from '#app/cells/cells.server.ts'
+import { type Runtime } from '#app/runtime.server.ts'
 import { foundDemoCell, type DemoKeys } from '#server/demo/founding.ts'
 import { createAccountFixture, FIXTURE_TOTP_SECRET, type AccountFixture } from './account-factory.ts'
 
@@ -25,9 +26,10 @@ export type JournalFixtures = {
  * coordinator, a member and a DPO, the second with its own coordinator; everyone signed charter v1.
  * The approach of tests/security/authorization-matrix.test.ts, without its other actor states.
  */
-export async function createJournalFixtures(db: Database, { domain }: { domain: string }): Promise<JournalFixtures> {
+export async function createJournalFixtures(runtime: Runtime, { domain }: { domain: string }): Promise<JournalFixtures> {
+  const db = runtime.db.db
   const account = (key: string, displayName: string, profession: string, platformRole: 'none' | 'platform_admin' = 'none') =>
-    createAccountFixture(db, { email: `${key}@${domain}`, password: `Journal-${key}-2026!`, displayName, profession, platformRole })
+    createAccountFixture(runtime, { email: `${key}@${domain}`, password: `Journal-${key}-2026!`, displayName, profession, platformRole })
   const [admin, coordinator, member, dpo, outsider] = await Promise.all([
     account('admin', 'Alix Administration', 'autre', 'platform_admin'),
     account('coordination', 'Dr Camille Coordination', 'medecin'),
