@@ -79,7 +79,7 @@ export const auditEvents = pgTable(
     outcome: text('outcome').notNull(),
     actorUserId: uuid('actor_user_id'),
     cellId: uuid('cell_id'),
-    data: jsonb('data').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull(),
     ipAddress: text('ip_address'),
   },
   table => [index('audit_events_actor_idx').on(table.actorUserId), index('audit_events_cell_idx').on(table.cellId)],
@@ -300,7 +300,8 @@ export const auditDetails = pgTable(
     actorUserId: uuid('actor_user_id'),
     resourceKey: text('resource_key'),
     salt: text('salt').notNull(),
-    detail: jsonb('detail').notNull(),
+    /** Canonical JSON of the event's detail (db/journal/events.ts `auditDetailSchema`, parsed where read). */
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull(),
   },
   // Two indexes only: every audited request writes here. The purge scans by time every few hours.
   table => [index('audit_details_resource_idx').on(table.cellId, table.resourceKey)],
@@ -315,7 +316,8 @@ export const auditTiles = pgTable('audit_tiles', {
 /** One row per integrated batch; the latest (largest tree size) is the sequencer's state. */
 export const auditLogStates = pgTable('audit_log_states', {
   treeSize: bigint('tree_size', { mode: 'number' }).primaryKey(),
-  frontier: jsonb('frontier').notNull(),
+  /** The Merkle frontier (db/journal/sequencer.ts parses it with parseFrontier where read). */
+  frontier: jsonb('frontier').$type<{ size: number; nodes: string[] }>().notNull(),
   root: text('root').notNull(),
   cursorXid: xid8('cursor_xid').notNull(),
   cursorId: bigint('cursor_id', { mode: 'number' }).notNull(),
