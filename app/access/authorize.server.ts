@@ -261,7 +261,7 @@ export async function requireSituationPermission({ request, context, cellId, sit
     context,
     action,
     audit: { resource: auditResourceKey('situation', situationId), ...audit },
-    scope: { kind: 'cell', cellId, resource: (tx, found) => facts(tx, found) },
+    scope: { kind: 'cell', cellId, resource: facts },
   })
   return { ...loaded, cell: cell as Cell, rules, auditEventId }
 }

@@ -22,12 +22,12 @@ export type ErrorBody = {
  * no route decides between them.
  */
 export class HttpError extends Response {
-  readonly body_: ErrorBody
+  readonly errorBody: ErrorBody
   constructor(status: number, message: string, extras: Omit<ErrorBody, 'error'> & { headers?: Record<string, string> } = {}) {
     const { headers, ...rest } = extras
     const body: ErrorBody = { error: message, ...rest }
     super(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers } })
-    this.body_ = body
+    this.errorBody = body
   }
 }
 

@@ -15,8 +15,9 @@ const MAX_JSON_BYTES = 64 * 1024
  */
 const DRAIN_MAX_BYTES = 4 * 1024 * 1024
 
-function tooLarge(message: string, { close }: { close: boolean }): HttpError {
-  return new HttpError(413, message, close ? { headers: { Connection: 'close' } } : {})
+/** The connection is closed after it by server/errors.ts `closeUnreadRequests` (the body is not read to its end). */
+function tooLarge(message: string): HttpError {
+  return new HttpError(413, message)
 }
 
 /** Reads and discards what is left of a refused body, up to `budget` bytes; past it, cuts the connection. */
@@ -48,11 +49,8 @@ export async function readCappedBody(request: Request, limit: number, message: s
   const declared = Number(request.headers.get('content-length') ?? '0')
   if (declared > limit) {
     // Announced too large: not one byte is kept. A moderate excess is drained so the answer arrives.
-    if (request.body && declared <= DRAIN_MAX_BYTES) {
-      discardRest(request.body.getReader(), DRAIN_MAX_BYTES)
-      throw tooLarge(message, { close: false })
-    }
-    throw tooLarge(message, { close: true })
+    if (request.body && declared <= DRAIN_MAX_BYTES) discardRest(request.body.getReader(), DRAIN_MAX_BYTES)
+    throw tooLarge(message)
   }
   if (!request.body) return new Uint8Array(new ArrayBuffer(0))
   const reader = request.body.getReader()
@@ -69,7 +67,7 @@ export async function readCappedBody(request: Request, limit: number, message: s
     total += chunk.value.byteLength
     if (total > limit) {
       discardRest(reader, DRAIN_MAX_BYTES)
-      throw tooLarge(message, { close: false })
+      throw tooLarge(message)
     }
     chunks.push(chunk.value)
   }

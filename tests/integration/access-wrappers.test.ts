@@ -79,12 +79,12 @@ describe('requireSituationPermission', () => {
   it('refuses a non-participant, and anyone once an objection is recorded, with the policy’s reason, journaled as denied', async () => {
     const notParticipant = await refusal(requireSituationPermission({ context: { runtime: app.runtime }, request: request('/x', member.sessionToken), cellId, situationId, action: 'situation:read:nominative', facts: facts({ participantIds: [] }) }))
     expect(notParticipant.status).toBe(403)
-    expect(notParticipant.body_.reason).toBe('not_participant')
+    expect(notParticipant.errorBody.reason).toBe('not_participant')
     expect((await journalRows()).at(-1)).toMatchObject({ action: 'authz.denied', outcome: 'denied' })
 
     const objection = await refusal(requireSituationPermission({ context: { runtime: app.runtime }, request: request('/x', member.sessionToken), cellId, situationId, action: 'situation:read:nominative', facts: facts({ participantIds: [member.userId], objection: true }) }))
-    expect(objection.body_.reason).toBe('objection')
-    expect(objection.body_.error).toMatch(/[éèàç]/)
+    expect(objection.errorBody.reason).toBe('objection')
+    expect(objection.errorBody.error).toMatch(/[éèàç]/)
   })
 
   it('answers 404 for a situation its loader does not find in the cell, and for an id that is not a UUID', async () => {
@@ -146,7 +146,7 @@ describe('withPublicAction', () => {
       } catch (error) {
         if (!(error instanceof HttpError)) throw error
         statuses.push(error.status)
-        expect(error.body_.error).toMatch(/^Trop de tentatives/)
+        expect(error.errorBody.error).toMatch(/^Trop de tentatives/)
       }
     }
     expect(statuses.filter(status => status === 200).length).toBeGreaterThanOrEqual(30)
