@@ -3,7 +3,7 @@ import { type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cells, memberships, rosterLinks, sessions } from '#db/schema.ts'
 import { createAccountFixture, sessionCookie, type AccountFixture } from '#tests/support/account-factory.ts'
-import { expectNoAxeViolations } from '#tests/support/axe.ts'
+import { expectNoAxeViolations, expectNoAxeViolationsAtWidths } from '#tests/support/axe.ts'
 import { chromiumAvailable, launchChromium } from '#tools/browser/chromium.ts'
 import { startInProcessApp, type InProcessApp } from '#tests/support/in-process-app.ts'
 
@@ -142,7 +142,7 @@ describe.skipIf(!chromiumAvailable())('a cell, from creation to a member’s rem
     // The DSFR script sets the header's menu up (role and labels) over a few frames after hydration.
     await member.page.waitForLoadState('networkidle')
     await member.page.evaluate(() => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve))))
-    await expectNoAxeViolations(member.page)
+    await expectNoAxeViolationsAtWidths(member.page)
     await member.page.getByRole('link', { name: 'Lire et signer la charte' }).click()
     await member.page.waitForURL(`${app.url}/cellules/${cell.id}/charte`)
     await expect.poll(() => member.page.getByTestId('modifications-charte').innerText()).toContain('premier jeudi du mois')

@@ -14,3 +14,17 @@ export async function expectNoAxeViolations(page: Page) {
   expect(summary).toEqual([])
   expect(results.passes.length).toBeGreaterThan(0)
 }
+
+/** The same check at a desktop and a phone width (the DSFR header turns into a menu button under 992 px). */
+export async function expectNoAxeViolationsAtWidths(page: Page, widths: readonly number[] = [1280, 390]) {
+  const original = page.viewportSize()
+  try {
+    for (const width of widths) {
+      await page.setViewportSize({ width, height: original?.height ?? 800 })
+      await page.evaluate(() => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve))))
+      await expectNoAxeViolations(page)
+    }
+  } finally {
+    if (original) await page.setViewportSize(original)
+  }
+}
