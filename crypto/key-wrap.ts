@@ -9,10 +9,10 @@ export const wrapPurposes = {
   uak_recovery: { code: 2, keyLength: KEY_BYTES },
   identity_secrets: { code: 3, keyLength: 96 },
   situation_key: { code: 4, keyLength: KEY_BYTES },
-  intake_secrets: { code: 5, keyLength: 96 },
+  // 5 (intake secrets under CK) and 8 (index key under CK) are retired: both are sealed to members now.
   note_key: { code: 6, keyLength: KEY_BYTES },
   previous_epoch: { code: 7, keyLength: KEY_BYTES },
-  cell_index_key: { code: 8, keyLength: KEY_BYTES },
+  previous_index_key: { code: 9, keyLength: KEY_BYTES },
 } as const
 
 export type WrapPurpose = keyof typeof wrapPurposes

@@ -2,6 +2,7 @@ import { ByteWriter, bytesEqual, fromBase64Url, toBase64Url } from './encoding.t
 import { CryptoPolicyError, CryptoVerificationError } from './errors.ts'
 import type { MemberRole } from './formats.ts'
 import { digitsFromHash } from './human-code.ts'
+import { verifyIntakeSuccessor, type IntakePublic } from './intake.ts'
 import { domainHash, verifySignature } from './primitives.ts'
 import {
   encodeRosterLink,
@@ -11,15 +12,23 @@ import {
   type ParsedRosterLink,
   type RosterLinkType,
   type RosterPayload,
+  verifyKeyChange,
 } from './roster-links.ts'
+
+/** A signing key and the roster seqs it is valid for: after a key change or a removal it signs nothing new. */
+export type RosterSigningKey = { publicKey: Uint8Array; fromSeq: number; untilSeq: number | undefined }
+
+/** A link that gave this member keys or a role, and who signed it: that author may deliver them the current keys. */
+export type RosterGrant = { seq: number; type: 'genesis' | 'add_member' | 'key_change' | 'set_role'; authorId: string; authorSignPublicKey: Uint8Array }
 
 export type RosterMember = {
   memberId: string
   role: MemberRole
   signPublicKey: Uint8Array
   boxPublicKey: Uint8Array
-  /** Every signing key the member has had, oldest first, to verify what they signed before a key change. */
-  signKeyHistory: Uint8Array[]
+  /** Every signing key the member has had, with the seqs each was valid for (review §1e). */
+  signKeys: RosterSigningKey[]
+  grants: RosterGrant[]
   active: boolean
   addedAtSeq: number
   removedAtSeq: number | undefined
@@ -29,12 +38,27 @@ export type RosterEpoch = {
   epoch: number
   keyCommitment: Uint8Array
   recipientIds: string[]
+  indexKeyCommitment: Uint8Array
+  indexRecipientIds: string[]
   seq: number
   authorId: string
   authorSignPublicKey: Uint8Array
 }
 
-export type RosterIntakeKey = { index: number; boxPublicKey: Uint8Array; signPublicKey: Uint8Array; seq: number }
+export type RosterIntakeKey = {
+  index: number
+  boxPublicKey: Uint8Array
+  signPublicKey: Uint8Array
+  notAfterMs: number
+  seedCommitment: Uint8Array
+  triageIds: string[]
+  predecessorSignature: Uint8Array
+  seq: number
+  authorId: string
+  authorSignPublicKey: Uint8Array
+  /** Seq of the link that published its successor: no referral may be sealed to it any more. */
+  retiredAtSeq: number | undefined
+}
 
 export type RosterState = {
   cellId: string
@@ -44,9 +68,12 @@ export type RosterState = {
   members: Map<string, RosterMember>
   epochs: Map<number, RosterEpoch>
   currentEpoch: number | undefined
-  /** Set by a removal or downgrade, cleared by the next rotate_epoch: nobody writes meanwhile. */
+  /** Set by a removal, a loss of nominative access or a key change, cleared by the next rotate_epoch: nobody writes meanwhile. */
   rotationRequired: boolean
   intakeKeys: Map<number, RosterIntakeKey>
+  currentIntakeIndex: number | undefined
+  /** Set when the triage set (the active coordinators) changes, cleared by the next publish_intake_key. */
+  intakeRotationRequired: boolean
   charter: { version: number; charterHash: Uint8Array } | undefined
 }
 
@@ -73,12 +100,38 @@ function activeCoordinators(state: RosterState): number {
   return count
 }
 
-/** Recipients of an epoch key: every active member except the DPO, sorted. */
-export function epochRecipients(state: RosterState): string[] {
+function activeIdsWhere({ state, roles }: { state: RosterState; roles: ReadonlySet<MemberRole> }): string[] {
   return [...state.members.values()]
-    .filter((member) => member.active && member.role !== 'dpo')
+    .filter((member) => member.active && roles.has(member.role))
     .map((member) => member.memberId)
     .sort()
+}
+
+const CELL_KEY_ROLES: ReadonlySet<MemberRole> = new Set(['coordinator', 'member', 'associate'])
+const NOMINATIVE_ROLES: ReadonlySet<MemberRole> = new Set(['coordinator', 'member'])
+const TRIAGE_ROLES: ReadonlySet<MemberRole> = new Set(['coordinator'])
+
+/** Recipients of an epoch key: every active member except the DPO, sorted. */
+export function epochRecipients(state: RosterState): string[] {
+  return activeIdsWhere({ state, roles: CELL_KEY_ROLES })
+}
+
+/** Recipients of an epoch's blind-index key: members allowed nominative access (never associates or the DPO). */
+export function indexRecipients(state: RosterState): string[] {
+  return activeIdsWhere({ state, roles: NOMINATIVE_ROLES })
+}
+
+/** The triage set, who hold the intake keys and open referrals: the active coordinators (DESIGN §8). */
+export function triageSet(state: RosterState): string[] {
+  return activeIdsWhere({ state, roles: TRIAGE_ROLES })
+}
+
+export function isNominativeRole(role: MemberRole): boolean {
+  return NOMINATIVE_ROLES.has(role)
+}
+
+function sameIds(left: readonly string[], right: readonly string[]): boolean {
+  return left.length === right.length && left.every((id, index) => id === right[index])
 }
 
 function cloneState(state: RosterState): RosterState {
@@ -100,11 +153,21 @@ function applyGenesis({ state, link }: { state: RosterState; link: ParsedRosterL
     role: 'coordinator',
     signPublicKey: founder.signPublicKey,
     boxPublicKey: founder.boxPublicKey,
-    signKeyHistory: [founder.signPublicKey],
+    signKeys: [{ publicKey: founder.signPublicKey, fromSeq: 0, untilSeq: undefined }],
+    grants: [{ seq: 0, type: 'genesis', authorId: founder.memberId, authorSignPublicKey: founder.signPublicKey }],
     active: true,
     addedAtSeq: 0,
     removedAtSeq: undefined,
   })
+}
+
+function closeSigningKey({ member, seq }: { member: RosterMember; seq: number }): void {
+  const current = member.signKeys.at(-1)
+  if (current && current.untilSeq === undefined) current.untilSeq = seq - 1
+}
+
+function grant({ link, author, type }: { link: ParsedRosterLink; author: RosterMember; type: RosterGrant['type'] }): RosterGrant {
+  return { seq: link.seq, type, authorId: author.memberId, authorSignPublicKey: author.signPublicKey }
 }
 
 function activeTarget({ state, seq, memberId }: { state: RosterState; seq: number; memberId: string }): RosterMember {
@@ -126,41 +189,54 @@ function applyPayload({ state, link, author }: { state: RosterState; link: Parse
         role: payload.role,
         signPublicKey: payload.signPublicKey,
         boxPublicKey: payload.boxPublicKey,
-        signKeyHistory: [...(previous?.signKeyHistory ?? []), payload.signPublicKey],
+        signKeys: [...(previous?.signKeys ?? []), { publicKey: payload.signPublicKey, fromSeq: seq, untilSeq: undefined }],
+        grants: [...(previous?.grants ?? []), grant({ link, author, type: 'add_member' })],
         active: true,
         addedAtSeq: seq,
         removedAtSeq: undefined,
       })
+      if (payload.role === 'coordinator') state.intakeRotationRequired = true
       return
     }
     case 'remove_member': {
       const target = activeTarget({ state, seq, memberId: payload.memberId })
       target.active = false
       target.removedAtSeq = seq
+      closeSigningKey({ member: target, seq })
       if (activeCoordinators(state) === 0) throw invalid({ seq, message: 'plus aucun coordinateur' })
-      state.rotationRequired = true
+      // A DPO held no key: nothing to rotate (review §5, PoC 1d).
+      if (target.role !== 'dpo') state.rotationRequired = true
+      if (target.role === 'coordinator') state.intakeRotationRequired = true
       return
     }
     case 'set_role': {
       const target = activeTarget({ state, seq, memberId: payload.memberId })
-      // An associate keeps the cell key (pseudonymised layer); only losing it forces a new epoch.
-      const downgrade = payload.role === 'dpo' && target.role !== 'dpo'
+      const before = target.role
       target.role = payload.role
+      target.grants.push(grant({ link, author, type: 'set_role' }))
       if (activeCoordinators(state) === 0) throw invalid({ seq, message: 'plus aucun coordinateur' })
-      if (downgrade) state.rotationRequired = true
+      // Losing the cell key, or nominative access (whose index key is per epoch), forces a new epoch.
+      const losesCellKey = before !== 'dpo' && payload.role === 'dpo'
+      const losesNominative = isNominativeRole(before) && !isNominativeRole(payload.role)
+      if (losesCellKey || losesNominative) state.rotationRequired = true
+      if ((before === 'coordinator') !== (payload.role === 'coordinator')) state.intakeRotationRequired = true
       return
     }
     case 'rotate_epoch': {
       const expectedEpoch = state.currentEpoch === undefined ? 0 : state.currentEpoch + 1
       if (payload.epoch !== expectedEpoch) throw invalid({ seq, message: `époque ${payload.epoch}, attendu ${expectedEpoch}` })
-      const expectedRecipients = epochRecipients(state)
-      if (payload.recipientIds.join('\n') !== expectedRecipients.join('\n')) {
+      if (!sameIds(payload.recipientIds, epochRecipients(state))) {
         throw invalid({ seq, message: 'destinataires de la clé différents des membres actifs' })
+      }
+      if (!sameIds(payload.indexRecipientIds, indexRecipients(state))) {
+        throw invalid({ seq, message: 'destinataires de la clé d’index différents des membres à accès nominatif' })
       }
       state.epochs.set(payload.epoch, {
         epoch: payload.epoch,
         keyCommitment: payload.keyCommitment,
         recipientIds: payload.recipientIds,
+        indexKeyCommitment: payload.indexKeyCommitment,
+        indexRecipientIds: payload.indexRecipientIds,
         seq,
         authorId: author.memberId,
         authorSignPublicKey: author.signPublicKey,
@@ -172,14 +248,47 @@ function applyPayload({ state, link, author }: { state: RosterState; link: Parse
     case 'publish_intake_key': {
       const expectedIndex = state.intakeKeys.size
       if (payload.index !== expectedIndex) throw invalid({ seq, message: `clé de saisine ${payload.index}, attendu ${expectedIndex}` })
-      state.intakeKeys.set(payload.index, { index: payload.index, boxPublicKey: payload.boxPublicKey, signPublicKey: payload.signPublicKey, seq })
+      if (!sameIds(payload.triageIds, triageSet(state))) throw invalid({ seq, message: 'clé de saisine remise à d’autres que la coordination' })
+      if (payload.notAfterMs <= link.createdAtMs) throw invalid({ seq, message: 'clé de saisine déjà expirée' })
+      const bundle: IntakePublic = { cellId: state.cellId, index: payload.index, boxPublicKey: payload.boxPublicKey, signPublicKey: payload.signPublicKey, notAfterMs: payload.notAfterMs }
+      const previous = state.currentIntakeIndex === undefined ? undefined : state.intakeKeys.get(state.currentIntakeIndex)
+      if (previous) {
+        const predecessor: IntakePublic = { cellId: state.cellId, index: previous.index, boxPublicKey: previous.boxPublicKey, signPublicKey: previous.signPublicKey, notAfterMs: previous.notAfterMs }
+        if (!verifyIntakeSuccessor({ predecessor, successor: bundle, signature: payload.predecessorSignature })) {
+          throw invalid({ seq, message: 'clé de saisine non signée par la précédente' })
+        }
+        previous.retiredAtSeq = seq
+      } else if (payload.predecessorSignature.length !== 0) {
+        throw invalid({ seq, message: 'première clé de saisine avec une signature de prédécesseur' })
+      }
+      state.intakeKeys.set(payload.index, {
+        ...bundle,
+        seedCommitment: payload.seedCommitment,
+        triageIds: payload.triageIds,
+        predecessorSignature: payload.predecessorSignature,
+        seq,
+        authorId: author.memberId,
+        authorSignPublicKey: author.signPublicKey,
+        retiredAtSeq: undefined,
+      })
+      state.currentIntakeIndex = payload.index
+      state.intakeRotationRequired = false
       return
     }
     case 'key_change': {
       const target = activeTarget({ state, seq, memberId: payload.memberId })
+      const previous = { signPublicKey: target.signPublicKey, boxPublicKey: target.boxPublicKey }
+      if (!verifyKeyChange({ cellId: state.cellId, keys: payload, previous, selfSignature: payload.selfSignature })) {
+        throw invalid({ seq, message: 'changement de clés sans la signature des nouvelles clés du membre' })
+      }
       target.signPublicKey = payload.signPublicKey
       target.boxPublicKey = payload.boxPublicKey
-      target.signKeyHistory.push(payload.signPublicKey)
+      closeSigningKey({ member: target, seq })
+      target.signKeys.push({ publicKey: payload.signPublicKey, fromSeq: seq, untilSeq: undefined })
+      target.grants.push(grant({ link, author, type: 'key_change' }))
+      // The old box key may be compromised: every key sealed to it is replaced (review §1e).
+      if (target.role !== 'dpo') state.rotationRequired = true
+      if (target.role === 'coordinator') state.intakeRotationRequired = true
       return
     }
     case 'verification_attestation': {
@@ -235,6 +344,8 @@ function emptyState(cellId: string): RosterState {
     currentEpoch: undefined,
     rotationRequired: false,
     intakeKeys: new Map(),
+    currentIntakeIndex: undefined,
+    intakeRotationRequired: false,
     charter: undefined,
   }
 }
@@ -342,9 +453,32 @@ export function assertWritableEpoch({ state, epoch }: { state: RosterState; epoc
   }
 }
 
-/** Keys a member may have signed with (all of them, through key changes), for note verification. */
-export function rosterAuthorKeys(state: RosterState): (authorId: string) => readonly Uint8Array[] | undefined {
-  return (authorId) => state.members.get(authorId)?.signKeyHistory
+/** Referrals may be sealed only to the current, unexpired intake key; a retired index is refused (review §7). */
+export function assertIntakeAcceptsReferrals({ state, index, nowMs }: { state: RosterState; index: number; nowMs: number }): RosterIntakeKey {
+  const intake = state.intakeKeys.get(index)
+  if (!intake) throw new CryptoPolicyError({ code: 'invalid_input', message: `Clé de saisine n° ${index} inconnue du registre.` })
+  if (intake.retiredAtSeq !== undefined || state.currentIntakeIndex !== index) {
+    throw new CryptoPolicyError({ code: 'stale_epoch', message: 'Cette clé de saisine a été remplacée : rechargez la page de la cellule (ou appelez-la) avant d’envoyer.' })
+  }
+  if (intake.notAfterMs <= nowMs) throw new CryptoPolicyError({ code: 'stale_epoch', message: 'La clé de saisine de la cellule a expiré : appelez la cellule.' })
+  return intake
+}
+
+/**
+ * The signing key `memberId` held at roster `seq`, if they were a member then: a note or a seal
+ * made under that seq verifies with this key only, so a removed member's or a replaced key signs
+ * nothing new (review §1e, PoC 4a).
+ */
+export function signingKeyAt({ state, memberId, seq }: { state: RosterState; memberId: string; seq: number }): Uint8Array | undefined {
+  const member = state.members.get(memberId)
+  if (!member || seq > state.headSeq) return undefined
+  return member.signKeys.find((key) => key.fromSeq <= seq && (key.untilSeq === undefined || seq <= key.untilSeq))?.publicKey
+}
+
+/** The state's own hash of link `seq`: a seal or a note names the head it was made under, and it must be in this chain. */
+export function isHeadInChain({ state, seq, hash }: { state: RosterState; seq: number; hash: Uint8Array }): boolean {
+  const seen = state.linkHashes[seq]
+  return seen !== undefined && bytesEqual(seen, hash)
 }
 
 /** Recipient data for sealing, taken from the validated roster only (never from a server list). */
@@ -356,3 +490,7 @@ export function rosterRecipient({ state, memberId }: { state: RosterState; membe
   return { memberId, role: member.role, boxPublicKey: member.boxPublicKey }
 }
 
+/** The (seq, head) a seal made on top of `state` names. */
+export function rosterAnchor(state: RosterState): { rosterSeq: number; rosterHeadHash: Uint8Array } {
+  return { rosterSeq: state.headSeq, rosterHeadHash: state.headHash }
+}

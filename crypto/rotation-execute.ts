@@ -1,183 +1,240 @@
-import { chainPreviousEpochKey, createCellEpochKey, sealCellEpochKey, wrapCellIndexKey } from './cell-keys.ts'
+import { chainPreviousEpochKey, chainPreviousIndexKey, createCellEpochKey, sealRosterKey } from './cell-keys.ts'
 import { CryptoPolicyError } from './errors.ts'
-import { createIntakeKeys, wrapIntakeSecrets, type IntakeKeys } from './intake.ts'
-import { createRosterLink, epochRecipients, extendRoster, rosterRecipient, type RosterState } from './roster.ts'
+import {
+  INTAKE_VALIDITY_MS,
+  createIntakeSeed,
+  intakeKeysFromSeed,
+  intakePublicOf,
+  signIntakeSuccessor,
+  wipeIntakeKeys,
+  type IntakeKeys,
+} from './intake.ts'
+import { wipe } from './primitives.ts'
+import { createRosterLink, epochRecipients, extendRoster, indexRecipients, rosterAnchor, rosterRecipient, triageSet, type RosterState } from './roster.ts'
 import type { RosterPayload } from './roster-links.ts'
-import type { RotationPlan } from './rotation.ts'
+import type { RotationLink, RotationPlan } from './rotation.ts'
 import { createSituationKey, sealNominativeKey, wrapSituationKey, type SituationKey } from './situation-keys.ts'
+
+/** A key sealed to one member, as the server stores it: `slot` is the recipient's id. */
+export type SealedRosterKey = { kind: 'cell_epoch_key' | 'index_key' | 'intake_seed'; epoch: number; slot: string; blob: Uint8Array }
 
 export type RotationResult = {
   state: RosterState
   links: Uint8Array[]
-  cellKey: Uint8Array | undefined
   cellEpoch: number | undefined
-  epochWraps: Map<string, Uint8Array>
+  intakeIndex: number | undefined
+  sealed: SealedRosterKey[]
   chainedPrevious: Uint8Array | undefined
-  wrappedIndexKey: Uint8Array | undefined
+  chainedPreviousIndex: Uint8Array | undefined
   situationKeys: Map<string, { situationKey: SituationKey; wrapped: Uint8Array }>
   nominativeKeys: Map<string, { nominativeKey: SituationKey; wraps: Map<string, Uint8Array> }>
-  intake: { keys: IntakeKeys; wrapped: Uint8Array } | undefined
 }
 
-function linkPayload({
-  operation,
-  plan,
-  state,
-  commitment,
-  intake,
-}: {
-  operation: 'remove_member' | 'set_role' | 'rotate_epoch' | 'publish_intake_key'
-  plan: RotationPlan
-  state: RosterState
-  commitment: Uint8Array | undefined
+/** The keys the coordinator holds when the change is made (current epoch, current intake index). */
+export type CurrentKeys = {
+  cellKey: Uint8Array | undefined
+  indexKey: Uint8Array | undefined
+  /** INTAKE[current]: it signs its successor so that old flyers follow the chain. */
   intake: IntakeKeys | undefined
-}): RosterPayload {
+}
+
+function changePayload(plan: RotationPlan): RosterPayload {
   const { change } = plan
-  switch (operation) {
+  switch (change.type) {
+    case 'add_member':
+      return { type: 'add_member', memberId: change.memberId, role: change.role, signPublicKey: change.signPublicKey, boxPublicKey: change.boxPublicKey }
     case 'remove_member':
       return { type: 'remove_member', memberId: change.memberId }
     case 'set_role':
-      if (change.type !== 'set_role') break
       return { type: 'set_role', memberId: change.memberId, role: change.role }
-    case 'rotate_epoch':
-      if (!commitment || plan.newCellEpoch === undefined) break
-      return { type: 'rotate_epoch', epoch: plan.newCellEpoch, keyCommitment: commitment, recipientIds: epochRecipients(state) }
-    case 'publish_intake_key':
-      if (!intake) break
-      return { type: 'publish_intake_key', index: intake.index, boxPublicKey: intake.box.publicKey, signPublicKey: intake.signing.publicKey }
+    case 'key_change':
+      return { type: 'key_change', memberId: change.memberId, signPublicKey: change.signPublicKey, boxPublicKey: change.boxPublicKey, selfSignature: change.selfSignature }
     default: {
-      const unreachable: never = operation
-      throw new Error(`unknown link ${String(unreachable)}`)
+      const unreachable: never = change
+      throw new Error(`unknown change ${JSON.stringify(unreachable)}`)
     }
   }
-  throw new CryptoPolicyError({ code: 'invalid_input', message: `Plan incohérent pour le maillon ${operation}.` })
+}
+
+function incoherent(what: string): CryptoPolicyError {
+  return new CryptoPolicyError({ code: 'invalid_input', message: `Plan incohérent : ${what}.` })
 }
 
 /**
- * Runs a plan on the coordinator's client, from the same validated state the plan was
- * made on: it signs the change link itself, so recipients come from the roster only.
+ * Runs a plan on the coordinator's client, from the same validated state the plan was made on: it
+ * signs each link itself and seals after the link that establishes the key, naming that roster head,
+ * so recipients and commitments come from the roster only. Fresh keys are wiped before returning.
  */
 export function executeRotationPlan({
   plan,
   state,
   coordinator,
-  previousCellKey,
-  cellIndexKey,
+  current,
   createdAtMs,
 }: {
   plan: RotationPlan
   state: RosterState
   coordinator: { memberId: string; signSecretKey: Uint8Array }
-  previousCellKey: Uint8Array | undefined
-  cellIndexKey: Uint8Array
+  current: CurrentKeys
   createdAtMs: number
 }): RotationResult {
   const result: RotationResult = {
     state,
     links: [],
-    cellKey: undefined,
     cellEpoch: plan.newCellEpoch,
-    epochWraps: new Map(),
+    intakeIndex: plan.newIntakeIndex,
+    sealed: [],
     chainedPrevious: undefined,
-    wrappedIndexKey: undefined,
+    chainedPreviousIndex: undefined,
     situationKeys: new Map(),
     nominativeKeys: new Map(),
-    intake: undefined,
   }
   const cellId = state.cellId
-  let commitment: Uint8Array | undefined
-  const requireCellKey = (): Uint8Array => {
-    if (!result.cellKey) throw new CryptoPolicyError({ code: 'invalid_input', message: 'Plan sans nouvelle clé de cellule.' })
-    return result.cellKey
+  let fresh: { cellKey: Uint8Array; cellCommitment: Uint8Array; indexKey: Uint8Array; indexCommitment: Uint8Array } | undefined
+  let intake: { seed: Uint8Array; commitment: Uint8Array; keys: IntakeKeys } | undefined
+  const keyFor = ({ kind, epoch }: { kind: 'cell' | 'index'; epoch: number }): Uint8Array => {
+    if (fresh && epoch === plan.newCellEpoch) return kind === 'cell' ? fresh.cellKey : fresh.indexKey
+    const held = kind === 'cell' ? current.cellKey : current.indexKey
+    if (!held || epoch !== state.currentEpoch) throw incoherent(`clé ${kind === 'cell' ? 'de cellule' : 'd’index'} de l’époque ${epoch} indisponible`)
+    return held
   }
-  for (const operation of plan.operations) {
-    switch (operation.type) {
-      case 'append_roster_link': {
-        const payload = linkPayload({ operation: operation.link, plan, state: result.state, commitment, intake: result.intake?.keys })
-        const link = createRosterLink({ state: result.state, author: coordinator, createdAtMs, payload })
-        result.state = extendRoster({ state: result.state, links: [link] })
-        result.links.push(link)
-        break
+  const linkPayload = (link: RotationLink): RosterPayload => {
+    switch (link) {
+      case 'rotate_epoch':
+        if (!fresh || plan.newCellEpoch === undefined) throw incoherent('nouvelle époque sans clé')
+        return {
+          type: 'rotate_epoch',
+          epoch: plan.newCellEpoch,
+          keyCommitment: fresh.cellCommitment,
+          recipientIds: epochRecipients(result.state),
+          indexKeyCommitment: fresh.indexCommitment,
+          indexRecipientIds: indexRecipients(result.state),
+        }
+      case 'publish_intake_key': {
+        if (!intake) throw incoherent('clé de saisine sans graine')
+        const successor = intakePublicOf(intake.keys)
+        if (successor.index > 0 && !current.intake) throw incoherent('la clé de saisine en cours manque pour signer la suivante')
+        return {
+          type: 'publish_intake_key',
+          index: successor.index,
+          boxPublicKey: successor.boxPublicKey,
+          signPublicKey: successor.signPublicKey,
+          notAfterMs: successor.notAfterMs,
+          seedCommitment: intake.commitment,
+          triageIds: triageSet(result.state),
+          predecessorSignature: current.intake && successor.index > 0 ? signIntakeSuccessor({ predecessor: current.intake, successor }) : new Uint8Array(0),
+        }
       }
-      case 'create_cell_epoch_key': {
-        const created = createCellEpochKey()
-        result.cellKey = created.key
-        commitment = created.commitment
-        break
-      }
-      case 'seal_cell_epoch_key':
-        result.epochWraps.set(
-          operation.recipientId,
-          sealCellEpochKey({
-            cellId,
+      default:
+        return changePayload(plan)
+    }
+  }
+  try {
+    for (const operation of plan.operations) {
+      switch (operation.type) {
+        case 'append_roster_link': {
+          const link = createRosterLink({ state: result.state, author: coordinator, createdAtMs, payload: linkPayload(operation.link) })
+          result.state = extendRoster({ state: result.state, links: [link] })
+          result.links.push(link)
+          break
+        }
+        case 'create_cell_epoch_keys': {
+          const cell = createCellEpochKey()
+          const index = createCellEpochKey()
+          fresh = { cellKey: cell.key, cellCommitment: cell.commitment, indexKey: index.key, indexCommitment: index.commitment }
+          break
+        }
+        case 'seal_cell_epoch_key':
+        case 'seal_index_key': {
+          const kind = operation.type === 'seal_cell_epoch_key' ? 'cell_epoch' : 'index'
+          result.sealed.push({
+            kind: kind === 'cell_epoch' ? 'cell_epoch_key' : 'index_key',
             epoch: operation.epoch,
-            cellKey: requireCellKey(),
-            recipient: rosterRecipient({ state: result.state, memberId: operation.recipientId }),
-            coordinator,
-          }),
-        )
-        break
-      case 'chain_previous_epoch':
-        if (previousCellKey) {
-          result.chainedPrevious = chainPreviousEpochKey({ cellId, epoch: operation.epoch, cellKey: requireCellKey(), previousCellKey })
-        }
-        break
-      case 'rewrap_cell_index_key':
-        result.wrappedIndexKey = wrapCellIndexKey({ cellId, epoch: operation.epoch, cellKey: requireCellKey(), indexKey: cellIndexKey })
-        break
-      case 'create_situation_key':
-        result.situationKeys.set(operation.situationId, {
-          situationKey: createSituationKey({ keyEpoch: operation.keyEpoch }),
-          wrapped: new Uint8Array(0),
-        })
-        break
-      case 'wrap_situation_key': {
-        const entry = result.situationKeys.get(operation.situationId)
-        if (entry) {
-          entry.wrapped = wrapSituationKey({
-            cellId,
-            situationId: operation.situationId,
-            situationKey: entry.situationKey,
-            cellKey: requireCellKey(),
-            cellEpoch: operation.cellEpoch,
-          })
-        }
-        break
-      }
-      case 'create_nominative_key':
-        result.nominativeKeys.set(operation.situationId, {
-          nominativeKey: createSituationKey({ keyEpoch: operation.keyEpoch }),
-          wraps: new Map(),
-        })
-        break
-      case 'seal_nominative_key': {
-        const entry = result.nominativeKeys.get(operation.situationId)
-        if (entry) {
-          entry.wraps.set(
-            operation.recipientId,
-            sealNominativeKey({
+            slot: operation.recipientId,
+            blob: sealRosterKey({
+              kind,
               cellId,
-              situationId: operation.situationId,
-              nominativeKey: entry.nominativeKey,
+              epoch: operation.epoch,
+              key: keyFor({ kind: kind === 'cell_epoch' ? 'cell' : 'index', epoch: operation.epoch }),
               recipient: rosterRecipient({ state: result.state, memberId: operation.recipientId }),
-              author: coordinator,
+              signer: coordinator,
+              anchor: rosterAnchor(result.state),
             }),
-          )
+          })
+          break
         }
-        break
-      }
-      case 'create_intake_key_pair':
-        result.intake = { keys: createIntakeKeys({ cellId, index: operation.index }), wrapped: new Uint8Array(0) }
-        break
-      case 'wrap_intake_secrets':
-        if (result.intake) {
-          result.intake.wrapped = wrapIntakeSecrets({ keys: result.intake.keys, cellKey: requireCellKey(), cellEpoch: operation.cellEpoch })
+        case 'chain_previous_epoch':
+          if (current.cellKey) result.chainedPrevious = chainPreviousEpochKey({ cellId, epoch: operation.epoch, cellKey: keyFor({ kind: 'cell', epoch: operation.epoch }), previousCellKey: current.cellKey })
+          break
+        case 'chain_previous_index_key':
+          if (current.indexKey) result.chainedPreviousIndex = chainPreviousIndexKey({ cellId, epoch: operation.epoch, indexKey: keyFor({ kind: 'index', epoch: operation.epoch }), previousIndexKey: current.indexKey })
+          break
+        case 'create_situation_key':
+          result.situationKeys.set(operation.situationId, { situationKey: createSituationKey({ keyEpoch: operation.keyEpoch }), wrapped: new Uint8Array(0) })
+          break
+        case 'wrap_situation_key': {
+          const entry = result.situationKeys.get(operation.situationId)
+          if (entry) {
+            entry.wrapped = wrapSituationKey({ cellId, situationId: operation.situationId, situationKey: entry.situationKey, cellKey: keyFor({ kind: 'cell', epoch: operation.cellEpoch }), cellEpoch: operation.cellEpoch })
+          }
+          break
         }
-        break
-      default: {
-        const unreachable: never = operation
-        throw new Error(`unknown operation ${JSON.stringify(unreachable)}`)
+        case 'create_nominative_key':
+          result.nominativeKeys.set(operation.situationId, { nominativeKey: createSituationKey({ keyEpoch: operation.keyEpoch }), wraps: new Map() })
+          break
+        case 'seal_nominative_key': {
+          const entry = result.nominativeKeys.get(operation.situationId)
+          if (entry) {
+            entry.wraps.set(
+              operation.recipientId,
+              sealNominativeKey({
+                cellId,
+                situationId: operation.situationId,
+                nominativeKey: entry.nominativeKey,
+                recipient: rosterRecipient({ state: result.state, memberId: operation.recipientId }),
+                author: coordinator,
+                anchor: rosterAnchor(result.state),
+              }),
+            )
+          }
+          break
+        }
+        case 'create_intake_seed': {
+          const created = createIntakeSeed()
+          intake = { ...created, keys: intakeKeysFromSeed({ cellId, index: operation.index, notAfterMs: createdAtMs + INTAKE_VALIDITY_MS, seed: created.seed }) }
+          break
+        }
+        case 'seal_intake_seed':
+          if (!intake) throw incoherent('graine de saisine absente')
+          result.sealed.push({
+            kind: 'intake_seed',
+            epoch: operation.index,
+            slot: operation.recipientId,
+            blob: sealRosterKey({
+              kind: 'intake',
+              cellId,
+              epoch: operation.index,
+              key: intake.seed,
+              recipient: rosterRecipient({ state: result.state, memberId: operation.recipientId }),
+              signer: coordinator,
+              anchor: rosterAnchor(result.state),
+            }),
+          })
+          break
+        default: {
+          const unreachable: never = operation
+          throw new Error(`unknown operation ${JSON.stringify(unreachable)}`)
+        }
       }
+    }
+  } finally {
+    if (fresh) {
+      wipe(fresh.cellKey)
+      wipe(fresh.indexKey)
+    }
+    if (intake) {
+      wipe(intake.seed)
+      wipeIntakeKeys(intake.keys)
     }
   }
   return result

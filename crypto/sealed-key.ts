@@ -4,7 +4,7 @@ import { CryptoPolicyError, CryptoVerificationError } from './errors.ts'
 import {
   BOX_PUBLIC_KEY_BYTES,
   COMMITMENT_BYTES,
-  FORMAT_VERSION,
+  HASH_BYTES,
   KEY_BYTES,
   SEAL_OVERHEAD_BYTES,
   SIGNATURE_BYTES,
@@ -24,14 +24,20 @@ import {
   type BoxKeyPair,
 } from './primitives.ts'
 
-/** Keys delivered to one member by sealed box, then signed by whoever distributed them. */
-export const sealedKeyKinds = { cell_epoch: 1, nominative: 2 } as const
+/**
+ * Keys delivered to one member by sealed box, then signed by whoever distributed them.
+ * `index` is the blind-index key of a cell epoch (IXK[e]); `intake` the 32-byte seed of an intake
+ * key pair (INTAKE[j]), sealed to the triage set only.
+ */
+export const sealedKeyKinds = { cell_epoch: 1, nominative: 2, index: 4, intake: 5 } as const
 export type SealedKeyKind = keyof typeof sealedKeyKinds
 
 export type SealedKeyRecipient = { memberId: string; role: MemberRole; boxPublicKey: Uint8Array }
 export type SealedKeySigner = { memberId: string; signSecretKey: Uint8Array }
 
-const SIGNATURE_DOMAIN = 'cellule/sealed-key/v1'
+/** Version 2 adds the roster seq and head the seal was made under (review §2b). */
+export const SEALED_KEY_VERSION = 2
+const SIGNATURE_DOMAIN = 'cellule/sealed-key/v2'
 
 /** Who may hold which key: the DPO never holds content keys; associates never nominative ones (§7). */
 export function assertRecipientAllowed({ kind, role }: { kind: SealedKeyKind; role: MemberRole }): void {
@@ -42,10 +48,19 @@ export function assertRecipientAllowed({ kind, role }: { kind: SealedKeyKind; ro
       }
       return
     case 'nominative':
+    case 'index':
       if (role === 'dpo' || role === 'associate') {
         throw new CryptoPolicyError({
           code: 'recipient_not_allowed',
-          message: 'Une clé nominative ne peut être remise ni au DPO ni à un membre associé.',
+          message: 'Une clé nominative (ou la clé d’index des doublons) ne peut être remise ni au DPO ni à un membre associé.',
+        })
+      }
+      return
+    case 'intake':
+      if (role !== 'coordinator') {
+        throw new CryptoPolicyError({
+          code: 'recipient_not_allowed',
+          message: 'Les clés de saisine ne sont remises qu’aux personnes chargées du tri (la coordination).',
         })
       }
       return
@@ -61,13 +76,15 @@ const kindFromCode = codeLookup({ table: sealedKeyKinds, what: 'Type de clé sce
 export const sealedKeySchema = bytesSchema
   .transform((bytes) => {
     const reader = new ByteReader(bytes)
-    reader.version(FORMAT_VERSION)
+    reader.version(SEALED_KEY_VERSION)
     const kind = kindFromCode(reader.u8())
     const keyEpoch = reader.u32()
     const cellId = reader.string()
     const situationId = reader.string()
     const recipientId = reader.string()
     const signerId = reader.string()
+    const rosterSeq = reader.u32()
+    const rosterHeadHash = reader.bytes(HASH_BYTES)
     const recipientBoxPublicKey = reader.bytes(BOX_PUBLIC_KEY_BYTES)
     const commitment = reader.bytes(COMMITMENT_BYTES)
     const sealed = reader.bytes(SEAL_OVERHEAD_BYTES + KEY_BYTES)
@@ -81,6 +98,8 @@ export const sealedKeySchema = bytesSchema
       situationId,
       recipientId,
       signerId,
+      rosterSeq,
+      rosterHeadHash,
       recipientBoxPublicKey,
       commitment,
       sealed,
@@ -90,12 +109,14 @@ export const sealedKeySchema = bytesSchema
   })
   .pipe(
     z.object({
-      kind: z.enum(['cell_epoch', 'nominative']),
+      kind: z.enum(['cell_epoch', 'nominative', 'index', 'intake']),
       keyEpoch: z.number(),
       cellId: z.string().min(1),
       situationId: z.string(),
       recipientId: z.string().min(1),
       signerId: z.string().min(1),
+      rosterSeq: z.number(),
+      rosterHeadHash: fixedBytes(HASH_BYTES),
       recipientBoxPublicKey: fixedBytes(BOX_PUBLIC_KEY_BYTES),
       commitment: fixedBytes(COMMITMENT_BYTES),
       sealed: fixedBytes(SEAL_OVERHEAD_BYTES + KEY_BYTES),
@@ -105,33 +126,42 @@ export const sealedKeySchema = bytesSchema
   )
 
 export type SealedKeyContext = { kind: SealedKeyKind; keyEpoch: number; cellId: string; situationId: string }
+/** The roster state the distributor sealed under: a reader checks the head is in its own chain. */
+export type SealedKeyAnchor = { rosterSeq: number; rosterHeadHash: Uint8Array }
 
 /**
- * `0x01 | kind | epoch u32 | cellId | situationId | recipientId | signerId | recipientBoxPk(32)
- *  | commitment(32) | sealed(80) | Ed25519(signer, H(all before))(64)`.
+ * `0x02 | kind | epoch u32 | cellId | situationId | recipientId | signerId | rosterSeq u32
+ *  | rosterHeadHash(32) | recipientBoxPk(32) | commitment(32) | sealed(80) | Ed25519(signer, H(all before))(64)`.
  */
 export function sealKeyToMember({
   context,
+  anchor,
   key,
   recipient,
   signer,
   ephemeral,
 }: {
   context: SealedKeyContext
+  anchor: SealedKeyAnchor
   key: Uint8Array
   recipient: SealedKeyRecipient
   signer: SealedKeySigner
   ephemeral?: BoxKeyPair
 }): Uint8Array {
   assertRecipientAllowed({ kind: context.kind, role: recipient.role })
+  if (anchor.rosterHeadHash.length !== HASH_BYTES) {
+    throw new CryptoPolicyError({ code: 'invalid_input', message: 'Tête du registre invalide pour la clé scellée.' })
+  }
   const signedBytes = new ByteWriter()
-    .u8(FORMAT_VERSION)
+    .u8(SEALED_KEY_VERSION)
     .u8(sealedKeyKinds[context.kind])
     .u32(context.keyEpoch)
     .string(context.cellId)
     .string(context.situationId)
     .string(recipient.memberId)
     .string(signer.memberId)
+    .u32(anchor.rosterSeq)
+    .bytes(anchor.rosterHeadHash)
     .bytes(recipient.boxPublicKey)
     .bytes(keyCommitment(key))
     .bytes(sealToPublicKey({ message: key, recipientPublicKey: recipient.boxPublicKey, ephemeral }))
@@ -143,7 +173,13 @@ export function sealKeyToMember({
   return new ByteWriter().bytes(signedBytes).bytes(signature).finish()
 }
 
-export type OpenSealedKeyResult = { key: Uint8Array; commitment: Uint8Array; signerId: string }
+export type OpenSealedKeyResult = { key: Uint8Array; commitment: Uint8Array; signerId: string } & SealedKeyAnchor
+
+/** The unauthenticated header of a sealed key: who claims to have sealed it, under which roster head. */
+export function peekSealedKey(wrap: Uint8Array | string): { kind: SealedKeyKind; keyEpoch: number; recipientId: string; signerId: string } & SealedKeyAnchor {
+  const parsed = parseFormat({ schema: sealedKeySchema, input: wrap, name: 'Clé scellée' })
+  return { kind: parsed.kind, keyEpoch: parsed.keyEpoch, recipientId: parsed.recipientId, signerId: parsed.signerId, rosterSeq: parsed.rosterSeq, rosterHeadHash: parsed.rosterHeadHash }
+}
 
 /** Signature first (who distributed it), then the seal, then the commitment (same key as everyone). */
 export function openKeySealedToMember({
@@ -184,5 +220,5 @@ export function openKeySealedToMember({
   if (!bytesEqual(commitment, parsed.commitment) || (expectedCommitment && !bytesEqual(commitment, expectedCommitment))) {
     throw new CryptoVerificationError({ code: 'commitment_mismatch', message: 'Clé scellée : engagement différent.' })
   }
-  return { key, commitment, signerId: parsed.signerId }
+  return { key, commitment, signerId: parsed.signerId, rosterSeq: parsed.rosterSeq, rosterHeadHash: parsed.rosterHeadHash }
 }

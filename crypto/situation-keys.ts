@@ -1,6 +1,7 @@
 import { unwrapKey, wrapKey } from './key-wrap.ts'
 import { keyId, randomKey, type BoxKeyPair } from './primitives.ts'
-import { openKeySealedToMember, sealKeyToMember, type SealedKeyRecipient, type SealedKeySigner } from './sealed-key.ts'
+import { openKeySealedToMember, sealKeyToMember, type SealedKeyRecipient, type SealedKeySigner,
+  type SealedKeyAnchor } from './sealed-key.ts'
 
 /**
  * Two keys per situation epoch k: SK (pseudonymised layer, wrapped under CK so every
@@ -73,6 +74,7 @@ export function sealNominativeKey({
   nominativeKey,
   recipient,
   author,
+  anchor,
   ephemeral,
 }: {
   cellId: string
@@ -80,10 +82,13 @@ export function sealNominativeKey({
   nominativeKey: SituationKey
   recipient: SealedKeyRecipient
   author: SealedKeySigner
+  /** The roster head the distributor sealed under. */
+  anchor: SealedKeyAnchor
   ephemeral?: BoxKeyPair
 }): Uint8Array {
   return sealKeyToMember({
     context: { kind: 'nominative', keyEpoch: nominativeKey.keyEpoch, cellId, situationId },
+    anchor,
     key: nominativeKey.key,
     recipient,
     signer: author,

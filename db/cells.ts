@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, isNull, ne, or, sql } from 'drizzle-orm'
+import { and, asc, desc, eq, gt, inArray, isNull, notInArray, or, sql } from 'drizzle-orm'
 import { z } from 'zod'
 import { charterSchema, type Charter } from '#charter/schema.ts'
 import { type Database } from './database.ts'
@@ -20,7 +20,7 @@ function parsedCharter(row: CharterVersion): CharterVersion {
 }
 
 const invitationAnswerSchema = z
-  .object({ memberId: z.string().uuid(), signPublicKey: z.string().min(1), boxPublicKey: z.string().min(1), proof: z.string().min(1) })
+  .object({ memberId: z.string().uuid(), signPublicKey: z.string().min(1), boxPublicKey: z.string().min(1), proof: z.string().min(1), keyChangeSignature: z.string().min(1).optional() })
   .strict() satisfies z.ZodType<StoredInvitationAnswer>
 
 function parsedInvitation(row: CellInvitation): CellInvitation {
@@ -174,7 +174,12 @@ export async function appendRosterLinks(tx: Writer, links: { cellId: string; seq
   if (links.length > 0) await tx.insert(rosterLinks).values(links)
 }
 
-export type KeyBlobKind = 'cell_epoch_key' | 'previous_epoch' | 'intake_secrets' | 'intake_public' | 'cell_index_key'
+/**
+ * Sealed to one member (slot = their user id): the cell key and the blind-index key of an epoch, the
+ * seed of an intake key (triage set only). Cell-wide (slot ''): the chains to the previous epoch.
+ */
+export type KeyBlobKind = 'cell_epoch_key' | 'index_key' | 'intake_seed' | 'previous_epoch' | 'previous_index_key'
+const SEALED_KINDS: KeyBlobKind[] = ['cell_epoch_key', 'index_key', 'intake_seed']
 
 export async function insertKeyBlobs(
   tx: Writer,
@@ -190,12 +195,12 @@ export async function insertKeyBlobs(
   }
 }
 
-/** The blobs a member may fetch: epoch keys sealed to them, and the cell-wide wrapped blobs. */
+/** The blobs a member may fetch: keys sealed to them only, and the cell-wide chains. */
 export async function listKeyBlobsFor(db: Reader, { cellId, userId }: { cellId: string; userId: string }) {
   return db
     .select()
     .from(cellKeyBlobs)
-    .where(and(eq(cellKeyBlobs.cellId, cellId), or(ne(cellKeyBlobs.kind, 'cell_epoch_key'), eq(cellKeyBlobs.slot, userId))))
+    .where(and(eq(cellKeyBlobs.cellId, cellId), or(notInArray(cellKeyBlobs.kind, SEALED_KINDS), eq(cellKeyBlobs.slot, userId))))
     .orderBy(asc(cellKeyBlobs.epoch))
 }
 

@@ -192,14 +192,14 @@ export const rosterLinks = pgTable(
   table => [primaryKey({ columns: [table.cellId, table.seq] })],
 )
 
-/** Opaque key blobs of a cell: epoch keys sealed to members, chained epochs, intake secrets, index key. */
+/** Opaque key blobs of a cell: keys sealed to members (cell, index, intake seed), chains to earlier epochs. */
 export const cellKeyBlobs = pgTable(
   'cell_key_blobs',
   {
     cellId: cellReference(),
     kind: text('kind').notNull(),
     epoch: integer('epoch').notNull(),
-    /** Recipient user id for sealed epoch keys, intake index for intake secrets, '' otherwise. */
+    /** Recipient user id for sealed keys, '' for the cell-wide chains; `epoch` is the intake index for intake seeds. */
     slot: text('slot').notNull().default(''),
     blob: text('blob').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -208,7 +208,7 @@ export const cellKeyBlobs = pgTable(
 )
 
 /** The invitee's public keys and proof as stored (base64url); db/cells.ts parses it on read. */
-export type StoredInvitationAnswer = { memberId: string; signPublicKey: string; boxPublicKey: string; proof: string }
+export type StoredInvitationAnswer = { memberId: string; signPublicKey: string; boxPublicKey: string; proof: string; keyChangeSignature?: string }
 
 export const cellInvitationStatus = pgEnum('cell_invitation_status', ['pending', 'answered', 'confirmed', 'cancelled'])
 export const cellInvitationKind = pgEnum('cell_invitation_kind', ['founding', 'member', 'readmission'])

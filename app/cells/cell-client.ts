@@ -1,17 +1,16 @@
 import { charterSigningMessage } from '#charter/hash.ts'
 import { hexToBytes } from '#charter/hash.ts'
-import { openCellEpochKeyWithRoster, openCellIndexKey, sealCellEpochKey, wrapCellIndexKey, createCellEpochKey } from '#crypto/cell-keys.ts'
-import { createCellIndexKey } from '#crypto/blind-index.ts'
+import { createCellEpochKey, openCellEpochKeyWithRoster, openRosterKey, sealRosterKey } from '#crypto/cell-keys.ts'
 import { fromBase64Url, toBase64Url } from '#crypto/encoding.ts'
 import { CryptoError } from '#crypto/errors.ts'
-import { createIntakeKeys, encodeIntakePublic, intakePublicOf, wrapIntakeSecrets } from '#crypto/intake.ts'
+import { INTAKE_VALIDITY_MS, createIntakeSeed, intakeKeysFromSeed, intakePublicOf, wipeIntakeKeys } from '#crypto/intake.ts'
 import { answerInvitation, checkInvitationAnswer, type Invitation } from '#crypto/invitation.ts'
 import { parseHumanCode } from '#crypto/human-code.ts'
 import { sign } from '#crypto/primitives.ts'
-import { type MemberKeys } from '#crypto/roster-links.ts'
-import { createGenesisLink, createRosterLink, extendRoster, rosterCode, rosterPin, rosterRecipient, validateRoster, type RosterPin, type RosterState } from '#crypto/roster.ts'
+import { signKeyChange, type MemberKeys } from '#crypto/roster-links.ts'
+import { assertWritableEpoch, createGenesisLink, createRosterLink, extendRoster, rosterAnchor, rosterCode, rosterPin, rosterRecipient, validateRoster, type RosterPin, type RosterState } from '#crypto/roster.ts'
 import { planRotation, type RosterChange } from '#crypto/rotation.ts'
-import { executeRotationPlan } from '#crypto/rotation-execute.ts'
+import { executeRotationPlan, type CurrentKeys } from '#crypto/rotation-execute.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { type unlockedKeys } from '#app/auth/key-store.client.ts'
 import { rosterPinSchema } from './schemas.ts'
@@ -19,7 +18,7 @@ import { rosterPinSchema } from './schemas.ts'
 /** Browser side of the cell: validate the roster, open keys, sign links. Nothing here talks to storage but the pin. */
 
 export type UnlockedKeys = NonNullable<ReturnType<typeof unlockedKeys>>
-export type KeyBlob = { kind: string; epoch: number; slot: string; blob: string }
+export type KeyBlob = { kind: 'cell_epoch_key' | 'index_key' | 'intake_seed' | 'previous_epoch' | 'previous_index_key'; epoch: number; slot: string; blob: string }
 export type RosterResponse = { cellId: string; links: string[]; blobs: KeyBlob[] }
 
 /** A failed check is an alarm: a roster that does not verify, or a pin this browser cannot read. */
@@ -91,15 +90,49 @@ function me(keys: UnlockedKeys) {
   return { memberId: keys.userId, signSecretKey: keys.identity.signing.secretKey }
 }
 
+function recipientOf(keys: UnlockedKeys) {
+  return { memberId: keys.userId, box: keys.identity.box }
+}
+
+function sealedBlob({ blobs, kind, epoch, userId }: { blobs: KeyBlob[]; kind: KeyBlob['kind']; epoch: number; userId: string }) {
+  return blobs.find(blob => blob.kind === kind && blob.epoch === epoch && blob.slot === userId)
+}
+
 /** The cell key of the current epoch, from the envelope sealed to this member (checked against the roster). */
 export function openCurrentCellKey({ state, blobs, keys }: { state: RosterState; blobs: KeyBlob[]; keys: UnlockedKeys }) {
   const epoch = state.currentEpoch
-  const envelope = blobs.find(blob => blob.kind === 'cell_epoch_key' && blob.epoch === epoch && blob.slot === keys.userId)
+  const envelope = epoch === undefined ? undefined : sealedBlob({ blobs, kind: 'cell_epoch_key', epoch, userId: keys.userId })
   if (epoch === undefined || !envelope) throw new Error('Aucune clé de cellule ne vous est destinée pour l’époque en cours.')
-  return { epoch, cellKey: openCellEpochKeyWithRoster({ wrap: envelope.blob, state, epoch, recipient: { memberId: keys.userId, box: keys.identity.box } }) }
+  return { epoch, cellKey: openCellEpochKeyWithRoster({ wrap: envelope.blob, state, epoch, recipient: recipientOf(keys) }) }
 }
 
-/** Founding: genesis, epoch 0 for the founder, intake pair, charter version 1 and its signature. */
+/**
+ * The keys this coordinator holds now, each checked against the roster: CK and IXK of the current
+ * epoch and the current intake key (which signs its successor). Missing ones stay undefined; the
+ * plan refuses to run if it needs one.
+ */
+export function openCurrentKeys({ state, blobs, keys }: { state: RosterState; blobs: KeyBlob[]; keys: UnlockedKeys }): CurrentKeys {
+  const epoch = state.currentEpoch
+  const open = (kind: 'cell_epoch' | 'index' | 'intake', storedKind: KeyBlob['kind'], at: number | undefined) => {
+    const blob = at === undefined ? undefined : sealedBlob({ blobs, kind: storedKind, epoch: at, userId: keys.userId })
+    return blob && at !== undefined ? openRosterKey({ kind, wrap: blob.blob, state, epoch: at, recipient: recipientOf(keys) }) : undefined
+  }
+  const intakeIndex = state.currentIntakeIndex
+  const seed = open('intake', 'intake_seed', intakeIndex)
+  const intake = seed && intakeIndex !== undefined
+    ? intakeKeysFromSeed({ cellId: state.cellId, index: intakeIndex, notAfterMs: state.intakeKeys.get(intakeIndex)?.notAfterMs ?? 0, seed })
+    : undefined
+  seed?.fill(0)
+  return { cellKey: open('cell_epoch', 'cell_epoch_key', epoch), indexKey: open('index', 'index_key', epoch), intake }
+}
+
+function wipeCurrentKeys(current: CurrentKeys) {
+  current.cellKey?.fill(0)
+  current.indexKey?.fill(0)
+  if (current.intake) wipeIntakeKeys(current.intake)
+}
+
+/** Founding: genesis, epoch 0 (CK and IXK) and intake key 0 for the founder, charter version 1 and its signature. */
 export async function prepareFounding({ cellId, keys, charterHash }: { cellId: string; keys: UnlockedKeys; charterHash: string }) {
   await initCrypto()
   const now = Date.now()
@@ -109,32 +142,52 @@ export async function prepareFounding({ cellId, keys, charterHash }: { cellId: s
     createdAtMs: now,
   })
   let state = validateRoster({ cellId, links: [genesis] })
-  const { key: cellKey, commitment } = createCellEpochKey()
-  const rotate = createRosterLink({ state, author: me(keys), createdAtMs: now, payload: { type: 'rotate_epoch', epoch: 0, keyCommitment: commitment, recipientIds: [keys.userId] } })
+  const cell = createCellEpochKey()
+  const index = createCellEpochKey()
+  const rotate = createRosterLink({
+    state,
+    author: me(keys),
+    createdAtMs: now,
+    payload: { type: 'rotate_epoch', epoch: 0, keyCommitment: cell.commitment, recipientIds: [keys.userId], indexKeyCommitment: index.commitment, indexRecipientIds: [keys.userId] },
+  })
   state = extendRoster({ state, links: [rotate] })
-  const intake = createIntakeKeys({ cellId, index: 0 })
-  const intakePublic = intakePublicOf(intake)
+  const sealedAtRotation = rosterAnchor(state)
+  const intakeSeed = createIntakeSeed()
+  const intake = intakePublicOf(intakeKeysFromSeed({ cellId, index: 0, notAfterMs: now + INTAKE_VALIDITY_MS, seed: intakeSeed.seed }))
   const publish = createRosterLink({
     state,
     author: me(keys),
     createdAtMs: now,
-    payload: { type: 'publish_intake_key', index: 0, boxPublicKey: intakePublic.boxPublicKey, signPublicKey: intakePublic.signPublicKey },
+    payload: {
+      type: 'publish_intake_key',
+      index: 0,
+      boxPublicKey: intake.boxPublicKey,
+      signPublicKey: intake.signPublicKey,
+      notAfterMs: intake.notAfterMs,
+      seedCommitment: intakeSeed.commitment,
+      triageIds: [keys.userId],
+      predecessorSignature: new Uint8Array(0),
+    },
   })
   state = extendRoster({ state, links: [publish] })
+  const sealedAtPublish = rosterAnchor(state)
   const charterLink = createRosterLink({ state, author: me(keys), createdAtMs: now, payload: { type: 'charter_version', version: 1, charterHash: hexToBytes(charterHash) } })
-  const envelope = sealCellEpochKey({ cellId, epoch: 0, cellKey, recipient: rosterRecipient({ state, memberId: keys.userId }), coordinator: me(keys) })
-  const indexKey = createCellIndexKey()
+  const recipient = rosterRecipient({ state, memberId: keys.userId })
+  const seal = (kind: 'cell_epoch' | 'index' | 'intake', key: Uint8Array, anchor: ReturnType<typeof rosterAnchor>) =>
+    toBase64Url(sealRosterKey({ kind, cellId, epoch: 0, key, recipient, signer: me(keys), anchor }))
   const body = {
     links: [genesis, rotate, publish, charterLink].map(toBase64Url),
-    cellKeyEnvelope: toBase64Url(envelope),
-    intakePublic: toBase64Url(encodeIntakePublic(intakePublic)),
-    intakeSecrets: toBase64Url(wrapIntakeSecrets({ keys: intake, cellKey, cellEpoch: 0 })),
-    indexKey: toBase64Url(wrapCellIndexKey({ cellId, epoch: 0, cellKey, indexKey })),
+    sealed: [
+      { kind: 'cell_epoch_key' as const, epoch: 0, slot: keys.userId, blob: seal('cell_epoch', cell.key, sealedAtRotation) },
+      { kind: 'index_key' as const, epoch: 0, slot: keys.userId, blob: seal('index', index.key, sealedAtRotation) },
+      { kind: 'intake_seed' as const, epoch: 0, slot: keys.userId, blob: seal('intake', intakeSeed.seed, sealedAtPublish) },
+    ],
     charterHash,
     charterSignature: signCharter({ cellId, version: 1, hash: charterHash, keys }),
   }
-  cellKey.fill(0)
-  indexKey.fill(0)
+  cell.key.fill(0)
+  index.key.fill(0)
+  intakeSeed.seed.fill(0)
   return body
 }
 
@@ -149,17 +202,71 @@ export async function answerCellInvitation({ cellId, code, keys, coordinatorSign
   return answerInvitation({ cellId, invitationCode: code, newcomer, coordinatorSignPublicKey })
 }
 
-export type InvitationAnswer = { memberId: string; signPublicKey: string; boxPublicKey: string; proof: string }
+/**
+ * Re-admission after an account reset: the member's consent to the key_change, signed by their new
+ * key over the keys the roster held for them (review §1e). Without it the coordinator cannot sign the change.
+ */
+export async function signReadmission({ cellId, keys, previous }: { cellId: string; keys: UnlockedKeys; previous: { signPublicKey: string; boxPublicKey: string } }): Promise<string> {
+  await initCrypto()
+  return toBase64Url(
+    signKeyChange({
+      cellId,
+      keys: { memberId: keys.userId, signPublicKey: keys.identity.signing.publicKey, boxPublicKey: keys.identity.box.publicKey },
+      previous: { signPublicKey: fromBase64Url(previous.signPublicKey), boxPublicKey: fromBase64Url(previous.boxPublicKey) },
+      newSignSecretKey: keys.identity.signing.secretKey,
+    }),
+  )
+}
+
+export type InvitationAnswer = { memberId: string; signPublicKey: string; boxPublicKey: string; proof: string; keyChangeSignature?: string }
+export type Newcomer = MemberKeys & { keyChangeSignature: Uint8Array | undefined }
 
 /** Coordinator: checks the proof with the code they handed over, and returns the SAS to compare aloud. */
 export function checkAnswer({ cellId, code, answer, keys }: { cellId: string; code: string; answer: InvitationAnswer; keys: UnlockedKeys }) {
   const invitation: Invitation = { cellId, secret: parseHumanCode(code), code }
-  const newcomer: MemberKeys = { memberId: answer.memberId, signPublicKey: fromBase64Url(answer.signPublicKey), boxPublicKey: fromBase64Url(answer.boxPublicKey) }
-  const { sas } = checkInvitationAnswer({ invitation, newcomer, coordinatorSignPublicKey: keys.identity.signing.publicKey, proof: answer.proof })
+  const memberKeys: MemberKeys = { memberId: answer.memberId, signPublicKey: fromBase64Url(answer.signPublicKey), boxPublicKey: fromBase64Url(answer.boxPublicKey) }
+  const { sas } = checkInvitationAnswer({ invitation, newcomer: memberKeys, coordinatorSignPublicKey: keys.identity.signing.publicKey, proof: answer.proof })
+  const newcomer: Newcomer = { ...memberKeys, keyChangeSignature: answer.keyChangeSignature ? fromBase64Url(answer.keyChangeSignature) : undefined }
   return { sas, newcomer }
 }
 
-/** Coordinator, after the SAS matched: add_member (or key_change) and the current cell key sealed to the newcomer. */
+/** What a roster change sends to the server: the links, the keys sealed to each member, the chains to earlier epochs. */
+export type RosterChangeBody = {
+  links: string[]
+  epoch: number | null
+  intakeIndex: number | null
+  sealed: { kind: 'cell_epoch_key' | 'index_key' | 'intake_seed'; epoch: number; slot: string; blob: string }[]
+  previousEpoch: string | null
+  previousIndexKey: string | null
+}
+
+/**
+ * Any roster change a coordinator makes (addition, removal, role, re-admission): the planner's
+ * operations run here, on keys opened against the roster; the server stores the results. Sealing
+ * the current epoch's keys to someone is a write: refused while a rotation is pending (review §2b).
+ */
+export function prepareRosterChange({ state, blobs, keys, change }: { state: RosterState; blobs: KeyBlob[]; keys: UnlockedKeys; change: RosterChange }): RosterChangeBody {
+  const plan = planRotation({ state, change, situations: [] })
+  if (plan.newCellEpoch === undefined && state.currentEpoch !== undefined && plan.operations.some(operation => operation.type === 'seal_cell_epoch_key' || operation.type === 'seal_index_key')) {
+    assertWritableEpoch({ state, epoch: state.currentEpoch })
+  }
+  const current = openCurrentKeys({ state, blobs, keys })
+  try {
+    const result = executeRotationPlan({ plan, state, coordinator: me(keys), current, createdAtMs: Date.now() })
+    return {
+      links: result.links.map(toBase64Url),
+      epoch: result.cellEpoch ?? null,
+      intakeIndex: result.intakeIndex ?? null,
+      sealed: result.sealed.map(({ kind, epoch, slot, blob }) => ({ kind, epoch, slot, blob: toBase64Url(blob) })),
+      previousEpoch: result.chainedPrevious ? toBase64Url(result.chainedPrevious) : null,
+      previousIndexKey: result.chainedPreviousIndex ? toBase64Url(result.chainedPreviousIndex) : null,
+    }
+  } finally {
+    wipeCurrentKeys(current)
+  }
+}
+
+/** Coordinator, after the SAS matched: add_member (or a self-signed key_change for a re-admission) and the keys that go with it. */
 export function prepareConfirmation({
   state,
   blobs,
@@ -171,40 +278,21 @@ export function prepareConfirmation({
   state: RosterState
   blobs: KeyBlob[]
   keys: UnlockedKeys
-  newcomer: MemberKeys
+  newcomer: Newcomer
   role: 'coordinator' | 'member' | 'associate' | 'dpo'
   kind: 'member' | 'readmission'
-}) {
-  const payload = kind === 'readmission' ? ({ type: 'key_change', ...newcomer } as const) : ({ type: 'add_member', role, ...newcomer } as const)
-  const link = createRosterLink({ state, author: me(keys), createdAtMs: Date.now(), payload })
-  const next = extendRoster({ state, links: [link] })
-  if (role === 'dpo') return { links: [toBase64Url(link)] }
-  const { epoch, cellKey } = openCurrentCellKey({ state, blobs, keys })
-  const envelope = sealCellEpochKey({ cellId: state.cellId, epoch, cellKey, recipient: rosterRecipient({ state: next, memberId: newcomer.memberId }), coordinator: me(keys) })
-  cellKey.fill(0)
-  return { links: [toBase64Url(link)], cellKeyEnvelope: toBase64Url(envelope) }
+}): RosterChangeBody {
+  const { memberId, signPublicKey, boxPublicKey } = newcomer
+  if (kind === 'readmission') {
+    if (!newcomer.keyChangeSignature) throw new Error('La personne réadmise n’a pas signé ses nouvelles clés : demandez-lui de saisir de nouveau son code.')
+    return prepareRosterChange({ state, blobs, keys, change: { type: 'key_change', memberId, signPublicKey, boxPublicKey, selfSignature: newcomer.keyChangeSignature } })
+  }
+  return prepareRosterChange({ state, blobs, keys, change: { type: 'add_member', memberId, role, signPublicKey, boxPublicKey } })
 }
 
-/** Removal or role change: the planner's operations run here; the server stores the results. */
-export function prepareRotation({ state, blobs, keys, change }: { state: RosterState; blobs: KeyBlob[]; keys: UnlockedKeys; change: RosterChange }) {
-  const plan = planRotation({ state, change, situations: [] })
-  const current = openCurrentCellKey({ state, blobs, keys })
-  const indexBlob = blobs.find(blob => blob.kind === 'cell_index_key' && blob.epoch === current.epoch)
-  const cellIndexKey = indexBlob ? openCellIndexKey({ cellId: state.cellId, epoch: current.epoch, cellKey: current.cellKey, wrapped: indexBlob.blob }) : createCellIndexKey()
-  const result = executeRotationPlan({ plan, state, coordinator: me(keys), previousCellKey: current.cellKey, cellIndexKey, createdAtMs: Date.now() })
-  current.cellKey.fill(0)
-  const body = {
-    links: result.links.map(toBase64Url),
-    epoch: result.cellEpoch ?? null,
-    envelopes: Object.fromEntries([...result.epochWraps].map(([memberId, wrap]) => [memberId, toBase64Url(wrap)])),
-    previousEpoch: result.chainedPrevious ? toBase64Url(result.chainedPrevious) : null,
-    indexKey: result.wrappedIndexKey ? toBase64Url(result.wrappedIndexKey) : null,
-    intake: result.intake && result.cellEpoch !== undefined
-      ? { index: result.intake.keys.index, publicBundle: toBase64Url(encodeIntakePublic(intakePublicOf(result.intake.keys))), secrets: toBase64Url(result.intake.wrapped) }
-      : null,
-  }
-  result.cellKey?.fill(0)
-  return body
+/** Removal or role change. */
+export function prepareRotation({ state, blobs, keys, change }: { state: RosterState; blobs: KeyBlob[]; keys: UnlockedKeys; change: Extract<RosterChange, { type: 'remove_member' | 'set_role' }> }): RosterChangeBody {
+  return prepareRosterChange({ state, blobs, keys, change })
 }
 
 /** "J'atteste": a link saying this member compared the roster code at this head. */

@@ -1,8 +1,5 @@
 import { bytesEqual, fromBase64Url } from '#crypto/encoding.ts'
 import { openIdentityPublic, type IdentityPublic } from '#crypto/identity.ts'
-import { parseIntakePublic } from '#crypto/intake.ts'
-import { CryptoError } from '#crypto/errors.ts'
-import { type RosterState } from '#crypto/roster.ts'
 import { verifySignature } from '#crypto/primitives.ts'
 import { type MemberKeys } from '#crypto/roster-links.ts'
 import { initCrypto } from '#crypto/sodium.ts'
@@ -46,24 +43,4 @@ export function checkCharterSignature({
     valid = false
   }
   if (!valid) throw new HttpError(422, 'Signature de la charte invalide : elle ne correspond pas à votre clé d’identité.')
-}
-
-
-/** The intake bundle stored for the flyer must be the one the roster's publish_intake_key link names. */
-export function checkIntakeMatchesRoster({ bundle, state, cellId }: { bundle: string; state: RosterState; cellId: string }): void {
-  try {
-    const intake = parseIntakePublic(bundle)
-    const published = state.intakeKeys.get(intake.index)
-    if (
-      intake.cellId !== cellId ||
-      !published ||
-      !bytesEqual(published.boxPublicKey, intake.boxPublicKey) ||
-      !bytesEqual(published.signPublicKey, intake.signPublicKey)
-    ) {
-      throw new HttpError(422, 'La clé de saisine envoyée diffère de celle publiée au registre.')
-    }
-  } catch (error) {
-    if (error instanceof CryptoError) throw new HttpError(422, `Clé de saisine illisible : ${error.message}`)
-    throw error
-  }
 }

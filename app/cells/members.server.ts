@@ -9,7 +9,7 @@ import { HttpError } from '#app/access/http-error.ts'
 import { revokeAllSessions } from '#app/auth/session.server.ts'
 import { withRosterRace } from './http.server.ts'
 import { appendRosterLinksChecked } from './roster.server.ts'
-import { storeRotation } from './rotation.server.ts'
+import { storeRosterChange } from './rotation.server.ts'
 import { type rotationSchema, type setRoleSchema } from './schemas.ts'
 
 const NOMINATIVE_ROLES: ReadonlySet<string> = new Set(['coordinator', 'member'])
@@ -47,7 +47,7 @@ export async function changeMember({ db, principal, memberId, change, clientIp }
 
   await withRosterRace(() =>
     db.transaction(async tx => {
-      const { state, parsed } = await appendRosterLinksChecked({
+      const { previous, state, parsed } = await appendRosterLinksChecked({
         tx,
         cellId,
         authorId: principal.userId,
@@ -57,8 +57,7 @@ export async function changeMember({ db, principal, memberId, change, clientIp }
       const link = parsed[0]?.payload
       const targets = link && 'memberId' in link ? link.memberId : undefined
       if (targets !== memberId) throw new HttpError(422, 'Le premier maillon doit viser ce membre.')
-      if (state.rotationRequired) throw new HttpError(422, 'La rotation des clés manque : le membre retiré pourrait encore lire la suite.')
-      await storeRotation({ tx, cellId, state, rotation: body, linkTypes: parsed.map(item => item.payload.type) })
+      await storeRosterChange({ tx, cellId, previous, state, parsed, body })
       if (change.kind === 'remove') {
         await markMembershipRemoved(tx, { cellId, userId: memberId })
         const sessionsRevoked = await revokeAllSessions(tx, memberId)

@@ -35,14 +35,16 @@ export async function appendRosterLinksChecked({
   authorId: string
   links: string[]
   allowedTypes: readonly RosterLinkType[]
-}): Promise<{ state: RosterState; parsed: ParsedRosterLink[] }> {
+}): Promise<{ previous: RosterState | null; state: RosterState; parsed: ParsedRosterLink[] }> {
   await initCrypto()
   let parsed: ParsedRosterLink[]
   let state: RosterState
+  let previous: RosterState | null
   try {
     parsed = links.map(link => parseRosterLink(fromBase64Url(link)))
     const existing = await listRosterLinks(tx, cellId)
-    const current = existing.length > 0 ? validateRoster({ cellId, links: existing.map(row => row.link) }) : null
+    previous = existing.length > 0 ? validateRoster({ cellId, links: existing.map(row => row.link) }) : null
+    const current = previous
     for (const link of parsed) {
       if (link.authorId !== authorId) throw new HttpError(403, 'Un maillon du registre doit être signé par vous-même.')
       if (!allowedTypes.includes(link.payload.type)) throw new HttpError(422, `Maillon « ${link.payload.type} » inattendu pour cette opération.`)
@@ -56,5 +58,5 @@ export async function appendRosterLinksChecked({
     tx,
     parsed.map((link, index) => ({ cellId, seq: link.seq, link: links[index] as string, linkType: link.payload.type, authorId: link.authorId })),
   )
-  return { state, parsed }
+  return { previous, state, parsed }
 }

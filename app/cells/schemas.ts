@@ -10,13 +10,19 @@ export const roleSchema = z.enum(['coordinator', 'member', 'associate', 'dpo'], 
 const hexHashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'Empreinte de charte invalide.')
 const signatureSchema = z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'Signature invalide.')
 
+/** A key sealed to one member (cell key, index key of an epoch, intake seed), as the browser sends it. */
+export const sealedKeySchema = z.object({
+  kind: z.enum(['cell_epoch_key', 'index_key', 'intake_seed'], { errorMap: () => ({ message: 'Type de clé scellée inconnu.' }) }),
+  epoch: boundedInteger({ message: 'Numéro d’époque de la clé invalide.' }),
+  slot: uuidSchema,
+  blob: blobSchema,
+})
+export const sealedKeysSchema = z.array(sealedKeySchema).max(2_000, 'Trop de clés scellées en une fois.')
+
 export const foundCellSchema = z.object({
   invitationId: uuidSchema,
   links: linksSchema,
-  cellKeyEnvelope: blobSchema,
-  intakePublic: blobSchema,
-  intakeSecrets: blobSchema,
-  indexKey: blobSchema,
+  sealed: sealedKeysSchema,
   charterHash: hexHashSchema,
   charterSignature: signatureSchema,
 })
@@ -43,21 +49,22 @@ export const createInvitationSchema = z.object({ email: emailSchema, role: roleS
 
 export const answerInvitationSchema = z.object({
   proof: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, 'Preuve invalide.'),
+  /** Re-admission only: the member's new keys signing the key change (review §1e). */
+  keyChangeSignature: signatureSchema.optional(),
 })
 
-export const confirmInvitationSchema = z.object({
-  links: linksSchema,
-  cellKeyEnvelope: blobSchema.optional(),
-})
-
-export const rotationSchema = z.object({
+/** Any roster change (addition, removal, role, re-admission): the links, then every key that goes with them. */
+export const rosterChangeSchema = z.object({
   links: linksSchema,
   epoch: boundedInteger({ message: 'Numéro d’époque de la clé invalide.' }).nullable(),
-  envelopes: z.record(uuidSchema, blobSchema),
+  intakeIndex: boundedInteger({ message: 'Numéro de clé de saisine invalide.' }).nullable(),
+  sealed: sealedKeysSchema,
   previousEpoch: blobSchema.nullable(),
-  indexKey: blobSchema.nullable(),
-  intake: z.object({ index: boundedInteger({ message: 'Numéro de clé de saisine invalide.' }), publicBundle: blobSchema, secrets: blobSchema }).nullable(),
+  previousIndexKey: blobSchema.nullable(),
 })
+
+export const confirmInvitationSchema = rosterChangeSchema
+export const rotationSchema = rosterChangeSchema
 
 export const setRoleSchema = rotationSchema.extend({ role: roleSchema })
 

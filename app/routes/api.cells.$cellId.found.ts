@@ -5,7 +5,7 @@ import { recordAudit } from '#db/journal/record.ts'
 import { findCellInvitation, findCharterVersion, insertCharterSignature, insertKeyBlobs, markInvitation, upsertActiveMembership } from '#db/cells.ts'
 import { requireCellPermission } from '#app/access/authorize.server.ts'
 import { withRosterRace } from '#app/cells/http.server.ts'
-import { checkCharterSignature, checkIntakeMatchesRoster, registeredIdentity, sameKeys } from '#app/cells/identity.server.ts'
+import { checkCharterSignature, registeredIdentity, sameKeys } from '#app/cells/identity.server.ts'
 import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
 import { foundCellSchema } from '#app/cells/schemas.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
@@ -47,17 +47,15 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
       if (genesis?.payload.type !== 'genesis' || !sameKeys({ identity, keys: genesis.payload.founder })) {
         throw new HttpError(422, 'La genèse doit porter vos clés d’identité enregistrées.')
       }
-      if (state.currentEpoch !== 0 || state.intakeKeys.size !== 1) throw new HttpError(422, 'Fondation incomplète : clé de cellule ou clé de saisine manquante.')
+      if (state.currentEpoch !== 0 || state.currentIntakeIndex !== 0) throw new HttpError(422, 'Fondation incomplète : clé de cellule ou clé de saisine manquante.')
       if (state.charter?.version !== 1 || bytesToHex(state.charter.charterHash) !== body.charterHash) {
         throw new HttpError(422, 'Le registre doit porter la version 1 de la charte.')
       }
-      checkIntakeMatchesRoster({ bundle: body.intakePublic, state, cellId })
-      await insertKeyBlobs(tx, [
-        { cellId, kind: 'cell_epoch_key', epoch: 0, slot: principal.userId, blob: body.cellKeyEnvelope },
-        { cellId, kind: 'intake_public', epoch: 0, slot: '0', blob: body.intakePublic },
-        { cellId, kind: 'intake_secrets', epoch: 0, slot: '0', blob: body.intakeSecrets },
-        { cellId, kind: 'cell_index_key', epoch: 0, slot: '', blob: body.indexKey },
-      ])
+      // The founder alone holds the keys of epoch 0 and intake key 0: one seal of each, to them.
+      const sent = body.sealed.map(({ kind, epoch, slot }) => `${kind}:${epoch}:${slot}`).sort().join(',')
+      const expected = ['cell_epoch_key', 'index_key', 'intake_seed'].map(kind => `${kind}:0:${principal.userId}`).join(',')
+      if (sent !== expected) throw new HttpError(422, 'Fondation incomplète : la clé de cellule, la clé d’index et la clé de saisine doivent vous être scellées.')
+      await insertKeyBlobs(tx, body.sealed.map(({ kind, epoch, slot, blob }) => ({ cellId, kind, epoch, slot, blob })))
       await upsertActiveMembership(tx, { cellId, userId: principal.userId, role: 'coordinator' })
       await insertCharterSignature(tx, { cellId, userId: principal.userId, version: 1, hash: body.charterHash, signature: body.charterSignature })
       await markInvitation(tx, { invitationId: invitation.id, status: 'confirmed' })

@@ -2,18 +2,20 @@ import { type ActionFunctionArgs } from '@remix-run/node'
 import { findProfession } from '#charter/professions.ts'
 import { recordAudit } from '#db/journal/record.ts'
 import { findUserById } from '#db/accounts.ts'
-import { findCellInvitation, insertKeyBlobs, markInvitation, markKeysConfirmed, upsertActiveMembership } from '#db/cells.ts'
+import { findCellInvitation, markInvitation, markKeysConfirmed, upsertActiveMembership } from '#db/cells.ts'
 import { isUuid, requireCellPermission } from '#app/access/authorize.server.ts'
 import { withRosterRace } from '#app/cells/http.server.ts'
 import { registeredIdentity, sameKeys } from '#app/cells/identity.server.ts'
 import { appendRosterLinksChecked } from '#app/cells/roster.server.ts'
+import { storeRosterChange } from '#app/cells/rotation.server.ts'
 import { confirmInvitationSchema } from '#app/cells/schemas.ts'
 import { postOnly, readJson } from '#app/utils/http.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
 
 /**
- * After comparing the SAS in person, the coordinator's browser signs add_member (or key_change for a
- * re-admission) with the newcomer's registered keys and seals the current cell key to them.
+ * After comparing the SAS in person, the coordinator's browser signs add_member (or, for a
+ * re-admission, the key_change the member self-signed, with the rotation it requires) with the
+ * newcomer's registered keys, and seals them the keys their role opens.
  */
 export const loader = postOnly
 
@@ -32,26 +34,22 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (invitation.role !== 'associate' && invitation.role !== 'dpo' && findProfession(newcomer?.profession ?? '')?.category === 'none') {
     throw new HttpError(422, 'Cette personne n’exerce pas une profession soumise au secret (article R1110-2 du CSP) : elle ne peut être que membre associé ou DPO.')
   }
-  const needsKey = invitation.role !== 'dpo'
-  if (needsKey && !body.cellKeyEnvelope) throw new HttpError(422, 'La clé de cellule scellée pour cette personne manque.')
 
   await withRosterRace(() =>
     db.transaction(async tx => {
-      const { state, parsed } = await appendRosterLinksChecked({
+      const { previous, state, parsed } = await appendRosterLinksChecked({
         tx,
         cellId,
         authorId: principal.userId,
         links: body.links,
-        allowedTypes: invitation.kind === 'readmission' ? ['key_change'] : ['add_member'],
+        // A re-admission's key_change requires a rotation (the old box key may be lost); a coordinator's arrival a new intake key.
+        allowedTypes: invitation.kind === 'readmission' ? ['key_change', 'rotate_epoch', 'publish_intake_key'] : ['add_member', 'publish_intake_key'],
       })
       const link = parsed[0]
       const keys = link && (link.payload.type === 'add_member' || link.payload.type === 'key_change') ? link.payload : undefined
-      if (parsed.length !== 1 || !keys || !sameKeys({ identity, keys })) throw new HttpError(422, 'Le maillon doit porter les clés enregistrées de la personne invitée.')
+      if (!keys || !sameKeys({ identity, keys })) throw new HttpError(422, 'Le maillon doit porter les clés enregistrées de la personne invitée.')
       if (keys && 'role' in keys && keys.role !== invitation.role) throw new HttpError(422, 'Le rôle signé diffère du rôle de l’invitation.')
-      if (needsKey && body.cellKeyEnvelope && state.currentEpoch !== undefined) {
-        // A re-admitted member's new envelope replaces the one sealed to their lost keys.
-        await insertKeyBlobs(tx, [{ cellId, kind: 'cell_epoch_key', epoch: state.currentEpoch, slot: newcomerId, blob: body.cellKeyEnvelope }], { replace: invitation.kind === 'readmission' })
-      }
+      await storeRosterChange({ tx, cellId, previous, state, parsed, body })
       if (invitation.kind === 'readmission') await markKeysConfirmed(tx, { cellId, userId: newcomerId })
       else await upsertActiveMembership(tx, { cellId, userId: newcomerId, role: invitation.role })
       await markInvitation(tx, { invitationId: invitation.id, status: 'confirmed' })

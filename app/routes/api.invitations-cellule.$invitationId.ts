@@ -39,12 +39,13 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     const membership = await findMembership(db, { cellId: invitation.cellId, userId: principal.userId })
     if (membership?.status !== 'active') throw new HttpError(403, 'Vous ne faites plus partie de cette cellule : demandez une nouvelle invitation.')
   }
-  const { proof } = await readJson(request, answerInvitationSchema)
+  const { proof, keyChangeSignature } = await readJson(request, answerInvitationSchema)
+  if (invitation.kind === 'readmission' && !keyChangeSignature) throw new HttpError(422, 'Vos nouvelles clés doivent signer le changement de clés : rechargez la page et saisissez de nouveau le code.')
   const identity = await registeredIdentity(db, principal.userId)
   const recorded = await recordInvitationAnswer(db, {
     invitationId: invitation.id,
     userId: principal.userId,
-    answer: { memberId: identity.userId, signPublicKey: toBase64Url(identity.signPublicKey), boxPublicKey: toBase64Url(identity.boxPublicKey), proof },
+    answer: { memberId: identity.userId, signPublicKey: toBase64Url(identity.signPublicKey), boxPublicKey: toBase64Url(identity.boxPublicKey), proof, ...(keyChangeSignature ? { keyChangeSignature } : {}) },
   })
   if (!recorded) throw new HttpError(409, 'Cette invitation a déjà reçu une réponse.')
   return Response.json({ status: 'answered' })

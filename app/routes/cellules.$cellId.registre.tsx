@@ -108,7 +108,7 @@ function SignatureTable({ signatures, roster, cellId }: { signatures: Signature[
       const member = roster.check.state.members.get(signature.userId)
       const message = charterSigningMessage({ cellId, version: signature.version, hash: signature.hash })
       results[`${signature.userId}:${signature.version}`] = Boolean(
-        member?.signKeyHistory.some(publicKey => verifySignature({ signature: fromBase64Url(signature.signature), message, publicKey })),
+        member?.signKeys.some(({ publicKey }) => verifySignature({ signature: fromBase64Url(signature.signature), message, publicKey })),
       )
     }
     setVerified(results)

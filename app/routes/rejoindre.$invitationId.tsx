@@ -8,7 +8,8 @@ import { findUserById } from '#db/accounts.ts'
 import { findCell, findCellInvitation, findCharterVersion } from '#db/cells.ts'
 import { postJson } from '#app/auth/api-client.ts'
 import { auditResourceKey, isUuid, requireSignedInActor } from '#app/access/authorize.server.ts'
-import { answerCellInvitation, prepareFounding, type UnlockedKeys } from '#app/cells/cell-client.ts'
+import { answerCellInvitation, prepareFounding, signReadmission, type UnlockedKeys } from '#app/cells/cell-client.ts'
+import { loadRoster } from '#app/cells/roster.server.ts'
 import { CharterText } from '#app/components/charter-text.tsx'
 import { Field, FormMessage, NoScriptNotice } from '#app/components/forms.tsx'
 import { KeyUnlock } from '#app/components/key-unlock.tsx'
@@ -39,6 +40,13 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     await initCrypto()
     if (coordinator) coordinatorSignPublicKey = toBase64Url(openIdentityPublic(coordinator.identityPublic).signPublicKey)
   }
+  // A re-admission needs the keys the roster holds for this member: their new keys sign over them (review §1e).
+  let previousKeys: { signPublicKey: string; boxPublicKey: string } | null = null
+  if (invitation.kind === 'readmission') {
+    const { state } = await loadRoster(db, cell.id)
+    const entry = state?.members.get(principal.userId)
+    if (entry) previousKeys = { signPublicKey: toBase64Url(entry.signPublicKey), boxPublicKey: toBase64Url(entry.boxPublicKey) }
+  }
   // Never a `status` key in a loader's plain object: Remix would take it for the response's status.
   return {
     invitationId: invitation.id,
@@ -49,6 +57,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     cell: { id: cell.id, name: cell.name },
     charter: charter ? { content: charter.content, hash: charter.hash } : null,
     coordinatorSignPublicKey,
+    previousKeys,
   }
 }
 
@@ -151,7 +160,9 @@ function Answer({ data, keys }: { data: LoaderData; keys: UnlockedKeys }) {
         return setFieldError(['Ce code contient une faute de frappe : vérifiez chaque groupe (7 groupes de 4 caractères).'])
       }
       if (status === 'pending') {
-        const result = await postJson<{ status: 'answered' }>(`/api/invitations-cellule/${data.invitationId}`, { proof: answer.proof })
+        if (data.kind === 'readmission' && !data.previousKeys) return setError('Vos anciennes clés sont absentes du registre : demandez à la coordination de vous inviter de nouveau comme membre.')
+        const keyChangeSignature = data.kind === 'readmission' && data.previousKeys ? await signReadmission({ cellId: data.cell.id, keys, previous: data.previousKeys }) : undefined
+        const result = await postJson<{ status: 'answered' }>(`/api/invitations-cellule/${data.invitationId}`, { proof: answer.proof, keyChangeSignature })
         if (!result.ok) return setError(result.error)
         setStatus('answered')
       }

@@ -31,7 +31,7 @@ export async function foundDemoCell({ db, cellId, members }: { db: Database; cel
   const hash = await ensureFirstCharter(db, cellId)
   const founding = await prepareFounding({ cellId, keys: coordinator, charterHash: hash })
   const links = [...founding.links]
-  const blobs: KeyBlob[] = [{ kind: 'cell_epoch_key', epoch: 0, slot: coordinator.userId, blob: founding.cellKeyEnvelope }]
+  const blobs: KeyBlob[] = [...founding.sealed]
   const signatures = [{ userId: coordinator.userId, signature: founding.charterSignature }]
   for (const member of members.filter(candidate => candidate !== coordinator)) {
     const state = validateRoster({ cellId, links })
@@ -39,12 +39,12 @@ export async function foundDemoCell({ db, cellId, members }: { db: Database; cel
       state,
       blobs,
       keys: coordinator,
-      newcomer: { memberId: member.userId, signPublicKey: member.identity.signing.publicKey, boxPublicKey: member.identity.box.publicKey },
+      newcomer: { memberId: member.userId, signPublicKey: member.identity.signing.publicKey, boxPublicKey: member.identity.box.publicKey, keyChangeSignature: undefined },
       role: member.role,
       kind: 'member',
     })
     links.push(...confirmation.links)
-    if (confirmation.cellKeyEnvelope) blobs.push({ kind: 'cell_epoch_key', epoch: 0, slot: member.userId, blob: confirmation.cellKeyEnvelope })
+    blobs.push(...confirmation.sealed)
     signatures.push({ userId: member.userId, signature: signCharter({ cellId, version: 1, hash, keys: member }) })
   }
   validateRoster({ cellId, links })
@@ -56,12 +56,7 @@ export async function foundDemoCell({ db, cellId, members }: { db: Database; cel
         return { cellId, seq: parsed.seq, link, linkType: parsed.payload.type, authorId: parsed.authorId }
       }),
     )
-    await insertKeyBlobs(tx, [
-      ...blobs.map(blob => ({ cellId, kind: 'cell_epoch_key' as const, epoch: blob.epoch, slot: blob.slot, blob: blob.blob })),
-      { cellId, kind: 'intake_public', epoch: 0, slot: '0', blob: founding.intakePublic },
-      { cellId, kind: 'intake_secrets', epoch: 0, slot: '0', blob: founding.intakeSecrets },
-      { cellId, kind: 'cell_index_key', epoch: 0, slot: '', blob: founding.indexKey },
-    ])
+    await insertKeyBlobs(tx, blobs.map(blob => ({ cellId, ...blob })))
     for (const member of members) await upsertActiveMembership(tx, { cellId, userId: member.userId, role: member.role })
     for (const signature of signatures) await insertCharterSignature(tx, { cellId, userId: signature.userId, version: 1, hash, signature: signature.signature })
   })

@@ -1,4 +1,5 @@
 import {
+  createCellEpochKey,
   createGenesisLink,
   createRosterLink,
   extendRoster,
@@ -65,6 +66,11 @@ export function buildCell({ cellId, others }: { cellId: string; others: readonly
     })
   }
   return { founder, links, getState: (): RosterState => state, append }
+}
+
+/** A rotate_epoch payload with fresh (unused) commitments for CK and IXK. */
+export function rotatePayload({ epoch, recipientIds, indexRecipientIds }: { epoch: number; recipientIds: string[]; indexRecipientIds: string[] }): RosterPayload {
+  return { type: 'rotate_epoch', epoch, keyCommitment: createCellEpochKey().commitment, recipientIds, indexKeyCommitment: createCellEpochKey().commitment, indexRecipientIds }
 }
 
 /** Asserts the call throws one of the library's typed errors (never a raw crash). */

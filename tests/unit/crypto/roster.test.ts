@@ -3,12 +3,12 @@ import {
   assertWritableEpoch,
   checkInvitationAnswer,
   checkRosterPin,
-  createCellEpochKey,
   createInvitation,
   createRosterLink,
   createSituationKey,
   openNote,
-  rosterAuthorKeys,
+  signingKeyAt,
+  signKeyChange,
   sealNote,
   verifyNote,
   extendRoster,
@@ -23,7 +23,7 @@ import {
 import { encodeRosterLink } from '#crypto/roster-links.ts'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { author, buildCell, expectCryptoError, flipByte, makeMember, type TestMember } from './helpers.ts'
+import { author, buildCell, expectCryptoError, flipByte, makeMember, rotatePayload, type TestMember } from './helpers.ts'
 
 beforeAll(async () => {
   await initCrypto()
@@ -40,15 +40,21 @@ function cellWithTeam() {
   return { ...cell, alice, bruno, chloe, dpo }
 }
 
+function keyChangeOf({ target, replacement }: { target: TestMember; replacement: TestMember }): RosterPayload {
+  const keys = { memberId: target.memberId, signPublicKey: replacement.identity.signing.publicKey, boxPublicKey: replacement.identity.box.publicKey }
+  const previous = { signPublicKey: target.identity.signing.publicKey, boxPublicKey: target.identity.box.publicKey }
+  return { type: 'key_change', ...keys, selfSignature: signKeyChange({ cellId, keys, previous, newSignSecretKey: replacement.identity.signing.secretKey }) }
+}
+
 function payloadsFor(target: TestMember): RosterPayload[] {
   const newcomer = makeMember({ memberId: 'zoe', role: 'member' })
   return [
     { type: 'add_member', memberId: 'zoe', role: 'member', signPublicKey: newcomer.identity.signing.publicKey, boxPublicKey: newcomer.identity.box.publicKey },
     { type: 'remove_member', memberId: target.memberId },
     { type: 'set_role', memberId: target.memberId, role: 'coordinator' },
-    { type: 'rotate_epoch', epoch: 0, keyCommitment: createCellEpochKey().commitment, recipientIds: ['alice', 'bruno', 'chloe', 'founder'] },
-    { type: 'publish_intake_key', index: 0, boxPublicKey: new Uint8Array(32).fill(1), signPublicKey: new Uint8Array(32).fill(2) },
-    { type: 'key_change', memberId: target.memberId, signPublicKey: newcomer.identity.signing.publicKey, boxPublicKey: newcomer.identity.box.publicKey },
+    rotatePayload({ epoch: 0, recipientIds: ['alice', 'bruno', 'chloe', 'founder'], indexRecipientIds: ['alice', 'bruno', 'founder'] }),
+    { type: 'publish_intake_key', index: 0, boxPublicKey: new Uint8Array(32).fill(1), signPublicKey: new Uint8Array(32).fill(2), notAfterMs: 10_000_000, seedCommitment: new Uint8Array(32).fill(5), triageIds: ['bruno', 'founder'], predecessorSignature: new Uint8Array(0) },
+    keyChangeOf({ target, replacement: newcomer }),
     { type: 'charter_version', version: 1, charterHash: new Uint8Array(32).fill(3) },
   ]
 }
@@ -56,7 +62,7 @@ function payloadsFor(target: TestMember): RosterPayload[] {
 describe('roster log', () => {
   it('validates a well-formed chain and derives members, epochs, intake keys, charter', () => {
     const cell = cellWithTeam()
-    cell.append({ by: cell.bruno, payload: { type: 'rotate_epoch', epoch: 0, keyCommitment: createCellEpochKey().commitment, recipientIds: ['alice', 'bruno', 'chloe', 'founder'] } })
+    cell.append({ by: cell.bruno, payload: rotatePayload({ epoch: 0, recipientIds: ['alice', 'bruno', 'chloe', 'founder'], indexRecipientIds: ['alice', 'bruno', 'founder'] }) })
     cell.append({ by: cell.founder, payload: { type: 'charter_version', version: 1, charterHash: new Uint8Array(32).fill(4) } })
     const head = cell.getState()
     cell.append({ by: cell.dpo, payload: { type: 'verification_attestation', attestedSeq: head.headSeq, attestedHash: head.headHash } })
@@ -145,8 +151,11 @@ describe('roster log', () => {
 
   it('refuses a rotation whose recipients differ from the active members (server-minted reader)', () => {
     const cell = cellWithTeam()
-    const link = createRosterLink({ state: cell.getState(), author: author(cell.founder), payload: { type: 'rotate_epoch', epoch: 0, keyCommitment: new Uint8Array(32), recipientIds: ['alice', 'bruno', 'chloe', 'dpo', 'founder'] }, createdAtMs: 1 })
+    const link = createRosterLink({ state: cell.getState(), author: author(cell.founder), payload: rotatePayload({ epoch: 0, recipientIds: ['alice', 'bruno', 'chloe', 'dpo', 'founder'], indexRecipientIds: ['alice', 'bruno', 'founder'] }), createdAtMs: 1 })
     expectCryptoError(() => validateRoster({ cellId, links: [...cell.links, link] }), 'roster_invalid')
+    // Nor may the index key (nominative by nature) go to an associate (review §8).
+    const toAssociate = createRosterLink({ state: cell.getState(), author: author(cell.founder), payload: rotatePayload({ epoch: 0, recipientIds: ['alice', 'bruno', 'chloe', 'founder'], indexRecipientIds: ['alice', 'bruno', 'chloe', 'founder'] }), createdAtMs: 1 })
+    expectCryptoError(() => validateRoster({ cellId, links: [...cell.links, toAssociate] }), 'roster_invalid')
   })
 
   it('pins (seq, hash): refuses rollback to a shorter roster and a fork at the pinned seq', () => {
@@ -162,23 +171,46 @@ describe('roster log', () => {
     expect(validateRoster({ cellId, links: longer, pin }).headSeq).toBe(pin.seq + 1)
   })
 
-  it('key change: later links need the new key; notes signed with the old key still verify', () => {
+  it('key change: later links need the new key; the old key verifies only what it signed before (PoC 1c, 4a)', () => {
     const cell = cellWithTeam()
     const situationKey = createSituationKey({ keyEpoch: 0 })
     const context = { cellId, situationId: 's', noteId: 'n', revision: 0 }
     const before = sealNote({ context, layer: 'pseudonymised', author: author(cell.alice), situationKey, body: new Uint8Array([1]) })
+    const seqBefore = cell.getState().headSeq
     const replacement = makeMember({ memberId: 'alice', role: 'member' })
-    cell.append({ by: cell.founder, payload: { type: 'key_change', memberId: 'alice', signPublicKey: replacement.identity.signing.publicKey, boxPublicKey: replacement.identity.box.publicKey } })
+    cell.append({ by: cell.founder, payload: keyChangeOf({ target: cell.alice, replacement }) })
     const state = cell.getState()
+    expect(state.rotationRequired).toBe(true)
     const head = { attestedSeq: state.headSeq, attestedHash: state.headHash }
     const oldKeyLink = createRosterLink({ state, author: author(cell.alice), payload: { type: 'verification_attestation', ...head }, createdAtMs: 1 })
     expectCryptoError(() => extendRoster({ state, links: [oldKeyLink] }), 'roster_invalid')
     const newKeyLink = createRosterLink({ state, author: author(replacement), payload: { type: 'verification_attestation', ...head }, createdAtMs: 1 })
     expect(extendRoster({ state, links: [newKeyLink] }).headSeq).toBe(state.headSeq + 1)
     const opened = openNote({ envelope: before, expected: context, situationKeys: [situationKey] })
-    expect(verifyNote({ note: opened, authorSignPublicKey: rosterAuthorKeys(state)('alice') }).verification).toBe('verified')
-    expect(verifyNote({ note: opened, authorSignPublicKey: state.members.get('alice')?.signPublicKey }).verification).toBe('rejected')
-    expect(rosterAuthorKeys(state)('nobody')).toBeUndefined()
+    expect(verifyNote({ note: opened, authorSignPublicKey: signingKeyAt({ state, memberId: 'alice', seq: seqBefore }) }).verification).toBe('verified')
+    // After the change the old key signs nothing: a note "written" later with it is rejected.
+    expect(signingKeyAt({ state, memberId: 'alice', seq: state.headSeq })).toEqual(replacement.identity.signing.publicKey)
+    expect(verifyNote({ note: opened, authorSignPublicKey: signingKeyAt({ state, memberId: 'alice', seq: state.headSeq }) }).verification).toBe('rejected')
+    expect(signingKeyAt({ state, memberId: 'nobody', seq: 0 })).toBeUndefined()
+  })
+
+  it('key change: refused without the member’s self-signature, or with one over other old keys (PoC 1c)', () => {
+    const cell = cellWithTeam()
+    const mallory = makeMember({ memberId: 'alice', role: 'member' })
+    const forged = { ...(keyChangeOf({ target: cell.alice, replacement: mallory }) as Extract<RosterPayload, { type: 'key_change' }>), selfSignature: new Uint8Array(64) }
+    expectCryptoError(() => cell.append({ by: cell.founder, payload: forged }), 'roster_invalid')
+    const stale = keyChangeOf({ target: cell.bruno, replacement: mallory })
+    expectCryptoError(() => cell.append({ by: cell.founder, payload: { ...(stale as Extract<RosterPayload, { type: 'key_change' }>), memberId: 'alice' } }), 'roster_invalid')
+  })
+
+  it('removing a DPO needs no rotation (PoC 1d); removing a keyholder does', () => {
+    const cell = cellWithTeam()
+    cell.append({ by: cell.founder, payload: rotatePayload({ epoch: 0, recipientIds: ['alice', 'bruno', 'chloe', 'founder'], indexRecipientIds: ['alice', 'bruno', 'founder'] }) })
+    cell.append({ by: cell.founder, payload: { type: 'remove_member', memberId: 'dpo' } })
+    expect(cell.getState().rotationRequired).toBe(false)
+    expect(() => assertWritableEpoch({ state: cell.getState(), epoch: 0 })).not.toThrow()
+    cell.append({ by: cell.founder, payload: { type: 'set_role', memberId: 'alice', role: 'associate' } })
+    expect(cell.getState().rotationRequired).toBe(true)
   })
 
   it('roster code: 12 digits, equal for equal rosters, different after any change', () => {
