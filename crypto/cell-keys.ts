@@ -21,21 +21,18 @@ export function sealCellEpochKey({
   cellKey,
   recipient,
   coordinator,
-  ephemeral,
 }: {
   cellId: string
   epoch: number
   cellKey: Uint8Array
   recipient: SealedKeyRecipient
   coordinator: SealedKeySigner
-  ephemeral?: BoxKeyPair
 }): Uint8Array {
   return sealKeyToMember({
     context: { kind: 'cell_epoch', keyEpoch: epoch, cellId, situationId: '' },
     key: cellKey,
     recipient,
     signer: coordinator,
-    ephemeral,
   })
 }
 
@@ -102,15 +99,13 @@ export function chainPreviousEpochKey({
   epoch,
   cellKey,
   previousCellKey,
-  nonce,
 }: {
   cellId: string
   epoch: number
   cellKey: Uint8Array
   previousCellKey: Uint8Array
-  nonce?: Uint8Array
 }): Uint8Array {
-  return wrapKey({ key: previousCellKey, wrappingKey: cellKey, purpose: 'previous_epoch', context: [cellId, epoch], nonce })
+  return wrapKey({ key: previousCellKey, wrappingKey: cellKey, purpose: 'previous_epoch', context: [cellId, epoch] })
 }
 
 export function openPreviousEpochKey({
@@ -158,15 +153,13 @@ export function wrapCellIndexKey({
   epoch,
   cellKey,
   indexKey,
-  nonce,
 }: {
   cellId: string
   epoch: number
   cellKey: Uint8Array
   indexKey: Uint8Array
-  nonce?: Uint8Array
 }): Uint8Array {
-  return wrapKey({ key: indexKey, wrappingKey: cellKey, purpose: 'cell_index_key', context: [cellId, epoch], nonce })
+  return wrapKey({ key: indexKey, wrappingKey: cellKey, purpose: 'cell_index_key', context: [cellId, epoch] })
 }
 
 export function openCellIndexKey({

@@ -73,19 +73,16 @@ export function wrapIntakeSecrets({
   keys,
   cellKey,
   cellEpoch,
-  nonce,
 }: {
   keys: IntakeKeys
   cellKey: Uint8Array
   cellEpoch: number
-  nonce?: Uint8Array
 }): Uint8Array {
   return wrapKey({
     key: concatBytes([keys.signing.secretKey, keys.box.secretKey]),
     wrappingKey: cellKey,
     purpose: 'intake_secrets',
     context: [keys.cellId, keys.index, cellEpoch],
-    nonce,
   })
 }
 

@@ -127,7 +127,7 @@ export function executeRotationPlan({
         break
       case 'create_situation_key':
         result.situationKeys.set(operation.situationId, {
-          situationKey: createSituationKey({ keyEpoch: operation.keyEpoch }),
+          situationKey: createSituationKey({ layer: 'pseudonymised', keyEpoch: operation.keyEpoch }),
           wrapped: new Uint8Array(0),
         })
         break
@@ -146,7 +146,7 @@ export function executeRotationPlan({
       }
       case 'create_nominative_key':
         result.nominativeKeys.set(operation.situationId, {
-          nominativeKey: createSituationKey({ keyEpoch: operation.keyEpoch }),
+          nominativeKey: createSituationKey({ layer: 'nominative', keyEpoch: operation.keyEpoch }),
           wraps: new Map(),
         })
         break

@@ -25,16 +25,28 @@ import {
 } from './primitives.ts'
 
 /** Keys delivered to one member by sealed box, then signed by whoever distributed them. */
-export const sealedKeyKinds = { cell_epoch: 1, nominative: 2 } as const
+export const sealedKeyKinds = { cell_epoch: 1, nominative: 2, medical: 3 } as const
 export type SealedKeyKind = keyof typeof sealedKeyKinds
 
-export type SealedKeyRecipient = { memberId: string; role: MemberRole; boxPublicKey: Uint8Array }
+/** `healthProfessional` is what the roster (or the situation log) declares; only `medical` reads it. */
+export type SealedKeyRecipient = { memberId: string; role: MemberRole; boxPublicKey: Uint8Array; healthProfessional?: boolean }
 export type SealedKeySigner = { memberId: string; signSecretKey: Uint8Array }
 
 const SIGNATURE_DOMAIN = 'cellule/sealed-key/v1'
 
-/** Who may hold which key: the DPO never holds content keys; associates never nominative ones (§7). */
-export function assertRecipientAllowed({ kind, role }: { kind: SealedKeyKind; role: MemberRole }): void {
+/**
+ * Who may hold which key: the DPO never holds content keys; associates never nominative or
+ * medical ones (§7); the medical key only goes to declared health professionals (rule 7).
+ */
+export function assertRecipientAllowed({
+  kind,
+  role,
+  healthProfessional = false,
+}: {
+  kind: SealedKeyKind
+  role: MemberRole
+  healthProfessional?: boolean
+}): void {
   switch (kind) {
     case 'cell_epoch':
       if (role === 'dpo') {
@@ -46,6 +58,20 @@ export function assertRecipientAllowed({ kind, role }: { kind: SealedKeyKind; ro
         throw new CryptoPolicyError({
           code: 'recipient_not_allowed',
           message: 'Une clé nominative ne peut être remise ni au DPO ni à un membre associé.',
+        })
+      }
+      return
+    case 'medical':
+      if (role === 'dpo' || role === 'associate') {
+        throw new CryptoPolicyError({
+          code: 'recipient_not_allowed',
+          message: 'Une clé médicale ne peut être remise ni au DPO ni à un membre associé.',
+        })
+      }
+      if (!healthProfessional) {
+        throw new CryptoPolicyError({
+          code: 'recipient_not_allowed',
+          message: 'Une clé médicale ne peut être remise qu’à un membre déclaré professionnel de santé.',
         })
       }
       return
@@ -90,7 +116,7 @@ export const sealedKeySchema = bytesSchema
   })
   .pipe(
     z.object({
-      kind: z.enum(['cell_epoch', 'nominative']),
+      kind: z.enum(Object.keys(sealedKeyKinds) as [SealedKeyKind, ...SealedKeyKind[]]),
       keyEpoch: z.number(),
       cellId: z.string().min(1),
       situationId: z.string(),
@@ -115,15 +141,13 @@ export function sealKeyToMember({
   key,
   recipient,
   signer,
-  ephemeral,
 }: {
   context: SealedKeyContext
   key: Uint8Array
   recipient: SealedKeyRecipient
   signer: SealedKeySigner
-  ephemeral?: BoxKeyPair
 }): Uint8Array {
-  assertRecipientAllowed({ kind: context.kind, role: recipient.role })
+  assertRecipientAllowed({ kind: context.kind, role: recipient.role, healthProfessional: recipient.healthProfessional })
   const signedBytes = new ByteWriter()
     .u8(FORMAT_VERSION)
     .u8(sealedKeyKinds[context.kind])
@@ -134,7 +158,7 @@ export function sealKeyToMember({
     .string(signer.memberId)
     .bytes(recipient.boxPublicKey)
     .bytes(keyCommitment(key))
-    .bytes(sealToPublicKey({ message: key, recipientPublicKey: recipient.boxPublicKey, ephemeral }))
+    .bytes(sealToPublicKey({ message: key, recipientPublicKey: recipient.boxPublicKey }))
     .finish()
   const signature = sign({
     message: signatureDigest({ domain: SIGNATURE_DOMAIN, signedBytes }),

@@ -5,6 +5,7 @@ import {
   epochRecipients,
   executeRotationPlan,
   initCrypto,
+  keyCommitment,
   openCellEpochKey,
   openCellEpochKeyWithRoster,
   openEarlierEpochKeys,
@@ -85,7 +86,7 @@ describe('cell epoch keys', () => {
     fc.assert(
       fc.property(fc.constantFrom<MemberRole>('dpo', 'associate', 'member', 'coordinator'), fc.stringMatching(/^[a-z0-9]{1,10}$/), (role, situationId) => {
         const recipient = makeMember({ memberId: 'r', role })
-        const seal = () => sealNominativeKey({ cellId, situationId, nominativeKey: createSituationKey({ keyEpoch: 0 }), recipient: recipientOf(recipient), author: author(signer) })
+        const seal = () => sealNominativeKey({ cellId, situationId, nominativeKey: createSituationKey({ layer: 'nominative', keyEpoch: 0 }), recipient: recipientOf(recipient), author: author(signer) })
         if (role === 'dpo' || role === 'associate') expectCryptoError(seal, 'recipient_not_allowed')
         else expect(seal().length).toBeGreaterThan(200)
       }),
@@ -116,8 +117,8 @@ describe('cell epoch keys', () => {
           const clinicians = everyone.filter((member) => member.role === 'member' || member.role === 'coordinator')
           const situations = Array.from({ length: situationCount }, (_, index) => {
             const situationId = `s${index}`
-            const situationKey = createSituationKey({ keyEpoch: 0 })
-            const nominativeKey = createSituationKey({ keyEpoch: 0 })
+            const situationKey = createSituationKey({ layer: 'pseudonymised', keyEpoch: 0 })
+            const nominativeKey = createSituationKey({ layer: 'nominative', keyEpoch: 0 })
             const participantIds = clinicians.filter((_, memberIndex) => (memberIndex + index) % 2 === 0 || clinicians[memberIndex] === removed).map((member) => member.memberId)
             const nominativeWraps = new Map(participantIds.map((memberId) => [memberId, sealNominativeKey({ cellId, situationId, nominativeKey, recipient: rosterRecipient({ state: state0, memberId }), author: author(cell.founder) })]))
             return { situationId, situationKey, nominativeKey, participantIds, nominativeWraps, wrapped: wrapSituationKey({ cellId, situationId, situationKey, cellKey: epoch0.key, cellEpoch: 0 }) }
@@ -129,7 +130,7 @@ describe('cell epoch keys', () => {
           for (const situation of situations) {
             removedKeys.push(openSituationKey({ cellId, situationId: situation.situationId, keyEpoch: 0, cellKey: removedCellKey, cellEpoch: 0, wrapped: situation.wrapped }).key)
             const own = situation.nominativeWraps.get(removed.memberId)
-            if (own) removedKeys.push(openNominativeKey({ wrap: own, cellId, situationId: situation.situationId, keyEpoch: 0, recipient: boxOf(removed), authorId: coordinator.id, authorSignPublicKey: coordinator.key }).key)
+            if (own) removedKeys.push(openNominativeKey({ wrap: own, cellId, situationId: situation.situationId, keyEpoch: 0, recipient: boxOf(removed), authorId: coordinator.id, authorSignPublicKey: coordinator.key, expectedCommitment: keyCommitment(situation.nominativeKey.key) }).key)
           }
 
           // Removal and rotation, planned and executed on the coordinator's client.
@@ -150,7 +151,7 @@ describe('cell epoch keys', () => {
           )
           const nominative1Attempts = [...rotation.nominativeKeys.entries()].flatMap(([situationId, entry]) =>
             [...entry.wraps.entries()].map(([memberId, wrap]) => () =>
-              openNominativeKey({ wrap, cellId, situationId, keyEpoch: 1, recipient: { memberId, box: removed.identity.box }, authorId: coordinator.id, authorSignPublicKey: coordinator.key }),
+              openNominativeKey({ wrap, cellId, situationId, keyEpoch: 1, recipient: { memberId, box: removed.identity.box }, authorId: coordinator.id, authorSignPublicKey: coordinator.key, expectedCommitment: keyCommitment(entry.nominativeKey.key) }),
             ),
           )
           // Every symmetric blob of epoch 1, tried with every key the removed member ever held.
@@ -160,9 +161,10 @@ describe('cell epoch keys', () => {
           ])
           // A note written after the rotation under the new situation key.
           const [firstSituationId, firstEntry] = [...rotation.situationKeys.entries()][0]!
-          const note = sealNote({ context: { cellId, situationId: firstSituationId, noteId: 'after', revision: 0 }, layer: 'pseudonymised', author: author(cell.founder), situationKey: firstEntry.situationKey, body: new Uint8Array([42]) })
+          const provenance = { rosterSeq: state1.headSeq, rosterHeadHash: state1.headHash, cellEpoch: 1, situationLogSeq: 0, prevRevisionHash: new Uint8Array(32), createdAtMs: 3 }
+          const note = sealNote({ context: { cellId, situationId: firstSituationId, noteId: 'after', revision: 1 }, provenance, layer: 'pseudonymised', author: author(cell.founder), situationKey: firstEntry.situationKey, body: new Uint8Array([42]) })
           const noteAttempts = removedKeys.map((key) => () =>
-            openNote({ envelope: note, expected: { cellId, situationId: firstSituationId, noteId: 'after', revision: 0 }, situationKeys: [{ key, keyId: firstEntry.situationKey.keyId, keyEpoch: 1 } satisfies SituationKey] }),
+            openNote({ envelope: note, expected: { cellId, situationId: firstSituationId, noteId: 'after', revision: 1, layer: 'pseudonymised' }, situationKeys: [{ layer: 'pseudonymised', key, keyId: firstEntry.situationKey.keyId, keyEpoch: 1 } satisfies SituationKey] }),
           )
           // Below the library's checks too: the raw sealed boxes, opened with the removed member's key pair.
           const rawSealAttempts = [...rotation.epochWraps.values(), ...[...rotation.nominativeKeys.values()].flatMap((entry) => [...entry.wraps.values()])].map((wrap) => () => {

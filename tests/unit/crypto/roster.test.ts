@@ -164,9 +164,11 @@ describe('roster log', () => {
 
   it('key change: later links need the new key; notes signed with the old key still verify', () => {
     const cell = cellWithTeam()
-    const situationKey = createSituationKey({ keyEpoch: 0 })
-    const context = { cellId, situationId: 's', noteId: 'n', revision: 0 }
-    const before = sealNote({ context, layer: 'pseudonymised', author: author(cell.alice), situationKey, body: new Uint8Array([1]) })
+    const situationKey = createSituationKey({ layer: 'pseudonymised', keyEpoch: 0 })
+    const context = { cellId, situationId: 's', noteId: 'n', revision: 1, layer: 'pseudonymised' as const }
+    const written = cell.getState()
+    const provenance = { rosterSeq: written.headSeq, rosterHeadHash: written.headHash, cellEpoch: 0, situationLogSeq: 0, prevRevisionHash: new Uint8Array(32), createdAtMs: 1 }
+    const before = sealNote({ context, provenance, layer: 'pseudonymised', author: author(cell.alice), situationKey, body: new Uint8Array([1]) })
     const replacement = makeMember({ memberId: 'alice', role: 'member' })
     cell.append({ by: cell.founder, payload: { type: 'key_change', memberId: 'alice', signPublicKey: replacement.identity.signing.publicKey, boxPublicKey: replacement.identity.box.publicKey } })
     const state = cell.getState()
@@ -176,8 +178,12 @@ describe('roster log', () => {
     const newKeyLink = createRosterLink({ state, author: author(replacement), payload: { type: 'verification_attestation', ...head }, createdAtMs: 1 })
     expect(extendRoster({ state, links: [newKeyLink] }).headSeq).toBe(state.headSeq + 1)
     const opened = openNote({ envelope: before, expected: context, situationKeys: [situationKey] })
-    expect(verifyNote({ note: opened, authorSignPublicKey: rosterAuthorKeys(state)('alice') }).verification).toBe('verified')
-    expect(verifyNote({ note: opened, authorSignPublicKey: state.members.get('alice')?.signPublicKey }).verification).toBe('rejected')
+    // The key valid at the note's roster seq (the lead's signingKeyAt has this meaning; hand-made here).
+    const history = rosterAuthorKeys(state)('alice') ?? []
+    const changedAt = state.headSeq
+    const keyAt = (authorId: string, seq: number) => (authorId === 'alice' ? history[seq < changedAt ? 0 : 1] : undefined)
+    expect(verifyNote({ note: opened, authorKeyAt: keyAt }).verification).toBe('verified')
+    expect(verifyNote({ note: opened, authorKeyAt: () => state.members.get('alice')?.signPublicKey }).verification).toBe('rejected')
     expect(rosterAuthorKeys(state)('nobody')).toBeUndefined()
   })
 
