@@ -27,11 +27,11 @@ export function deriveRecoveryKey(secret: Uint8Array): Uint8Array {
   return sodium.crypto_generichash(KEY_BYTES, utf8('cellule/recovery-kek/v1'), secret)
 }
 
-/** Derives the RKEK, hands it to `use`, and wipes it whatever happens (`use` must not keep it). */
-export function withRecoveryKey<Result>({ secret, use }: { secret: Uint8Array; use: (recoveryKey: Uint8Array) => Result }): Result {
+/** Derives the RKEK, hands it to `run`, and wipes it whatever happens (`run` must not keep it). */
+export function withRecoveryKey<Result>({ secret, run }: { secret: Uint8Array; run: (recoveryKey: Uint8Array) => Result }): Result {
   const recoveryKey = deriveRecoveryKey(secret)
   try {
-    return use(recoveryKey)
+    return run(recoveryKey)
   } finally {
     wipe(recoveryKey)
   }
