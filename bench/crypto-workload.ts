@@ -20,11 +20,12 @@ function median(values: number[]): number {
 
 export function prepareNotes({ count, bodyBytes }: { count: number; bodyBytes: number }) {
   const author = lib.generateIdentityKeys()
-  const situationKey = lib.createSituationKey({ keyEpoch: 0 })
+  const situationKey = lib.createSituationKey({ layer: 'pseudonymised', keyEpoch: 0 })
   const notes = Array.from({ length: count }, (_, index) => {
-    const context = { cellId: 'cell-bench', situationId: 'situation-bench', noteId: `note-${index}`, revision: 0 }
+    const context = { cellId: 'cell-bench', situationId: 'situation-bench', noteId: `note-${index}`, revision: 1, layer: 'pseudonymised' as const }
     const body = sodium.randombytes_buf(bodyBytes)
-    const envelope = lib.sealNote({ context, layer: 'pseudonymised', author: { memberId: 'author', signSecretKey: author.signing.secretKey }, situationKey, body })
+    const provenance = { rosterSeq: 3, rosterHeadHash: new Uint8Array(32).fill(7), cellEpoch: 0, situationLogSeq: index, prevRevisionHash: new Uint8Array(32), createdAtMs: 1_767_225_600_000 }
+    const envelope = lib.sealNote({ context, provenance, layer: 'pseudonymised', author: { memberId: 'author', signSecretKey: author.signing.secretKey }, situationKey, body })
     // The raw baseline gets the already-extracted inputs of the two primitive calls.
     const parsed = noteEnvelopeSchema.parse(envelope)
     const noteKey = unwrapKey({ wrapped: parsed.wrappedNoteKey, wrappingKey: situationKey.key, purpose: 'note_key', context: [parsed.headerBytes] })
@@ -33,7 +34,7 @@ export function prepareNotes({ count, bodyBytes }: { count: number; bodyBytes: n
       associatedData: parsed.headerBytes,
       nonce: parsed.bodyNonce,
       noteKey,
-      signedDigest: signatureDigest({ domain: 'cellule/note-signature/v1', signedBytes: parsed.signedBytes }),
+      signedDigest: signatureDigest({ domain: 'cellule/note-signature/v2', signedBytes: parsed.signedBytes }),
       signature: parsed.signature,
     }
     return { context, envelope, raw }
@@ -48,7 +49,7 @@ function runLibrary(prepared: Prepared): number {
   let verified = 0
   for (const note of prepared.notes) {
     const opened = lib.openNote({ envelope: note.envelope, expected: note.context, situationKeys: [prepared.situationKey] })
-    if (lib.verifyNote({ note: opened, authorSignPublicKey: prepared.authorPublicKey }).verification === 'verified') verified++
+    if (lib.verifyNote({ note: opened, authorKeyAt: () => prepared.authorPublicKey }).verification === 'verified') verified++
   }
   const elapsed = now() - start
   if (verified !== prepared.notes.length) throw new Error('library verification failed')

@@ -28,14 +28,18 @@ function rotationScenario({ members, situations }: { members: number; situations
     state = lib.extendRoster({ state, links: [links.at(-1) as Uint8Array] })
   }
   const epoch0 = lib.createCellEpochKey()
-  state = lib.extendRoster({ state, links: [lib.createRosterLink({ state, author: coordinator, createdAtMs: members, payload: { type: 'rotate_epoch', epoch: 0, keyCommitment: epoch0.commitment, recipientIds: lib.epochRecipients(state) } })] })
+  const index0 = lib.createCellEpochKey()
+  state = lib.extendRoster({
+    state,
+    links: [lib.createRosterLink({ state, author: coordinator, createdAtMs: members, payload: { type: 'rotate_epoch', epoch: 0, keyCommitment: epoch0.commitment, recipientIds: lib.epochRecipients(state), indexKeyCommitment: index0.commitment, indexRecipientIds: lib.indexRecipients(state) } })],
+  })
   const situationAccess = Array.from({ length: situations }, (_, index) => ({
     situationId: `s${index}`,
     keyEpoch: 0,
     nominativeKeyEpoch: 0,
     participantIds: [`m${1 + (index % (members - 1))}`, `m${1 + ((index + 1) % (members - 1))}`, 'founder'],
   }))
-  return { state, coordinator, situationAccess, previousCellKey: epoch0.key }
+  return { state, coordinator, situationAccess, current: { cellKey: epoch0.key, indexKey: index0.key, intake: undefined } }
 }
 
 function measureRotation({ members, situations, rounds }: { members: number; situations: number; rounds: number }) {
@@ -47,7 +51,7 @@ function measureRotation({ members, situations, rounds }: { members: number; sit
     const start = performance.now()
     const plan = lib.planRotation({ state: scenario.state, change: { type: 'remove_member', memberId: 'm1' }, situations: scenario.situationAccess })
     const planned = performance.now()
-    lib.executeRotationPlan({ plan, state: scenario.state, coordinator: scenario.coordinator, previousCellKey: scenario.previousCellKey, cellIndexKey: lib.createCellIndexKey(), createdAtMs: 1 })
+    lib.executeRotationPlan({ plan, state: scenario.state, coordinator: scenario.coordinator, current: scenario.current, createdAtMs: 1 })
     totalTimes.push(performance.now() - start)
     planTimes.push(planned - start)
     operations = plan.operations.length

@@ -97,33 +97,28 @@ export function wrapAccountKeyForPassword({
   userId,
   accountKey,
   keyEncryptionKey,
-  nonce,
 }: {
   userId: string
   accountKey: Uint8Array
   keyEncryptionKey: Uint8Array
-  nonce?: Uint8Array
 }): Uint8Array {
-  return wrapKey({ key: accountKey, wrappingKey: keyEncryptionKey, purpose: 'uak_password', context: [userId], nonce })
+  return wrapKey({ key: accountKey, wrappingKey: keyEncryptionKey, purpose: 'uak_password', context: [userId] })
 }
 
 export function wrapAccountKeyForRecovery({
   userId,
   accountKey,
   recoverySecret,
-  nonce,
 }: {
   userId: string
   accountKey: Uint8Array
   recoverySecret: Uint8Array
-  nonce?: Uint8Array
 }): Uint8Array {
   return wrapKey({
     key: accountKey,
     wrappingKey: deriveRecoveryKey(recoverySecret),
     purpose: 'uak_recovery',
     context: [userId],
-    nonce,
   })
 }
 

@@ -1,4 +1,4 @@
-import { CryptoFormatError } from './errors.ts'
+import { CryptoFormatError, CryptoPolicyError } from './errors.ts'
 import { sodium } from './sodium.ts'
 
 const textEncoder = new TextEncoder()
@@ -59,26 +59,47 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && sodium.memcmp(a, b)
 }
 
+/**
+ * Refuses what a fixed-width field cannot hold exactly: a wrapped or truncated integer would
+ * encode (and open) as another value, e.g. a key sealed for epoch 2^32 opening as epoch 0.
+ */
+function checkedInteger({ value, max, width }: { value: number; max: number; width: string }): number {
+  if (!Number.isSafeInteger(value) || value < 0 || value > max) {
+    throw new CryptoPolicyError({
+      code: 'invalid_input',
+      message: `Valeur ${String(value)} impossible à encoder en ${width} : un entier de 0 à ${max} est attendu.`,
+    })
+  }
+  return value
+}
+
 /** Canonical binary writer: big-endian integers, u16-length-prefixed strings. */
 export class ByteWriter {
   private parts: Uint8Array[] = []
 
   u8(value: number): this {
-    this.parts.push(Uint8Array.of(value & 0xff))
+    this.parts.push(Uint8Array.of(checkedInteger({ value, max: 0xff, width: 'u8' })))
+    return this
+  }
+
+  u16(value: number): this {
+    const out = new Uint8Array(2)
+    new DataView(out.buffer).setUint16(0, checkedInteger({ value, max: 0xffff, width: 'u16' }))
+    this.parts.push(out)
     return this
   }
 
   u32(value: number): this {
     const out = new Uint8Array(4)
-    new DataView(out.buffer).setUint32(0, value)
+    new DataView(out.buffer).setUint32(0, checkedInteger({ value, max: 0xffffffff, width: 'u32' }))
     this.parts.push(out)
     return this
   }
 
-  /** Milliseconds since the epoch and other integers up to 2^53. */
+  /** Milliseconds since the epoch and other integers up to 2^53 - 1 (what ByteReader.u64 accepts). */
   u64(value: number): this {
     const out = new Uint8Array(8)
-    new DataView(out.buffer).setBigUint64(0, BigInt(value))
+    new DataView(out.buffer).setBigUint64(0, BigInt(checkedInteger({ value, max: Number.MAX_SAFE_INTEGER, width: 'u64' })))
     this.parts.push(out)
     return this
   }
@@ -90,10 +111,11 @@ export class ByteWriter {
 
   string(value: string): this {
     const encoded = utf8(value)
-    if (encoded.length > 0xffff) throw new RangeError('string too long for a u16 prefix')
-    const prefix = new Uint8Array(2)
-    new DataView(prefix.buffer).setUint16(0, encoded.length)
-    this.parts.push(prefix, encoded)
+    if (encoded.length > 0xffff) {
+      throw new CryptoPolicyError({ code: 'invalid_input', message: 'Texte trop long pour être encodé (65 535 octets au plus).' })
+    }
+    this.u16(encoded.length)
+    this.parts.push(encoded)
     return this
   }
 

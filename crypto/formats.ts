@@ -42,13 +42,14 @@ export function refineIds({ ctx, ids }: { ctx: z.RefinementCtx; ids: Record<stri
 export const memberRoleSchema = z.enum(['coordinator', 'member', 'associate', 'dpo'])
 export type MemberRole = z.infer<typeof memberRoleSchema>
 
-export const layerSchema = z.enum(['pseudonymised', 'nominative'])
+/** Rule 7 adds the medical layer: readable by the health professionals among the participants. */
+export const layerSchema = z.enum(['pseudonymised', 'nominative', 'medical'])
 export type Layer = z.infer<typeof layerSchema>
 
 export const u32Schema = z.number().int().min(0).max(0xffffffff)
 
 export const roleCodes = { coordinator: 1, member: 2, associate: 3, dpo: 4 } as const satisfies Record<MemberRole, number>
-export const layerCodes = { pseudonymised: 1, nominative: 2 } as const satisfies Record<Layer, number>
+export const layerCodes = { pseudonymised: 1, nominative: 2, medical: 3 } as const satisfies Record<Layer, number>
 
 /** Reverse lookup for a code table, built once (decoders run on every note). */
 export function codeLookup<Name extends string>({ table, what }: { table: Record<Name, number>; what: string }): (code: number) => Name {

@@ -16,6 +16,7 @@ import {
   generateBoxKeyPair,
   generateSigningKeyPair,
   sign,
+  wipe,
   type BoxKeyPair,
   type SigningKeyPair,
 } from './primitives.ts'
@@ -95,20 +96,17 @@ export function wrapIdentitySecrets({
   userId,
   identity,
   accountKey,
-  nonce,
 }: {
   userId: string
   identity: IdentityKeys
   accountKey: Uint8Array
-  nonce?: Uint8Array
 }): Uint8Array {
-  return wrapKey({
-    key: concatBytes([identity.signing.secretKey, identity.box.secretKey]),
-    wrappingKey: accountKey,
-    purpose: 'identity_secrets',
-    context: [userId],
-    nonce,
-  })
+  const secrets = concatBytes([identity.signing.secretKey, identity.box.secretKey])
+  try {
+    return wrapKey({ key: secrets, wrappingKey: accountKey, purpose: 'identity_secrets', context: [userId] })
+  } finally {
+    wipe(secrets)
+  }
 }
 
 export function unwrapIdentitySecrets({
@@ -123,6 +121,8 @@ export function unwrapIdentitySecrets({
   const secrets = unwrapKey({ wrapped, wrappingKey: accountKey, purpose: 'identity_secrets', context: [userId] })
   const signSecretKey = secrets.slice(0, 64)
   const boxSecretKey = secrets.slice(64, 96)
+  // The slices are copies: the 96-byte buffer would otherwise keep both secrets until collected.
+  wipe(secrets)
   return {
     signing: { secretKey: signSecretKey, publicKey: sodium.crypto_sign_ed25519_sk_to_pk(signSecretKey) },
     box: { secretKey: boxSecretKey, publicKey: sodium.crypto_scalarmult_base(boxSecretKey) },

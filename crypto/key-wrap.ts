@@ -1,7 +1,8 @@
-import { ByteReader, ByteWriter } from './encoding.ts'
+import { ByteReader, ByteWriter, concatBytes } from './encoding.ts'
 import { AEAD_TAG_BYTES, FORMAT_VERSION, KEY_BYTES, NONCE_BYTES, bytesSchema, codeLookup, parseFormat } from './formats.ts'
 import { aeadDecrypt, aeadEncrypt, randomNonce } from './primitives.ts'
-import { CryptoFormatError } from './errors.ts'
+import { sodium } from './sodium.ts'
+import { CryptoFormatError, CryptoPolicyError } from './errors.ts'
 
 /** What a wrapped key is for; part of the AD so a wrap cannot be replayed in another role. */
 export const wrapPurposes = {
@@ -31,7 +32,16 @@ const purposeFromCode = codeLookup({
   what: 'Usage de clé',
 })
 
+/** The item count is one byte: a longer context is refused rather than wrapped modulo 256. */
+export const MAX_WRAP_CONTEXT_ITEMS = 255
+
 function encodeContext({ purpose, context }: { purpose: WrapPurpose; context: WrapContext }): Uint8Array {
+  if (context.length > MAX_WRAP_CONTEXT_ITEMS) {
+    throw new CryptoPolicyError({
+      code: 'invalid_input',
+      message: `Contexte de clé enveloppée trop long (${context.length} éléments, ${MAX_WRAP_CONTEXT_ITEMS} au plus).`,
+    })
+  }
   const writer = new ByteWriter().u8(FORMAT_VERSION).u8(wrapPurposes[purpose].code).u8(context.length)
   for (const part of context) {
     if (typeof part === 'string') writer.u8(0x73).string(part)
@@ -62,18 +72,17 @@ export function wrapKey({
   wrappingKey,
   purpose,
   context,
-  nonce = randomNonce(),
 }: {
   key: Uint8Array
   wrappingKey: Uint8Array
   purpose: WrapPurpose
   context: WrapContext
-  nonce?: Uint8Array
 }): Uint8Array {
   if (key.length !== wrapPurposes[purpose].keyLength) {
     throw new CryptoFormatError({ code: 'bad_length', message: `Clé de longueur ${key.length} pour ${purpose}.` })
   }
   const associatedData = encodeContext({ purpose, context })
+  const nonce = randomNonce()
   const ciphertext = aeadEncrypt({ plaintext: key, associatedData, nonce, key: wrappingKey })
   return new ByteWriter().u8(FORMAT_VERSION).u8(wrapPurposes[purpose].code).bytes(nonce).bytes(ciphertext).finish()
 }
@@ -104,4 +113,20 @@ export function unwrapKey({
     key: wrappingKey,
     what: 'Clé enveloppée',
   })
+}
+
+/**
+ * A well-formed wrap that no key opens, the same for the same seed: the server answers an
+ * unknown address with it so that answer cannot be told from a real one. Its bytes are a
+ * BLAKE2b stream of the seed, no encryption happens, so there is no nonce to reuse.
+ */
+export function decoyWrappedKey({ purpose, seed }: { purpose: WrapPurpose; seed: Uint8Array }): Uint8Array {
+  const length = NONCE_BYTES + wrapPurposes[purpose].keyLength + AEAD_TAG_BYTES
+  const blocks: Uint8Array[] = []
+  // BLAKE2b outputs 16 to 64 bytes: whole 64-byte blocks, one per counter value, then cut.
+  for (let block = 0; block * 64 < length; block++) {
+    const label = new ByteWriter().string('cellule/decoy-wrapped-key/v1').u8(wrapPurposes[purpose].code).u8(block).finish()
+    blocks.push(sodium.crypto_generichash(64, label, seed))
+  }
+  return new ByteWriter().u8(FORMAT_VERSION).u8(wrapPurposes[purpose].code).bytes(concatBytes(blocks).subarray(0, length)).finish()
 }

@@ -6,16 +6,34 @@ import { sodium } from './sodium.ts'
 export type SigningKeyPair = { publicKey: Uint8Array; secretKey: Uint8Array }
 export type BoxKeyPair = { publicKey: Uint8Array; secretKey: Uint8Array }
 
+export type RandomSource = (length: number) => Uint8Array
+
+const systemRandom: RandomSource = (length) => sodium.randombytes_buf(length)
+let randomSource: RandomSource = systemRandom
+
+/**
+ * Test-only hook behind crypto/testing.ts (golden vectors): swaps the source every random key,
+ * nonce and key pair of crypto/ draws from, and returns the function that restores it. Lint
+ * (eslint.config.js) forbids importing it anywhere but crypto/testing.ts.
+ */
+export function __swapRandomSourceForTesting(source: RandomSource): () => void {
+  const previous = randomSource
+  randomSource = source
+  return () => {
+    randomSource = previous
+  }
+}
+
 export function randomBytes(length: number): Uint8Array {
-  return sodium.randombytes_buf(length)
+  return randomSource(length)
 }
 
 export function randomKey(): Uint8Array {
-  return sodium.randombytes_buf(KEY_BYTES)
+  return randomSource(KEY_BYTES)
 }
 
 export function randomNonce(): Uint8Array {
-  return sodium.randombytes_buf(NONCE_BYTES)
+  return randomSource(NONCE_BYTES)
 }
 
 /** BLAKE2b over a domain label and canonical parts, so no two uses can collide. */
@@ -129,14 +147,20 @@ export function assertSignature({
   }
 }
 
+/** Same construction as crypto_sign_keypair (a random 32-byte seed), drawn from the one random source. */
 export function generateSigningKeyPair(): SigningKeyPair {
-  const pair = sodium.crypto_sign_keypair()
-  return { publicKey: pair.publicKey, secretKey: pair.privateKey }
+  const seed = randomBytes(32)
+  const pair = signingKeyPairFromSeed(seed)
+  wipe(seed)
+  return pair
 }
 
+/** crypto_box_keypair draws its secret internally; a random seed keeps every draw on the one source. */
 export function generateBoxKeyPair(): BoxKeyPair {
-  const pair = sodium.crypto_box_keypair()
-  return { publicKey: pair.publicKey, secretKey: pair.privateKey }
+  const seed = randomBytes(32)
+  const pair = boxKeyPairFromSeed(seed)
+  wipe(seed)
+  return pair
 }
 
 export function signingKeyPairFromSeed(seed: Uint8Array): SigningKeyPair {
@@ -150,20 +174,15 @@ export function boxKeyPairFromSeed(seed: Uint8Array): BoxKeyPair {
 }
 
 /**
- * crypto_box_seal, byte-compatible with libsodium's, but with the ephemeral pair as an
- * explicit input so golden vectors can pin the exact bytes.
+ * crypto_box_seal, byte-compatible with libsodium's, computed here so the ephemeral pair comes
+ * from the one random source (golden vectors pin it through crypto/testing.ts). A fresh pair per
+ * seal, wiped after use: reusing one for the same recipient would reuse a crypto_box nonce.
  */
-export function sealToPublicKey({
-  message,
-  recipientPublicKey,
-  ephemeral = generateBoxKeyPair(),
-}: {
-  message: Uint8Array
-  recipientPublicKey: Uint8Array
-  ephemeral?: BoxKeyPair
-}): Uint8Array {
+export function sealToPublicKey({ message, recipientPublicKey }: { message: Uint8Array; recipientPublicKey: Uint8Array }): Uint8Array {
+  const ephemeral = generateBoxKeyPair()
   const nonce = sodium.crypto_generichash(NONCE_BYTES, concatBytes([ephemeral.publicKey, recipientPublicKey]), null)
   const boxed = sodium.crypto_box_easy(message, nonce, recipientPublicKey, ephemeral.secretKey)
+  wipe(ephemeral.secretKey)
   return concatBytes([ephemeral.publicKey, boxed])
 }
 

@@ -1,4 +1,4 @@
-import { verifyNote, type AuthorKeyResolver, type OpenedNote } from './notes.ts'
+import { verifyNote, type AuthorKeyResolver, type CheckedNote, type PendingNote } from './notes.ts'
 
 export type VerificationProgress = { verified: number; rejected: number; total: number }
 
@@ -16,29 +16,30 @@ function yieldToEventLoop(): Promise<void> {
 }
 
 /**
- * Checks author signatures in batches, yielding between them so the first screen stays
- * responsive; `onProgress` receives each batch's results to upgrade the badges in place.
+ * Checks author signatures in batches, yielding between them so the page stays responsive.
+ * Pending notes carry no body: only what comes back `verified` (here, or from openAndVerifyNote
+ * for the first screen) can be rendered; `onProgress` receives each batch to show it in place.
  */
 export async function verifyNotesInBackground({
   notes,
-  authorSignPublicKey,
+  authorKeyAt,
   batchSize = 50,
   onProgress,
   signal,
 }: {
-  notes: readonly OpenedNote[]
-  authorSignPublicKey: AuthorKeyResolver
+  notes: readonly PendingNote[]
+  authorKeyAt: AuthorKeyResolver
   batchSize?: number
-  onProgress?: (progress: VerificationProgress & { batch: readonly OpenedNote[] }) => void
+  onProgress?: (progress: VerificationProgress & { batch: readonly CheckedNote[] }) => void
   signal?: AbortSignal
-}): Promise<OpenedNote[]> {
-  const results: OpenedNote[] = []
+}): Promise<CheckedNote[]> {
+  const results: CheckedNote[] = []
   let verified = 0
   let rejected = 0
   for (let start = 0; start < notes.length; start += batchSize) {
     if (signal?.aborted) break
     const batch = notes.slice(start, start + batchSize).map((note) => {
-      const checked = verifyNote({ note, authorSignPublicKey: authorSignPublicKey(note.header.authorId) })
+      const checked = verifyNote({ note, authorKeyAt })
       if (checked.verification === 'verified') verified++
       else rejected++
       return checked

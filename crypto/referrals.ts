@@ -22,6 +22,7 @@ import {
   openSealed,
   sealToPublicKey,
   sign,
+  wipe,
   type BoxKeyPair,
 } from './primitives.ts'
 import { sodium } from './sodium.ts'
@@ -41,13 +42,21 @@ export function replyCodeFromSecret(secret: Uint8Array): string {
 
 /** Reply key pair and fetch token from the code; the server stores only the token's hash. */
 export function deriveReplyCredentials(replyCode: string | Uint8Array): ReplyCredentials {
-  const secret = typeof replyCode === 'string' ? parseHumanCode(replyCode) : replyCode
-  if (secret.length !== REPLY_CODE_BYTES) {
-    throw new CryptoFormatError({ code: 'bad_length', message: 'Un code de réponse porte 128 bits.' })
+  const parsed = typeof replyCode === 'string'
+  const secret = parsed ? parseHumanCode(replyCode) : replyCode
+  try {
+    if (secret.length !== REPLY_CODE_BYTES) {
+      throw new CryptoFormatError({ code: 'bad_length', message: 'Un code de réponse porte 128 bits.' })
+    }
+    const seed = sodium.crypto_generichash(32, utf8('cellule/reply-keypair/v1'), secret)
+    const fetchToken = sodium.crypto_generichash(32, utf8('cellule/reply-fetch-token/v1'), secret)
+    const replyKeyPair = boxKeyPairFromSeed(seed)
+    wipe(seed)
+    return { replyKeyPair, fetchToken, fetchTokenHash: hashFetchToken(fetchToken) }
+  } finally {
+    // A code parsed here is ours to wipe; bytes the caller passed stay theirs.
+    if (parsed) wipe(secret)
   }
-  const seed = sodium.crypto_generichash(32, utf8('cellule/reply-keypair/v1'), secret)
-  const fetchToken = sodium.crypto_generichash(32, utf8('cellule/reply-fetch-token/v1'), secret)
-  return { replyKeyPair: boxKeyPairFromSeed(seed), fetchToken, fetchTokenHash: hashFetchToken(fetchToken) }
 }
 
 /** What the server computes on each fetch and compares with the stored hash. */
@@ -73,12 +82,10 @@ export function sealReferral({
   referral,
   intake,
   replyPublicKey,
-  ephemeral,
 }: {
   referral: ReferralInput
   intake: IntakePublic
   replyPublicKey: Uint8Array
-  ephemeral?: BoxKeyPair
 }): Uint8Array {
   const checked = parseInput({ schema: referralInputSchema, input: referral, name: 'Saisine' })
   const plaintext = new ByteWriter()
@@ -90,7 +97,7 @@ export function sealReferral({
     .bytes(replyPublicKey)
     .longBytes(checked.content)
     .finish()
-  const sealed = sealToPublicKey({ message: padToBucket(plaintext), recipientPublicKey: intake.boxPublicKey, ephemeral })
+  const sealed = sealToPublicKey({ message: padToBucket(plaintext), recipientPublicKey: intake.boxPublicKey })
   return new ByteWriter().u8(FORMAT_VERSION).u32(intake.index).bytes(sealed).finish()
 }
 
@@ -202,12 +209,10 @@ export function sealFeedback({
   feedback,
   replyPublicKey,
   intake,
-  ephemeral,
 }: {
   feedback: Feedback
   replyPublicKey: Uint8Array
   intake: IntakeKeys
-  ephemeral?: BoxKeyPair
 }): Uint8Array {
   const plaintext = new ByteWriter()
     .u8(FORMAT_VERSION)
@@ -216,7 +221,7 @@ export function sealFeedback({
     .u64(feedback.createdAtMs)
     .longBytes(feedback.body)
     .finish()
-  const sealed = sealToPublicKey({ message: padToBucket(plaintext), recipientPublicKey: replyPublicKey, ephemeral })
+  const sealed = sealToPublicKey({ message: padToBucket(plaintext), recipientPublicKey: replyPublicKey })
   const signedBytes = new ByteWriter()
     .u8(FORMAT_VERSION)
     .u32(intake.index)

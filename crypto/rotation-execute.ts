@@ -170,7 +170,7 @@ export function executeRotationPlan({
           if (current.indexKey) result.chainedPreviousIndex = chainPreviousIndexKey({ cellId, epoch: operation.epoch, indexKey: keyFor({ kind: 'index', epoch: operation.epoch }), previousIndexKey: current.indexKey })
           break
         case 'create_situation_key':
-          result.situationKeys.set(operation.situationId, { situationKey: createSituationKey({ keyEpoch: operation.keyEpoch }), wrapped: new Uint8Array(0) })
+          result.situationKeys.set(operation.situationId, { situationKey: createSituationKey({ layer: 'pseudonymised', keyEpoch: operation.keyEpoch }), wrapped: new Uint8Array(0) })
           break
         case 'wrap_situation_key': {
           const entry = result.situationKeys.get(operation.situationId)
@@ -180,7 +180,7 @@ export function executeRotationPlan({
           break
         }
         case 'create_nominative_key':
-          result.nominativeKeys.set(operation.situationId, { nominativeKey: createSituationKey({ keyEpoch: operation.keyEpoch }), wraps: new Map() })
+          result.nominativeKeys.set(operation.situationId, { nominativeKey: createSituationKey({ layer: 'nominative', keyEpoch: operation.keyEpoch }), wraps: new Map() })
           break
         case 'seal_nominative_key': {
           const entry = result.nominativeKeys.get(operation.situationId)

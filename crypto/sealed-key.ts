@@ -29,18 +29,30 @@ import {
  * `index` is the blind-index key of a cell epoch (IXK[e]); `intake` the 32-byte seed of an intake
  * key pair (INTAKE[j]), sealed to the triage set only.
  */
-export const sealedKeyKinds = { cell_epoch: 1, nominative: 2, index: 4, intake: 5 } as const
+export const sealedKeyKinds = { cell_epoch: 1, nominative: 2, medical: 3, index: 4, intake: 5 } as const
 export type SealedKeyKind = keyof typeof sealedKeyKinds
 
-export type SealedKeyRecipient = { memberId: string; role: MemberRole; boxPublicKey: Uint8Array }
+/** `healthProfessional` is what the roster (or the situation log) declares; only `medical` reads it. */
+export type SealedKeyRecipient = { memberId: string; role: MemberRole; boxPublicKey: Uint8Array; healthProfessional?: boolean }
 export type SealedKeySigner = { memberId: string; signSecretKey: Uint8Array }
 
 /** Version 2 adds the roster seq and head the seal was made under (review §2b). */
 export const SEALED_KEY_VERSION = 2
 const SIGNATURE_DOMAIN = 'cellule/sealed-key/v2'
 
-/** Who may hold which key: the DPO never holds content keys; associates never nominative ones (§7). */
-export function assertRecipientAllowed({ kind, role }: { kind: SealedKeyKind; role: MemberRole }): void {
+/**
+ * Who may hold which key: the DPO never holds content keys; associates never nominative or
+ * medical ones (§7); the medical key only goes to declared health professionals (rule 7).
+ */
+export function assertRecipientAllowed({
+  kind,
+  role,
+  healthProfessional = false,
+}: {
+  kind: SealedKeyKind
+  role: MemberRole
+  healthProfessional?: boolean
+}): void {
   switch (kind) {
     case 'cell_epoch':
       if (role === 'dpo') {
@@ -61,6 +73,20 @@ export function assertRecipientAllowed({ kind, role }: { kind: SealedKeyKind; ro
         throw new CryptoPolicyError({
           code: 'recipient_not_allowed',
           message: 'Les clés de saisine ne sont remises qu’aux personnes chargées du tri (la coordination).',
+        })
+      }
+      return
+    case 'medical':
+      if (role === 'dpo' || role === 'associate') {
+        throw new CryptoPolicyError({
+          code: 'recipient_not_allowed',
+          message: 'Une clé médicale ne peut être remise ni au DPO ni à un membre associé.',
+        })
+      }
+      if (!healthProfessional) {
+        throw new CryptoPolicyError({
+          code: 'recipient_not_allowed',
+          message: 'Une clé médicale ne peut être remise qu’à un membre déclaré professionnel de santé.',
         })
       }
       return
@@ -109,7 +135,7 @@ export const sealedKeySchema = bytesSchema
   })
   .pipe(
     z.object({
-      kind: z.enum(['cell_epoch', 'nominative', 'index', 'intake']),
+      kind: z.enum(Object.keys(sealedKeyKinds) as [SealedKeyKind, ...SealedKeyKind[]]),
       keyEpoch: z.number(),
       cellId: z.string().min(1),
       situationId: z.string(),
@@ -139,16 +165,14 @@ export function sealKeyToMember({
   key,
   recipient,
   signer,
-  ephemeral,
 }: {
   context: SealedKeyContext
   anchor: SealedKeyAnchor
   key: Uint8Array
   recipient: SealedKeyRecipient
   signer: SealedKeySigner
-  ephemeral?: BoxKeyPair
 }): Uint8Array {
-  assertRecipientAllowed({ kind: context.kind, role: recipient.role })
+  assertRecipientAllowed({ kind: context.kind, role: recipient.role, healthProfessional: recipient.healthProfessional })
   if (anchor.rosterHeadHash.length !== HASH_BYTES) {
     throw new CryptoPolicyError({ code: 'invalid_input', message: 'Tête du registre invalide pour la clé scellée.' })
   }
@@ -164,7 +188,7 @@ export function sealKeyToMember({
     .bytes(anchor.rosterHeadHash)
     .bytes(recipient.boxPublicKey)
     .bytes(keyCommitment(key))
-    .bytes(sealToPublicKey({ message: key, recipientPublicKey: recipient.boxPublicKey, ephemeral }))
+    .bytes(sealToPublicKey({ message: key, recipientPublicKey: recipient.boxPublicKey }))
     .finish()
   const signature = sign({
     message: signatureDigest({ domain: SIGNATURE_DOMAIN, signedBytes }),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { type ActionFunctionArgs } from '@remix-run/node'
 import { fakeSaltSeed } from '#crypto/account.ts'
 import { toBase64Url } from '#crypto/encoding.ts'
-import { wrapKey } from '#crypto/key-wrap.ts'
+import { decoyWrappedKey } from '#crypto/key-wrap.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { DEFAULT_KDF, findUserByEmail } from '#db/accounts.ts'
 import { type Database } from '#db/database.ts'
@@ -59,13 +59,7 @@ async function fakeRecoveryParameters(db: Database, email: string) {
   const hex = idBytes.toString('hex')
   const userId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
   // A genuine wrap under a key nobody holds: same format and length as a real one.
-  const wrap = wrapKey({
-    key: fakeBytes({ secret, label: 'account-key', email, length: 32 }),
-    wrappingKey: fakeBytes({ secret, label: 'wrapping-key', email, length: 32 }),
-    purpose: 'uak_recovery',
-    context: [userId],
-    nonce: fakeBytes({ secret, label: 'nonce', email, length: 24 }),
-  })
+  const wrap = decoyWrappedKey({ purpose: 'uak_recovery', seed: fakeBytes({ secret, label: 'recovery-wrap', email, length: 32 }) })
   return {
     userId,
     recoveryWrappedAccountKey: toBase64Url(wrap),

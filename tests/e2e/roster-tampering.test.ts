@@ -253,7 +253,7 @@ describe.skipIf(!chromiumAvailable())('a roster tampered with by the server is d
     // The coordinator removes the leaver (the removal and its new epoch, signed for real).
     const removal = signLink({ state, author: signerOf(coordinator), payload: { type: 'remove_member', memberId: leaver.userId } })
     const afterRemoval = validateRoster({ cellId: cell.id, links: [...(await storedLinks(cell.id)), removal] })
-    const rotation = signLink({ state: afterRemoval, author: signerOf(coordinator), payload: { type: 'rotate_epoch', epoch: 1, keyCommitment: new Uint8Array(32).fill(9), recipientIds: [coordinator.userId, member.userId].sort() } })
+    const rotation = signLink({ state: afterRemoval, author: signerOf(coordinator), payload: { type: 'rotate_epoch', epoch: 1, keyCommitment: new Uint8Array(32).fill(9), recipientIds: [coordinator.userId, member.userId].sort(), indexKeyCommitment: new Uint8Array(32).fill(8), indexRecipientIds: [coordinator.userId, member.userId].sort() } })
     await insertRow(cell.id, removal)
     await insertRow(cell.id, rotation)
     await expectCode(cell.id)

@@ -9,12 +9,13 @@ import { generateHumanCode } from '#crypto/human-code.ts'
 import { answerInvitation } from '#crypto/invitation.ts'
 import { deriveRecoveryAuthSecret } from '#crypto/recovery-proof.ts'
 import { validateRoster } from '#crypto/roster.ts'
+import { openEarlierEpochKeys } from '#crypto/cell-keys.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { DEFAULT_KDF } from '#db/accounts.ts'
 import { insertCell } from '#db/cells.ts'
 import { createInvitation } from '#db/invitations.ts'
 import { cellInvitations, memberships, users } from '#db/schema.ts'
-import { checkAnswer, openCurrentCellKey, prepareConfirmation, type InvitationAnswer, type RosterResponse, type UnlockedKeys } from '#app/cells/cell-client.ts'
+import { checkAnswer, openCurrentCellKey, prepareConfirmation, signReadmission, type InvitationAnswer, type RosterResponse, type UnlockedKeys } from '#app/cells/cell-client.ts'
 import { createUserSession } from '#app/auth/session.server.ts'
 import { foundDemoCell } from '#server/demo/founding.ts'
 import { createAccountFixture, type AccountFixture } from '#tests/support/account-factory.ts'
@@ -130,7 +131,15 @@ describe('re-admission of a member whose account was reset', () => {
     const newcomer = { memberId: member.userId, signPublicKey: fresh.identity.signing.publicKey, boxPublicKey: fresh.identity.box.publicKey }
     const answer = answerInvitation({ cellId, invitationCode: code, newcomer, coordinatorSignPublicKey: coordinator.keys.identity.signing.publicKey })
     await resetThrottles(app)
-    const answered = await postJson(app, `/api/invitations-cellule/${invitationId}`, { proof: answer.proof }, { cookie: cookieOf(token) })
+    // Without the new keys' signature over the old ones, a re-admission answer is refused (review §1e).
+    const unsigned = await postJson(app, `/api/invitations-cellule/${invitationId}`, { proof: answer.proof }, { cookie: cookieOf(token) })
+    expect(unsigned.status, unsigned.text).toBe(422)
+    const keyChangeSignature = await signReadmission({
+      cellId,
+      keys: newKeys,
+      previous: { signPublicKey: toBase64Url(member.keys.identity.signing.publicKey), boxPublicKey: toBase64Url(member.keys.identity.box.publicKey) },
+    })
+    const answered = await postJson(app, `/api/invitations-cellule/${invitationId}`, { proof: answer.proof, keyChangeSignature }, { cookie: cookieOf(token) })
     expect(answered.status, answered.text).toBe(200)
 
     // The coordinator's browser checks the proof with the code and shows the same SAS.
@@ -142,7 +151,7 @@ describe('re-admission of a member whose account was reset', () => {
     // A wrong code would not match (the proof binds the keys to the code).
     expect(() => checkAnswer({ cellId, code: generateHumanCode().code, answer: status.json?.answer as InvitationAnswer, keys: coordinator.keys as UnlockedKeys })).toThrow()
 
-    // Confirmation: key_change + the current cell key sealed to the new box key.
+    // Confirmation: the self-signed key_change, and the rotation it requires (the old box key may be lost).
     const current = await rosterFor(coordinator.sessionToken)
     const state = validateRoster({ cellId, links: current.links })
     const confirmation = prepareConfirmation({ state, blobs: current.blobs, keys: coordinator.keys as UnlockedKeys, newcomer: checked.newcomer, role: 'member', kind: 'readmission' })
@@ -150,7 +159,7 @@ describe('re-admission of a member whose account was reset', () => {
     const confirmed = await postJson(app, `/api/cells/${cellId}/invitations/${invitationId}/confirm`, confirmation, { cookie: cookieOf(coordinator.sessionToken) })
     expect(confirmed.status, confirmed.text).toBe(200)
 
-    // Access is back, and the new keys open the current cell key (the same one: nothing lost).
+    // Access is back; the new keys open the new epoch's cell key, and through its chain the old one: nothing lost.
     expect((await getPage(app, `/cellules/${cellId}/membres`, { cookie: cookieOf(token) })).status).toBe(200)
     expect((await getPage(app, `/cellules/${cellId}`, { cookie: cookieOf(token) })).status).toBe(200)
     const after = await rosterFor(token)
@@ -158,10 +167,13 @@ describe('re-admission of a member whose account was reset', () => {
     const rosterMember = afterState.members.get(member.userId)
     expect(rosterMember?.active).toBe(true)
     expect(rosterMember && bytesEqual(rosterMember.signPublicKey, fresh.identity.signing.publicKey)).toBe(true)
-    expect(rosterMember?.signKeyHistory).toHaveLength(2)
+    expect(rosterMember?.signKeys).toHaveLength(2)
+    expect(rosterMember?.signKeys[0]?.untilSeq).toBeDefined()
     const reopened = openCurrentCellKey({ state: afterState, blobs: after.blobs, keys: newKeys })
-    expect(reopened.epoch).toBe(cellKey.epoch)
-    expect(bytesEqual(reopened.cellKey, cellKey.cellKey)).toBe(true)
+    expect(reopened.epoch).toBe(cellKey.epoch + 1)
+    const chained = after.blobs.find(blob => blob.kind === 'previous_epoch' && blob.epoch === reopened.epoch)
+    const earlier = openEarlierEpochKeys({ cellId, epoch: reopened.epoch, cellKey: reopened.cellKey, chain: new Map([[reopened.epoch, chained?.blob ?? '']]), downToEpoch: cellKey.epoch })
+    expect(bytesEqual(earlier.get(cellKey.epoch) ?? new Uint8Array(0), cellKey.cellKey)).toBe(true)
     // The old keys open nothing any more in the eyes of the roster.
     expect(() => openCurrentCellKey({ state: afterState, blobs: after.blobs, keys: member.keys as UnlockedKeys })).toThrow()
 

@@ -323,7 +323,7 @@ describe('secrets and blobs', () => {
       ['wrappedAccountKey', await wrappedKeyFor('uak_recovery', userId)],
       ['wrappedAccountKey', await wrappedKeyFor('situation_key', userId)],
       ['recoveryWrappedAccountKey', await wrappedKeyFor('uak_password', userId)],
-      ['wrappedIdentitySecrets', await wrappedKeyFor('intake_secrets', userId)],
+      ['wrappedIdentitySecrets', await wrappedKeyFor('note_key', userId)],
       ['wrappedIdentitySecrets', await wrappedKeyFor('uak_password', userId)],
       ['identityPublic', await wrappedKeyFor('uak_password', userId)],
     ]

@@ -61,7 +61,8 @@ async function rosterState(id: string): Promise<RosterState> {
 
 async function keyBlobsOf(id: string, userId: string): Promise<KeyBlob[]> {
   const rows = await db().select().from(cellKeyBlobs).where(eq(cellKeyBlobs.cellId, id))
-  return rows.filter(row => row.kind !== 'cell_epoch_key' || row.slot === userId).map(({ kind, epoch, slot, blob }) => ({ kind, epoch, slot, blob }))
+  const sealedToOne = new Set(['cell_epoch_key', 'index_key', 'intake_seed'])
+  return rows.filter(row => !sealedToOne.has(row.kind) || row.slot === userId).map(({ kind, epoch, slot, blob }) => ({ kind: kind as KeyBlob['kind'], epoch, slot, blob }))
 }
 
 function signed({ state, author, payload, createdAtMs = Date.now() }: { state: RosterState; author: AccountFixture; payload: RosterPayload; createdAtMs?: number }): string {
@@ -195,7 +196,7 @@ beforeAll(async () => {
     state,
     blobs,
     keys: coordinator.keys,
-    newcomer: { memberId: answered.userId, signPublicKey: answered.keys.identity.signing.publicKey, boxPublicKey: answered.keys.identity.box.publicKey },
+    newcomer: { memberId: answered.userId, signPublicKey: answered.keys.identity.signing.publicKey, boxPublicKey: answered.keys.identity.box.publicKey, keyChangeSignature: undefined },
     role: 'member',
     kind: 'member',
   })
@@ -438,7 +439,7 @@ describe('roster links', () => {
       state,
       blobs,
       keys: coordinator.keys,
-      newcomer: { memberId: answered.userId, signPublicKey: invitee.keys.identity.signing.publicKey, boxPublicKey: invitee.keys.identity.box.publicKey },
+      newcomer: { memberId: answered.userId, signPublicKey: invitee.keys.identity.signing.publicKey, boxPublicKey: invitee.keys.identity.box.publicKey, keyChangeSignature: undefined },
       role: 'member',
       kind: 'member',
     })
@@ -446,17 +447,17 @@ describe('roster links', () => {
       state,
       blobs,
       keys: coordinator.keys,
-      newcomer: { memberId: answered.userId, signPublicKey: answered.keys.identity.signing.publicKey, boxPublicKey: answered.keys.identity.box.publicKey },
+      newcomer: { memberId: answered.userId, signPublicKey: answered.keys.identity.signing.publicKey, boxPublicKey: answered.keys.identity.box.publicKey, keyChangeSignature: undefined },
       role: 'coordinator',
       kind: 'member',
     })
     await expectNothingStored(async () => {
       expectFrenchRefusal(await callJson('confirm', otherKeys), /clés enregistrées/, 422)
       expectFrenchRefusal(await callJson('confirm', otherRole), /rôle signé diffère/, 422)
-      const { cellKeyEnvelope: _envelope, ...noEnvelope } = confirmBody
-      expectFrenchRefusal(await callJson('confirm', noEnvelope), /clé de cellule scellée/, 422)
+      const noEnvelope = { ...confirmBody, sealed: (confirmBody.sealed as unknown[]).slice(1) }
+      expectFrenchRefusal(await callJson('confirm', noEnvelope), /scellées à chaque personne/, 422)
       // The key_change of a re-admission through a member invitation.
-      const keyChange = signed({ state, author: coordinator, payload: { type: 'key_change', memberId: member.userId, signPublicKey: member.keys.identity.signing.publicKey, boxPublicKey: member.keys.identity.box.publicKey } })
+      const keyChange = signed({ state, author: coordinator, payload: { type: 'key_change', memberId: member.userId, signPublicKey: member.keys.identity.signing.publicKey, boxPublicKey: member.keys.identity.box.publicKey, selfSignature: new Uint8Array(64) } })
       expectFrenchRefusal(await callJson('confirm', { ...confirmBody, links: [keyChange] }), /inattendu/, 422)
       // Two links where one is expected.
       expectFrenchRefusal(await callJson('confirm', { ...confirmBody, links: [...(confirmBody.links as string[]), signed({ state, author: coordinator, payload: attestationOf(state) })] }), /./)
@@ -599,7 +600,7 @@ describe('invitations', () => {
       state,
       blobs: await keyBlobsOf(cellId, coordinator.userId),
       keys: coordinator.keys,
-      newcomer: { memberId: late.userId, signPublicKey: late.keys.identity.signing.publicKey, boxPublicKey: late.keys.identity.box.publicKey },
+      newcomer: { memberId: late.userId, signPublicKey: late.keys.identity.signing.publicKey, boxPublicKey: late.keys.identity.box.publicKey, keyChangeSignature: undefined },
       role: 'member',
       kind: 'member',
     })
@@ -787,7 +788,7 @@ describe('controls (last: they change the stored state)', () => {
     // Rebuilt on the current head (the attestation moved it).
     const state = await rosterState(cellId)
     const blobs = await keyBlobsOf(cellId, coordinator.userId)
-    const confirm = await callJson('confirm', prepareConfirmation({ state, blobs, keys: coordinator.keys, newcomer: { memberId: answered.userId, signPublicKey: answered.keys.identity.signing.publicKey, boxPublicKey: answered.keys.identity.box.publicKey }, role: 'member', kind: 'member' }))
+    const confirm = await callJson('confirm', prepareConfirmation({ state, blobs, keys: coordinator.keys, newcomer: { memberId: answered.userId, signPublicKey: answered.keys.identity.signing.publicKey, boxPublicKey: answered.keys.identity.box.publicKey, keyChangeSignature: undefined }, role: 'member', kind: 'member' }))
     expect(confirm.status, confirm.text).toBe(200)
     const afterConfirm = await rosterState(cellId)
     const nextHash = String(publishBody.hash)

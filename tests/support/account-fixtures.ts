@@ -132,7 +132,7 @@ export async function fakeKeyMaterial(userId: string) {
 /** A wrapped key of any purpose, in transport form. */
 export async function wrappedKeyFor(purpose: WrapPurpose, userId: string): Promise<string> {
   await initCrypto()
-  const keyLength = purpose === 'identity_secrets' || purpose === 'intake_secrets' ? 96 : 32
+  const keyLength = purpose === 'identity_secrets' ? 96 : 32
   const key = new Uint8Array(keyLength)
   return toBase64Url(wrapKey({ key, wrappingKey: randomKey(), purpose, context: [userId] }))
 }

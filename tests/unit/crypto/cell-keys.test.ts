@@ -5,6 +5,7 @@ import {
   createSituationKey,
   followIntakeChain,
   initCrypto,
+  keyCommitment,
   intakeFingerprint,
   intakeKeysFromSeed,
   openEarlierEpochKeys,
@@ -126,7 +127,7 @@ describe('cell keys delivered through the roster', () => {
     fc.assert(
       fc.property(fc.constantFrom<MemberRole>('dpo', 'associate', 'member', 'coordinator'), fc.stringMatching(/^[a-z0-9]{1,10}$/), (role, situationId) => {
         const recipient = makeMember({ memberId: 'r', role })
-        const seal = () => sealNominativeKey({ cellId, situationId, nominativeKey: createSituationKey({ keyEpoch: 0 }), recipient: recipientOf(recipient), author: author(cell.founder), anchor })
+        const seal = () => sealNominativeKey({ cellId, situationId, nominativeKey: createSituationKey({ layer: 'nominative', keyEpoch: 0 }), recipient: recipientOf(recipient), author: author(cell.founder), anchor })
         if (role === 'dpo' || role === 'associate') expectCryptoError(seal, 'recipient_not_allowed')
         else expect(seal().length).toBeGreaterThan(200)
       }),
@@ -283,7 +284,7 @@ describe('removals', () => {
           const kindOf = { cell_epoch_key: 'cell_epoch', index_key: 'index', intake_seed: 'intake' } as const
           const sealAttempts = newSeals.map((entry) => () => openRosterKey({ kind: kindOf[entry.kind], wrap: entry.blob, state: state1, epoch: entry.epoch, recipient: { memberId: entry.slot, box: removed.identity.box } }))
           const nominativeAttempts = [...rotation.nominativeKeys.entries()].flatMap(([situationId, entry]) =>
-            [...entry.wraps.entries()].map(([memberId, wrap]) => () => openNominativeKey({ wrap, cellId, situationId, keyEpoch: 1, recipient: { memberId, box: removed.identity.box }, authorId: 'founder', authorSignPublicKey: cell.founder.identity.signing.publicKey })),
+            [...entry.wraps.entries()].map(([memberId, wrap]) => () => openNominativeKey({ wrap, cellId, situationId, keyEpoch: 1, recipient: { memberId, box: removed.identity.box }, authorId: 'founder', authorSignPublicKey: cell.founder.identity.signing.publicKey, expectedCommitment: keyCommitment(entry.nominativeKey.key) })),
           )
           const symmetricAttempts = removedKeys.flatMap((key) => [
             ...[...rotation.situationKeys.entries()].map(([situationId, entry]) => () => openSituationKey({ cellId, situationId, keyEpoch: 1, cellKey: key, cellEpoch: 1, wrapped: entry.wrapped })),

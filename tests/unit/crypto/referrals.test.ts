@@ -15,8 +15,9 @@ import {
   sealReferral,
   utf8,
 } from '#crypto/index.ts'
+import { sodium } from '#crypto/sodium.ts'
 import fc from 'fast-check'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { expectCryptoError, flipByte } from './helpers.ts'
 
 beforeAll(async () => {
@@ -91,5 +92,26 @@ describe('referrals and feedback', () => {
     expect(() => assertIntakeFingerprint({ intake, fingerprint })).not.toThrow()
     const served = intakePublicOf(createIntakeKeys({ cellId, index: 1 }))
     expectCryptoError(() => assertIntakeFingerprint({ intake: served, fingerprint }), 'context_mismatch')
+  })
+})
+
+describe('reply code wiping (review §9)', () => {
+  it('wipes the secret it parsed from a typed code, never the bytes a caller passed', () => {
+    const { secret, code } = createReplyCode()
+    const fromBytes = deriveReplyCredentials(secret)
+    expect(secret.some((byte) => byte !== 0)).toBe(true)
+    const memzero = vi.spyOn(sodium, 'memzero')
+    let wiped: Uint8Array[]
+    let fromCode
+    try {
+      fromCode = deriveReplyCredentials(code)
+      wiped = memzero.mock.calls.map(([buffer]) => buffer as Uint8Array).filter((buffer) => buffer.length === 16)
+    } finally {
+      memzero.mockRestore()
+    }
+    expect(wiped).toHaveLength(1)
+    expect(wiped[0]!.every((byte) => byte === 0)).toBe(true)
+    expect(fromCode.replyKeyPair.publicKey).toEqual(fromBytes.replyKeyPair.publicKey)
+    expect(fromCode.fetchTokenHash).toEqual(fromBytes.fetchTokenHash)
   })
 })

@@ -173,10 +173,12 @@ describe('roster log', () => {
 
   it('key change: later links need the new key; the old key verifies only what it signed before (PoC 1c, 4a)', () => {
     const cell = cellWithTeam()
-    const situationKey = createSituationKey({ keyEpoch: 0 })
-    const context = { cellId, situationId: 's', noteId: 'n', revision: 0 }
-    const before = sealNote({ context, layer: 'pseudonymised', author: author(cell.alice), situationKey, body: new Uint8Array([1]) })
-    const seqBefore = cell.getState().headSeq
+    const situationKey = createSituationKey({ layer: 'pseudonymised', keyEpoch: 0 })
+    const context = { cellId, situationId: 's', noteId: 'n', revision: 1, layer: 'pseudonymised' as const }
+    const written = cell.getState()
+    const seqBefore = written.headSeq
+    const provenance = { rosterSeq: written.headSeq, rosterHeadHash: written.headHash, cellEpoch: 0, situationLogSeq: 0, prevRevisionHash: new Uint8Array(32), createdAtMs: 1 }
+    const before = sealNote({ context, provenance, layer: 'pseudonymised', author: author(cell.alice), situationKey, body: new Uint8Array([1]) })
     const replacement = makeMember({ memberId: 'alice', role: 'member' })
     cell.append({ by: cell.founder, payload: keyChangeOf({ target: cell.alice, replacement }) })
     const state = cell.getState()
@@ -187,10 +189,11 @@ describe('roster log', () => {
     const newKeyLink = createRosterLink({ state, author: author(replacement), payload: { type: 'verification_attestation', ...head }, createdAtMs: 1 })
     expect(extendRoster({ state, links: [newKeyLink] }).headSeq).toBe(state.headSeq + 1)
     const opened = openNote({ envelope: before, expected: context, situationKeys: [situationKey] })
-    expect(verifyNote({ note: opened, authorSignPublicKey: signingKeyAt({ state, memberId: 'alice', seq: seqBefore }) }).verification).toBe('verified')
-    // After the change the old key signs nothing: a note "written" later with it is rejected.
+    expect(verifyNote({ note: opened, authorKeyAt: (memberId, seq) => signingKeyAt({ state, memberId, seq }) }).verification).toBe('verified')
+    expect(signingKeyAt({ state, memberId: 'alice', seq: seqBefore })).toEqual(cell.alice.identity.signing.publicKey)
+    // After the change the old key signs nothing: a note claiming a later roster seq is rejected.
     expect(signingKeyAt({ state, memberId: 'alice', seq: state.headSeq })).toEqual(replacement.identity.signing.publicKey)
-    expect(verifyNote({ note: opened, authorSignPublicKey: signingKeyAt({ state, memberId: 'alice', seq: state.headSeq }) }).verification).toBe('rejected')
+    expect(verifyNote({ note: opened, authorKeyAt: (memberId) => signingKeyAt({ state, memberId, seq: state.headSeq }) }).verification).toBe('rejected')
     expect(signingKeyAt({ state, memberId: 'nobody', seq: 0 })).toBeUndefined()
   })
 

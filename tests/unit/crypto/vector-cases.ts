@@ -1,11 +1,13 @@
 /**
- * Golden vectors: fixed keys, nonces and ephemeral keys → fixed bytes for every format.
- * Shared by the Node test, the Chromium test and the generator; no vitest, no Node APIs.
+ * Golden vectors: fixed keys and a fixed random stream (crypto/testing.ts) → fixed bytes for
+ * every format. Shared by the Node test, the Chromium test and the generator; no vitest, no Node APIs.
  */
 import * as lib from '../../../crypto/index.ts'
 import { unwrapKey, wrapKey } from '../../../crypto/key-wrap.ts'
-import { boxKeyPairFromSeed, signingKeyPairFromSeed, type BoxKeyPair } from '../../../crypto/primitives.ts'
+import { boxKeyPairFromSeed, signingKeyPairFromSeed } from '../../../crypto/primitives.ts'
+import { openKeySealedToMember } from '../../../crypto/sealed-key.ts'
 import { sodium } from '../../../crypto/sodium.ts'
+import { withDeterministicRandomness } from '../../../crypto/testing.ts'
 
 export type VectorRecord = { inputs: Record<string, string>; outputs: Record<string, string> }
 export type VectorFile = { format: string; description: string; vectors: Record<string, VectorRecord> }
@@ -22,12 +24,9 @@ function identity(name: string): lib.IdentityKeys {
   return { signing: signingKeyPairFromSeed(seed(`${name}-sign`)), box: boxKeyPairFromSeed(seed(`${name}-box`)) }
 }
 
-function ephemeral(label: string): BoxKeyPair {
-  return boxKeyPairFromSeed(seed(`ephemeral-${label}`))
-}
-
-function nonce(label: string): Uint8Array {
-  return seed(`nonce-${label}`, 24)
+/** Every nonce, note key and sealed-box ephemeral drawn inside `fn` comes from a stream named by `label`. */
+function fixedRandomness<Result>(label: string, fn: () => Result): Result {
+  return withDeterministicRandomness(seed(`randomness-${label}`), fn)
 }
 
 type DeterministicCase = {
@@ -50,10 +49,26 @@ function output(record: VectorRecord, key: string): string {
 const alice = () => identity('alice')
 const founder = () => identity('founder')
 const cellKey = () => seed('cell-key-epoch-1')
-const situationKey = () => lib.situationKeyFrom({ key: seed('situation-key'), keyEpoch: 0 })
-const intakeKeys = (): lib.IntakeKeys => ({ cellId, index: 0, box: boxKeyPairFromSeed(seed('intake-box')), signing: signingKeyPairFromSeed(seed('intake-sign')) })
+const situationKey = () => lib.situationKeyFrom({ layer: 'pseudonymised', key: seed('situation-key'), keyEpoch: 0 })
+const nominativeKey = () => lib.situationKeyFrom({ layer: 'nominative', key: seed('nominative-key'), keyEpoch: 0 })
+const medicalKey = () => lib.situationKeyFrom({ layer: 'medical', key: seed('medical-key'), keyEpoch: 0 })
+const INTAKE_NOT_AFTER = 1_798_761_600_000
+const intakeKeys = (): lib.IntakeKeys => lib.intakeKeysFromSeed({ cellId, index: 0, notAfterMs: INTAKE_NOT_AFTER, seed: seed('intake-seed') })
+const nextIntakeKeys = (): lib.IntakeKeys => lib.intakeKeysFromSeed({ cellId, index: 1, notAfterMs: INTAKE_NOT_AFTER + 1_000, seed: seed('intake-seed-1') })
+/** The roster head a seal names (review §2b). */
+const sealAnchor = () => ({ rosterSeq: 3, rosterHeadHash: seed('roster-head-seal') })
+const aliceRecipient = () => ({ memberId: 'alice', role: 'member' as const, boxPublicKey: alice().box.publicKey })
+const founderSigner = () => ({ memberId: 'founder', signSecretKey: founder().signing.secretKey })
 const replySecret = () => seed('reply-code', 16)
 const noteContext = { cellId, situationId: 'situation-42', noteId: 'note-7', revision: 2 }
+const noteProvenance = () => ({
+  rosterSeq: 5,
+  rosterHeadHash: seed('roster-head'),
+  cellEpoch: 1,
+  situationLogSeq: 17,
+  prevRevisionHash: seed('note-revision-1'),
+  createdAtMs: 1_767_225_600_000,
+})
 const noteBody = lib.utf8('Visite à domicile : Mme D. dit ne plus gérer ses comptes ; son neveu a une procuration.')
 const floorParams = () => ({ algorithm: 'argon2id13', opsLimit: 3, memLimitBytes: 64 * 1024 * 1024, saltSeed: b64(seed('salt-seed')) })
 
@@ -82,8 +97,8 @@ export const deterministicCases: DeterministicCase[] = [
     compute: () => ({
       inputs: { userId: 'user-alice', accountKey: b64(seed('uak')), keyEncryptionKey: b64(seed('kek')), recoverySecret: b64(seed('recovery', 16)) },
       outputs: {
-        byPassword: b64(lib.wrapAccountKeyForPassword({ userId: 'user-alice', accountKey: seed('uak'), keyEncryptionKey: seed('kek'), nonce: nonce('uak-password') })),
-        byRecovery: b64(lib.wrapAccountKeyForRecovery({ userId: 'user-alice', accountKey: seed('uak'), recoverySecret: seed('recovery', 16), nonce: nonce('uak-recovery') })),
+        byPassword: b64(fixedRandomness('uak-password', () => lib.wrapAccountKeyForPassword({ userId: 'user-alice', accountKey: seed('uak'), keyEncryptionKey: seed('kek') }))),
+        byRecovery: b64(fixedRandomness('uak-recovery', () => lib.wrapAccountKeyForRecovery({ userId: 'user-alice', accountKey: seed('uak'), recoverySecret: seed('recovery', 16) }))),
       },
     }),
     open: (record) => {
@@ -98,7 +113,7 @@ export const deterministicCases: DeterministicCase[] = [
       inputs: { userId: 'user-alice', signSeed: b64(seed('alice-sign')), boxSeed: b64(seed('alice-box')), accountKey: b64(seed('uak')) },
       outputs: {
         publicBundle: b64(lib.encodeIdentityPublic({ userId: 'user-alice', identity: alice() })),
-        wrappedSecrets: b64(lib.wrapIdentitySecrets({ userId: 'user-alice', identity: alice(), accountKey: seed('uak'), nonce: nonce('identity') })),
+        wrappedSecrets: b64(fixedRandomness('identity', () => lib.wrapIdentitySecrets({ userId: 'user-alice', identity: alice(), accountKey: seed('uak') }))),
         fingerprint: b64(lib.publicKeyFingerprint({ signPublicKey: alice().signing.publicKey, boxPublicKey: alice().box.publicKey })),
       },
     }),
@@ -111,73 +126,116 @@ export const deterministicCases: DeterministicCase[] = [
     name: 'key_wrap_generic',
     compute: () => ({
       inputs: { key: b64(seed('generic-key')), wrappingKey: b64(seed('generic-wrapping')), purpose: 'situation_key', context: 'cellule-sevran,situation-42,0,1' },
-      outputs: { wrapped: b64(wrapKey({ key: seed('generic-key'), wrappingKey: seed('generic-wrapping'), purpose: 'situation_key', context: [cellId, 'situation-42', 0, 1], nonce: nonce('generic') })) },
+      outputs: { wrapped: b64(fixedRandomness('generic', () => wrapKey({ key: seed('generic-key'), wrappingKey: seed('generic-wrapping'), purpose: 'situation_key', context: [cellId, 'situation-42', 0, 1] }))) },
     }),
     open: (record) => expectEqual(b64(unwrapKey({ wrapped: output(record, 'wrapped'), wrappingKey: seed('generic-wrapping'), purpose: 'situation_key', context: [cellId, 'situation-42', 0, 1] })), record.inputs.key, 'unwrap'),
   },
   {
     name: 'cell_epoch_key',
     compute: () => ({
-      inputs: { cellKey: b64(cellKey()), previousCellKey: b64(seed('cell-key-epoch-0')), recipient: 'alice', coordinator: 'founder', epoch: '1' },
+      inputs: { cellKey: b64(cellKey()), previousCellKey: b64(seed('cell-key-epoch-0')), indexKey: b64(seed('index-key')), previousIndexKey: b64(seed('index-key-epoch-0')), recipient: 'alice', coordinator: 'founder', epoch: '1', rosterSeq: String(sealAnchor().rosterSeq), rosterHeadHash: b64(sealAnchor().rosterHeadHash) },
       outputs: {
         keyId: b64(lib.keyId(cellKey())),
         commitment: b64(lib.keyCommitment(cellKey())),
-        sealedToAlice: b64(lib.sealCellEpochKey({ cellId, epoch: 1, cellKey: cellKey(), recipient: { memberId: 'alice', role: 'member', boxPublicKey: alice().box.publicKey }, coordinator: { memberId: 'founder', signSecretKey: founder().signing.secretKey }, ephemeral: ephemeral('cell-epoch') })),
-        chainedPrevious: b64(lib.chainPreviousEpochKey({ cellId, epoch: 1, cellKey: cellKey(), previousCellKey: seed('cell-key-epoch-0'), nonce: nonce('chain') })),
-        wrappedIndexKey: b64(lib.wrapCellIndexKey({ cellId, epoch: 1, cellKey: cellKey(), indexKey: seed('index-key'), nonce: nonce('index') })),
+        indexCommitment: b64(lib.keyCommitment(seed('index-key'))),
+        sealedToAlice: b64(fixedRandomness('cell-epoch', () => lib.sealRosterKey({ kind: 'cell_epoch', cellId, epoch: 1, key: cellKey(), recipient: aliceRecipient(), signer: founderSigner(), anchor: sealAnchor() }))),
+        indexSealedToAlice: b64(fixedRandomness('index', () => lib.sealRosterKey({ kind: 'index', cellId, epoch: 1, key: seed('index-key'), recipient: aliceRecipient(), signer: founderSigner(), anchor: sealAnchor() }))),
+        chainedPrevious: b64(fixedRandomness('chain', () => lib.chainPreviousEpochKey({ cellId, epoch: 1, cellKey: cellKey(), previousCellKey: seed('cell-key-epoch-0') }))),
+        chainedPreviousIndex: b64(fixedRandomness('index-chain', () => lib.chainPreviousIndexKey({ cellId, epoch: 1, indexKey: seed('index-key'), previousIndexKey: seed('index-key-epoch-0') }))),
       },
     }),
     open: (record) => {
-      const opened = lib.openCellEpochKey({ wrap: output(record, 'sealedToAlice'), cellId, epoch: 1, recipient: { memberId: 'alice', box: alice().box }, coordinatorId: 'founder', coordinatorSignPublicKey: founder().signing.publicKey, expectedCommitment: lib.fromBase64Url(output(record, 'commitment')) })
+      const open = (kind: 'cell_epoch' | 'index', wrap: string, commitment: string) => {
+        const opened = openKeySealedToMember({ wrap, context: { kind, keyEpoch: 1, cellId, situationId: '' }, recipient: { memberId: 'alice', box: alice().box }, signerId: 'founder', signerPublicKey: founder().signing.publicKey, expectedCommitment: lib.fromBase64Url(commitment) })
+        expectEqual(b64(opened.rosterHeadHash), record.inputs.rosterHeadHash, `${kind} seal anchor`)
+        return opened.key
+      }
+      const opened = open('cell_epoch', output(record, 'sealedToAlice'), output(record, 'commitment'))
       expectEqual(b64(opened), record.inputs.cellKey, 'sealed open')
       expectEqual(b64(lib.openPreviousEpochKey({ cellId, epoch: 1, cellKey: opened, chained: output(record, 'chainedPrevious') })), record.inputs.previousCellKey, 'chain')
+      const index = open('index', output(record, 'indexSealedToAlice'), output(record, 'indexCommitment'))
+      expectEqual(b64(index), record.inputs.indexKey, 'index key')
+      const earlier = lib.openEarlierIndexKeys({ cellId, epoch: 1, indexKey: index, chain: new Map([[1, output(record, 'chainedPreviousIndex')]]) })
+      expectEqual(b64(earlier.get(0) ?? new Uint8Array(0)), record.inputs.previousIndexKey, 'index chain')
     },
   },
   {
     name: 'situation_keys',
     compute: () => ({
-      inputs: { situationKey: b64(seed('situation-key')), nominativeKey: b64(seed('nominative-key')), cellKey: b64(cellKey()) },
+      inputs: { situationKey: b64(seed('situation-key')), nominativeKey: b64(seed('nominative-key')), medicalKey: b64(seed('medical-key')), cellKey: b64(cellKey()) },
       outputs: {
-        wrappedUnderCellKey: b64(lib.wrapSituationKey({ cellId, situationId: 'situation-42', situationKey: situationKey(), cellKey: cellKey(), cellEpoch: 1, nonce: nonce('situation') })),
-        nominativeSealedToAlice: b64(lib.sealNominativeKey({ cellId, situationId: 'situation-42', nominativeKey: lib.situationKeyFrom({ key: seed('nominative-key'), keyEpoch: 0 }), recipient: { memberId: 'alice', role: 'member', boxPublicKey: alice().box.publicKey }, author: { memberId: 'founder', signSecretKey: founder().signing.secretKey }, ephemeral: ephemeral('nominative') })),
+        situationKeyId: b64(situationKey().keyId),
+        nominativeKeyId: b64(nominativeKey().keyId),
+        medicalKeyId: b64(medicalKey().keyId),
+        wrappedUnderCellKey: b64(fixedRandomness('situation', () => lib.wrapSituationKey({ cellId, situationId: 'situation-42', situationKey: situationKey(), cellKey: cellKey(), cellEpoch: 1 }))),
+        nominativeSealedToAlice: b64(fixedRandomness('nominative', () => lib.sealNominativeKey({ cellId, situationId: 'situation-42', nominativeKey: nominativeKey(), recipient: aliceRecipient(), author: founderSigner(), anchor: sealAnchor() }))),
+        medicalSealedToAlice: b64(fixedRandomness('medical', () => lib.sealMedicalKey({ cellId, situationId: 'situation-42', medicalKey: medicalKey(), recipient: { memberId: 'alice', role: 'member', boxPublicKey: alice().box.publicKey, healthProfessional: true }, author: founderSigner(), anchor: sealAnchor() }))),
       },
     }),
     open: (record) => {
       expectEqual(b64(lib.openSituationKey({ cellId, situationId: 'situation-42', keyEpoch: 0, cellKey: cellKey(), cellEpoch: 1, wrapped: output(record, 'wrappedUnderCellKey') }).key), record.inputs.situationKey, 'situation key')
-      expectEqual(b64(lib.openNominativeKey({ wrap: output(record, 'nominativeSealedToAlice'), cellId, situationId: 'situation-42', keyEpoch: 0, recipient: { memberId: 'alice', box: alice().box }, authorId: 'founder', authorSignPublicKey: founder().signing.publicKey }).key), record.inputs.nominativeKey, 'nominative key')
+      const sealedBy = { recipient: { memberId: 'alice', box: alice().box }, authorId: 'founder', authorSignPublicKey: founder().signing.publicKey, cellId, situationId: 'situation-42', keyEpoch: 0 }
+      expectEqual(b64(lib.openNominativeKey({ ...sealedBy, wrap: output(record, 'nominativeSealedToAlice'), expectedCommitment: lib.keyCommitment(seed('nominative-key')) }).key), record.inputs.nominativeKey, 'nominative key')
+      expectEqual(b64(lib.openMedicalKey({ ...sealedBy, wrap: output(record, 'medicalSealedToAlice'), expectedCommitment: lib.keyCommitment(seed('medical-key')) }).key), record.inputs.medicalKey, 'medical key')
     },
   },
   {
     name: 'note_envelope',
     compute: () => ({
-      inputs: { ...Object.fromEntries(Object.entries(noteContext).map(([key, value]) => [key, String(value)])), body: b64(noteBody), noteKey: b64(seed('note-key')), author: 'alice', layer: 'nominative' },
+      inputs: {
+        ...Object.fromEntries(Object.entries(noteContext).map(([key, value]) => [key, String(value)])),
+        rosterSeq: String(noteProvenance().rosterSeq),
+        rosterHeadHash: b64(noteProvenance().rosterHeadHash),
+        cellEpoch: String(noteProvenance().cellEpoch),
+        situationLogSeq: String(noteProvenance().situationLogSeq),
+        prevRevisionHash: b64(noteProvenance().prevRevisionHash),
+        createdAtMs: String(noteProvenance().createdAtMs),
+        body: b64(noteBody),
+        author: 'alice',
+        layer: 'nominative',
+      },
       outputs: {
-        envelope: b64(lib.sealNote({ context: noteContext, layer: 'nominative', author: { memberId: 'alice', signSecretKey: alice().signing.secretKey }, situationKey: situationKey(), body: noteBody, randomness: { noteKey: seed('note-key'), noteKeyNonce: nonce('note-key'), bodyNonce: nonce('note-body') } })),
+        envelope: b64(fixedRandomness('note', () => lib.sealNote({ context: noteContext, provenance: noteProvenance(), layer: 'nominative', author: { memberId: 'alice', signSecretKey: alice().signing.secretKey }, situationKey: nominativeKey(), body: noteBody }))),
       },
     }),
     open: (record) => {
-      const opened = lib.openAndVerifyNote({ envelope: output(record, 'envelope'), expected: { ...noteContext, layer: 'nominative' }, situationKeys: [situationKey()], authorSignPublicKey: (id) => (id === 'alice' ? alice().signing.publicKey : undefined) })
+      const authorKeyAt = (id: string, rosterSeq: number) => (id === 'alice' && rosterSeq === 5 ? alice().signing.publicKey : undefined)
+      const opened = lib.openAndVerifyNote({ envelope: output(record, 'envelope'), expected: { ...noteContext, layer: 'nominative' }, situationKeys: [situationKey(), nominativeKey()], authorKeyAt })
       expectEqual(b64(opened.body), record.inputs.body, 'note body')
       expectEqual(opened.verification, 'verified', 'note signature')
+      expectEqual(b64(opened.header.rosterHeadHash), record.inputs.rosterHeadHash, 'note roster head')
     },
   },
   {
     name: 'intake',
     compute: () => {
       const intake = lib.intakePublicOf(intakeKeys())
+      const successor = lib.intakePublicOf(nextIntakeKeys())
       return {
-        inputs: { boxSeed: b64(seed('intake-box')), signSeed: b64(seed('intake-sign')), cellKey: b64(cellKey()) },
+        inputs: { seed: b64(seed('intake-seed')), nextSeed: b64(seed('intake-seed-1')), notAfterMs: String(INTAKE_NOT_AFTER) },
         outputs: {
           publicBundle: b64(lib.encodeIntakePublic(intake)),
           fingerprint: lib.intakeFingerprint(intake),
-          wrappedSecrets: b64(lib.wrapIntakeSecrets({ keys: intakeKeys(), cellKey: cellKey(), cellEpoch: 1, nonce: nonce('intake') })),
+          seedCommitment: b64(lib.keyCommitment(seed('intake-seed'))),
+          seedSealedToFounder: b64(fixedRandomness('intake', () => lib.sealRosterKey({ kind: 'intake', cellId, epoch: 0, key: seed('intake-seed'), recipient: { memberId: 'founder', role: 'coordinator', boxPublicKey: founder().box.publicKey }, signer: founderSigner(), anchor: sealAnchor() }))),
+          successorBundle: b64(lib.encodeIntakePublic(successor)),
+          successorSignature: b64(lib.signIntakeSuccessor({ predecessor: intakeKeys(), successor })),
         },
       }
     },
     open: (record) => {
-      const opened = lib.openIntakeSecrets({ cellId, index: 0, cellKey: cellKey(), cellEpoch: 1, wrapped: output(record, 'wrappedSecrets') })
-      expectEqual(b64(opened.box.publicKey), b64(intakeKeys().box.publicKey), 'intake secrets')
-      lib.assertIntakeFingerprint({ intake: lib.parseIntakePublic(output(record, 'publicBundle')), fingerprint: output(record, 'fingerprint') })
+      const opened = openKeySealedToMember({ wrap: output(record, 'seedSealedToFounder'), context: { kind: 'intake', keyEpoch: 0, cellId, situationId: '' }, recipient: { memberId: 'founder', box: founder().box }, signerId: 'founder', signerPublicKey: founder().signing.publicKey, expectedCommitment: lib.fromBase64Url(output(record, 'seedCommitment')) })
+      expectEqual(b64(opened.key), record.inputs.seed, 'intake seed')
+      const keys = lib.intakeKeysFromSeed({ cellId, index: 0, notAfterMs: Number(record.inputs.notAfterMs), seed: opened.key })
+      const bundle = lib.parseIntakePublic(output(record, 'publicBundle'))
+      expectEqual(b64(keys.box.publicKey), b64(bundle.boxPublicKey), 'intake box key from seed')
+      lib.assertIntakeFingerprint({ intake: bundle, fingerprint: output(record, 'fingerprint') })
+      const latest = lib.followIntakeChain({
+        fingerprint: output(record, 'fingerprint'),
+        chain: [{ bundle: output(record, 'publicBundle'), predecessorSignature: undefined }, { bundle: output(record, 'successorBundle'), predecessorSignature: output(record, 'successorSignature') }],
+        nowMs: 1_767_225_600_000,
+      })
+      expectEqual(String(latest.index), '1', 'intake chain')
     },
   },
   {
@@ -190,8 +248,8 @@ export const deterministicCases: DeterministicCase[] = [
         outputs: {
           replyPublicKey: b64(credentials.replyKeyPair.publicKey),
           fetchTokenHash: b64(credentials.fetchTokenHash),
-          sealedReferral: b64(lib.sealReferral({ referral, intake: lib.intakePublicOf(intakeKeys()), replyPublicKey: credentials.replyKeyPair.publicKey, ephemeral: ephemeral('referral') })),
-          sealedFeedback: b64(lib.sealFeedback({ feedback: { referralId: 'saisine-3', cellId, createdAtMs: 1_767_312_000_000, body: lib.utf8('Orientation : CCAS et médecin traitant.') }, replyPublicKey: credentials.replyKeyPair.publicKey, intake: intakeKeys(), ephemeral: ephemeral('feedback') })),
+          sealedReferral: b64(fixedRandomness('referral', () => lib.sealReferral({ referral, intake: lib.intakePublicOf(intakeKeys()), replyPublicKey: credentials.replyKeyPair.publicKey }))),
+          sealedFeedback: b64(fixedRandomness('feedback', () => lib.sealFeedback({ feedback: { referralId: 'saisine-3', cellId, createdAtMs: 1_767_312_000_000, body: lib.utf8('Orientation : CCAS et médecin traitant.') }, replyPublicKey: credentials.replyKeyPair.publicKey, intake: intakeKeys() }))),
         },
       }
     },
@@ -209,15 +267,18 @@ export const deterministicCases: DeterministicCase[] = [
       let state = lib.validateRoster({ cellId, links: [genesis] })
       const add = lib.createRosterLink({ state, author: { memberId: 'founder', signSecretKey: founder().signing.secretKey }, createdAtMs: 1_767_225_601_000, payload: { type: 'add_member', memberId: 'alice', role: 'member', signPublicKey: alice().signing.publicKey, boxPublicKey: alice().box.publicKey } })
       state = lib.extendRoster({ state, links: [add] })
-      const rotate = lib.createRosterLink({ state, author: { memberId: 'founder', signSecretKey: founder().signing.secretKey }, createdAtMs: 1_767_225_602_000, payload: { type: 'rotate_epoch', epoch: 0, keyCommitment: lib.keyCommitment(cellKey()), recipientIds: ['alice', 'founder'] } })
+      const rotate = lib.createRosterLink({ state, author: { memberId: 'founder', signSecretKey: founder().signing.secretKey }, createdAtMs: 1_767_225_602_000, payload: { type: 'rotate_epoch', epoch: 0, keyCommitment: lib.keyCommitment(cellKey()), recipientIds: ['alice', 'founder'], indexKeyCommitment: lib.keyCommitment(seed('index-key')), indexRecipientIds: ['alice', 'founder'] } })
       state = lib.extendRoster({ state, links: [rotate] })
+      const intake = lib.intakePublicOf(intakeKeys())
+      const publish = lib.createRosterLink({ state, author: founderSigner(), createdAtMs: 1_767_225_603_000, payload: { type: 'publish_intake_key', index: 0, boxPublicKey: intake.boxPublicKey, signPublicKey: intake.signPublicKey, notAfterMs: intake.notAfterMs, seedCommitment: lib.keyCommitment(seed('intake-seed')), triageIds: ['founder'], predecessorSignature: new Uint8Array(0) } })
+      state = lib.extendRoster({ state, links: [publish] })
       return {
         inputs: { founder: 'founder', member: 'alice' },
-        outputs: { genesis: b64(genesis), addMember: b64(add), rotateEpoch: b64(rotate), rosterCode: lib.rosterCode(state), pinHash: lib.rosterPin(state).hash },
+        outputs: { genesis: b64(genesis), addMember: b64(add), rotateEpoch: b64(rotate), publishIntakeKey: b64(publish), rosterCode: lib.rosterCode(state), pinHash: lib.rosterPin(state).hash },
       }
     },
     open: (record) => {
-      const state = lib.validateRoster({ cellId, links: [output(record, 'genesis'), output(record, 'addMember'), output(record, 'rotateEpoch')], pin: { seq: 2, hash: output(record, 'pinHash') } })
+      const state = lib.validateRoster({ cellId, links: [output(record, 'genesis'), output(record, 'addMember'), output(record, 'rotateEpoch'), output(record, 'publishIntakeKey')], pin: { seq: 3, hash: output(record, 'pinHash') } })
       expectEqual(lib.rosterCode(state), output(record, 'rosterCode'), 'roster code')
     },
   },
@@ -259,8 +320,9 @@ export async function generateVectors(): Promise<VectorFile> {
   const ciphertext = await lib.encryptAttachmentBytes({ bytes: attachmentVector.plaintext(), key: attachmentVector.key(), chunkBytes: attachmentVector.chunkBytes })
   vectors[attachmentVector.name] = { inputs: { key: b64(attachmentVector.key()), plaintext: b64(attachmentVector.plaintext()) }, outputs: { ciphertext: b64(ciphertext) } }
   return {
-    format: 'cellule-crypto-vectors/v1',
-    description: 'Golden vectors for crypto/ (format version 1). Generated once by tests/scripts/generate-crypto-vectors.ts and committed; tests recompute and compare byte for byte.',
+    format: 'cellule-crypto-vectors/v2',
+    description:
+      'Golden vectors for crypto/ (blobs version 1, note envelopes version 2, layer key ids v2). Random draws come from crypto/testing.ts withDeterministicRandomness, seeded per vector. Generated once by tests/scripts/generate-crypto-vectors.ts and committed; tests recompute and compare byte for byte.',
     vectors,
   }
 }

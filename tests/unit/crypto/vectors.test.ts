@@ -9,7 +9,7 @@ describe('golden vectors (Node)', () => {
     const results = await checkVectors(fixture)
     expect(results.filter((result) => !result.ok)).toEqual([])
     expect(results.map((result) => result.name).sort()).toEqual([...deterministicCases.map((vectorCase) => vectorCase.name), 'attachment_stream'].sort())
-    expect(fixture.format).toBe('cellule-crypto-vectors/v1')
+    expect(fixture.format).toBe('cellule-crypto-vectors/v2')
   })
 
   it('notices a single changed byte in any committed output', async () => {
