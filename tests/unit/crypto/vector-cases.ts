@@ -211,14 +211,20 @@ export const deterministicCases: DeterministicCase[] = [
       state = lib.extendRoster({ state, links: [add] })
       const rotate = lib.createRosterLink({ state, author: { memberId: 'founder', signSecretKey: founder().signing.secretKey }, createdAtMs: 1_767_225_602_000, payload: { type: 'rotate_epoch', epoch: 0, keyCommitment: lib.keyCommitment(cellKey()), recipientIds: ['alice', 'founder'] } })
       state = lib.extendRoster({ state, links: [rotate] })
+      const code = lib.rosterCode(state)
+      const attest = lib.createRosterLink({ state, author: { memberId: 'alice', signSecretKey: alice().signing.secretKey }, createdAtMs: 1_767_225_603_000, payload: { type: 'verification_attestation', attestedSeq: state.securityHeadSeq, attestedHash: state.securityHeadHash } })
+      state = lib.extendRoster({ state, links: [attest] })
       return {
         inputs: { founder: 'founder', member: 'alice' },
-        outputs: { genesis: b64(genesis), addMember: b64(add), rotateEpoch: b64(rotate), rosterCode: lib.rosterCode(state), pinHash: lib.rosterPin(state).hash },
+        outputs: { genesis: b64(genesis), addMember: b64(add), rotateEpoch: b64(rotate), rosterCode: code, attestation: b64(attest), pinHash: lib.rosterPin(state).hash },
       }
     },
     open: (record) => {
-      const state = lib.validateRoster({ cellId, links: [output(record, 'genesis'), output(record, 'addMember'), output(record, 'rotateEpoch')], pin: { seq: 2, hash: output(record, 'pinHash') } })
-      expectEqual(lib.rosterCode(state), output(record, 'rosterCode'), 'roster code')
+      const links = [output(record, 'genesis'), output(record, 'addMember'), output(record, 'rotateEpoch')]
+      expectEqual(lib.rosterCode(lib.validateRoster({ cellId, links })), output(record, 'rosterCode'), 'roster code')
+      // The code covers the security head: the attestation that follows does not change it.
+      const attested = lib.validateRoster({ cellId, links: [...links, output(record, 'attestation')], pin: { seq: 3, hash: output(record, 'pinHash') } })
+      expectEqual(lib.rosterCode(attested), output(record, 'rosterCode'), 'roster code after an attestation')
     },
   },
   {
