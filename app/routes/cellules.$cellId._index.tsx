@@ -1,16 +1,18 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData } from '@remix-run/react'
 import { useState } from 'react'
+import { parseRosterLink } from '#crypto/roster-links.ts'
 import { recordAudit } from '#db/journal/record.ts'
 import { findCharterVersion, markHabilitationReviewed } from '#db/cells.ts'
 import { postJson } from '#app/auth/api-client.ts'
 import { requireCellPermission } from '#app/access/authorize.server.ts'
-import { formatRosterCode, prepareAttestation } from '#app/cells/cell-client.ts'
+import { checkRoster, fetchRoster, formatRosterCode, prepareAttestation, StaleAttestationError, type UnlockedKeys } from '#app/cells/cell-client.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
 import { FormMessage } from '#app/components/forms.tsx'
 import { KeyUnlock } from '#app/components/key-unlock.tsx'
-import { RosterGate } from '#app/components/roster-check.tsx'
+import { RosterGate, type CheckedRoster } from '#app/components/roster-check.tsx'
+import { UnattestedChangesBanner } from '#app/components/roster-verification.tsx'
 import { readForm } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Cellule — Cellule' }]
@@ -85,7 +87,7 @@ export default function CellHome() {
         <section aria-labelledby="code-registre-titre">
           <h2 id="code-registre-titre">Code du registre</h2>
           <RosterGate cellId={data.cell.id} userId={data.userId}>
-            {(roster, reload) => <RosterCode roster={roster} canAttest={data.canAttest} cellId={data.cell.id} reload={reload} />}
+            {(roster, reload) => <RosterCode roster={roster} canAttest={data.canAttest} cellId={data.cell.id} userId={data.userId} reload={reload} />}
           </RosterGate>
         </section>
       ) : null}
@@ -93,37 +95,82 @@ export default function CellHome() {
   )
 }
 
-function RosterCode({ roster, canAttest, cellId, reload }: { roster: Parameters<Parameters<typeof RosterGate>[0]['children']>[0]; canAttest: boolean; cellId: string; reload: () => void }) {
-  const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null)
+type Attestation = { kind: 'error' | 'success'; text: string }
+
+/**
+ * Signs « J'atteste » for the security head this page displayed. The roster is fetched again first,
+ * so that a colleague's attestation meanwhile does not make the link stale; a moved security head
+ * means the person compared a code that is no longer current, and nothing is signed.
+ */
+async function attest({ cellId, userId, displayed, keys }: { cellId: string; userId: string; displayed: { seq: number; hash: Uint8Array }; keys: UnlockedKeys }): Promise<Attestation> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const fresh = await checkRoster({ cellId, links: (await fetchRoster(cellId)).links, userId })
+    if (!fresh.ok) return { kind: 'error', text: `Le registre ne passe plus la vérification (${fresh.message}) : rechargez la page et prévenez la coordination.` }
+    let body: ReturnType<typeof prepareAttestation>
+    try {
+      body = prepareAttestation({ state: fresh.state, displayed, keys })
+    } catch (error) {
+      if (error instanceof StaleAttestationError) return { kind: 'error', text: error.message }
+      throw error
+    }
+    const result = await postJson(`/api/cells/${cellId}/roster`, body)
+    if (result.ok) return { kind: 'success', text: `Votre attestation de l’état n° ${displayed.seq} est inscrite au registre.` }
+    // 409: someone else's link took the position in between; chain on the new head once more.
+    if (result.status !== 409) return { kind: 'error', text: result.error }
+  }
+  return { kind: 'error', text: 'Le registre a changé pendant votre attestation : rechargez la page, comparez de nouveau le code, puis attestez.' }
+}
+
+function RosterCode({ roster, canAttest, cellId, userId, reload }: { roster: CheckedRoster; canAttest: boolean; cellId: string; userId: string; reload: () => void }) {
+  const [message, setMessage] = useState<Attestation | null>(null)
   const [attesting, setAttesting] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const { state, code } = roster.check
+  // What this page shows is what the person compares, and what their attestation will name.
+  const displayed = { seq: state.securityHeadSeq, hash: state.securityHeadHash }
+  const attestedByMe = roster.response.links.some(link => {
+    const { authorId, payload } = parseRosterLink(link)
+    return authorId === userId && payload.type === 'verification_attestation' && payload.attestedSeq === displayed.seq
+  })
   return (
     <>
+      <UnattestedChangesBanner state={state} headingLevel="h3" />
       <p>
-        En réunion, la personne qui préside lit ce code à voix haute ; chaque membre vérifie qu’il est identique sur son écran.
-        Cela authentifie d’un coup les clés de tous les membres.
+        En réunion, la personne qui préside lit ce code et son numéro d’état à voix haute ; chaque membre vérifie qu’ils sont identiques sur son
+        écran. Cela authentifie d’un coup les clés de tous les membres. Les attestations ne changent pas le code.
       </p>
-      <p className="fr-display--xs" data-testid="code-registre" aria-label={`Code du registre : ${roster.check.code.replace(/\s/g, '').split('').join(' ')}`}>
-        {formatRosterCode(roster.check.code)}
+      <p className="fr-display--xs fr-mb-1w" data-testid="code-registre" aria-label={`Code du registre : ${code.replace(/\s/g, '').split('').join(' ')}`}>
+        {formatRosterCode(code)}
+      </p>
+      <p className="fr-text--lead" data-testid="etat-registre">
+        état n° {displayed.seq}
       </p>
       <p className="fr-text--sm">
-        {roster.check.state.members.size} personne(s) dans le registre, maillon n° {roster.check.state.headSeq}, époque de clé {roster.check.state.currentEpoch ?? '—'}.
+        {state.members.size} personne(s) dans le registre, {state.headSeq + 1} maillon(s), époque de clé {state.currentEpoch ?? '—'}.
       </p>
       {message ? <FormMessage kind={message.kind}>{message.text}</FormMessage> : null}
-      {canAttest ? (
+      {canAttest && attestedByMe && !message ? <FormMessage kind="info">Vous avez attesté l’état n° {displayed.seq}.</FormMessage> : null}
+      {canAttest && !attestedByMe ? (
         attesting ? (
           <KeyUnlock>
             {keys => (
               <button
                 type="button"
                 className="fr-btn"
+                disabled={busy}
                 onClick={async () => {
-                  const result = await postJson(`/api/cells/${cellId}/roster`, prepareAttestation({ state: roster.check.state, keys }))
-                  setMessage(result.ok ? { kind: 'success', text: 'Votre attestation est inscrite au registre.' } : { kind: 'error', text: result.error })
-                  setAttesting(false)
-                  if (result.ok) reload()
+                  setBusy(true)
+                  try {
+                    const outcome = await attest({ cellId, userId, displayed, keys })
+                    setMessage(outcome)
+                    setAttesting(false)
+                    if (outcome.kind === 'success') reload()
+                  } finally {
+                    setBusy(false)
+                  }
                 }}
               >
-                Signer l’attestation
+                Signer l’attestation de l’état n° {displayed.seq}
               </button>
             )}
           </KeyUnlock>
