@@ -4,9 +4,9 @@ import { useState } from 'react'
 import { parseRosterLink } from '#crypto/roster-links.ts'
 import { recordAudit } from '#db/journal/record.ts'
 import { findCharterVersion, markHabilitationReviewed } from '#db/cells.ts'
-import { postJson } from '#app/auth/api-client.ts'
 import { requireCellPermission } from '#app/access/authorize.server.ts'
-import { checkRoster, fetchRoster, formatRosterCode, prepareAttestation, StaleAttestationError, type UnlockedKeys } from '#app/cells/cell-client.ts'
+import { formatRosterCode } from '#app/cells/cell-client.ts'
+import { attestDisplayedHead, type AttestationOutcome } from '#app/cells/roster-attestation.client.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
 import { FormMessage } from '#app/components/forms.tsx'
@@ -95,34 +95,8 @@ export default function CellHome() {
   )
 }
 
-type Attestation = { kind: 'error' | 'success'; text: string }
-
-/**
- * Signs « J'atteste » for the security head this page displayed. The roster is fetched again first,
- * so that a colleague's attestation meanwhile does not make the link stale; a moved security head
- * means the person compared a code that is no longer current, and nothing is signed.
- */
-async function attest({ cellId, userId, displayed, keys }: { cellId: string; userId: string; displayed: { seq: number; hash: Uint8Array }; keys: UnlockedKeys }): Promise<Attestation> {
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const fresh = await checkRoster({ cellId, links: (await fetchRoster(cellId)).links, userId })
-    if (!fresh.ok) return { kind: 'error', text: `Le registre ne passe plus la vérification (${fresh.message}) : rechargez la page et prévenez la coordination.` }
-    let body: ReturnType<typeof prepareAttestation>
-    try {
-      body = prepareAttestation({ state: fresh.state, displayed, keys })
-    } catch (error) {
-      if (error instanceof StaleAttestationError) return { kind: 'error', text: error.message }
-      throw error
-    }
-    const result = await postJson(`/api/cells/${cellId}/roster`, body)
-    if (result.ok) return { kind: 'success', text: `Votre attestation de l’état n° ${displayed.seq} est inscrite au registre.` }
-    // 409: someone else's link took the position in between; chain on the new head once more.
-    if (result.status !== 409) return { kind: 'error', text: result.error }
-  }
-  return { kind: 'error', text: 'Le registre a changé pendant votre attestation : rechargez la page, comparez de nouveau le code, puis attestez.' }
-}
-
 function RosterCode({ roster, canAttest, cellId, userId, reload }: { roster: CheckedRoster; canAttest: boolean; cellId: string; userId: string; reload: () => void }) {
-  const [message, setMessage] = useState<Attestation | null>(null)
+  const [message, setMessage] = useState<AttestationOutcome | null>(null)
   const [attesting, setAttesting] = useState(false)
   const [busy, setBusy] = useState(false)
   const { state, code } = roster.check
@@ -161,7 +135,7 @@ function RosterCode({ roster, canAttest, cellId, userId, reload }: { roster: Che
                 onClick={async () => {
                   setBusy(true)
                   try {
-                    const outcome = await attest({ cellId, userId, displayed, keys })
+                    const outcome = await attestDisplayedHead({ cellId, userId, displayed, keys })
                     setMessage(outcome)
                     setAttesting(false)
                     if (outcome.kind === 'success') reload()
