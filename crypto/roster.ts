@@ -75,7 +75,16 @@ export type RosterState = {
   /** Set when the triage set (the active coordinators) changes, cleared by the next publish_intake_key. */
   intakeRotationRequired: boolean
   charter: { version: number; charterHash: Uint8Array } | undefined
+  /** The last link that is not an attestation: what the roster code covers and what attestations attest. */
+  securityHeadSeq: number
+  securityHeadHash: Uint8Array
+  /** Every link that set a member's keys (genesis, add_member, key_change), in roster order. */
+  keyEstablishments: RosterKeyEstablishment[]
+  /** The highest security head an attestation covers; -1 before the first attestation. */
+  attestedSecurityHeadSeq: number
 }
+
+export type RosterKeyEstablishment = { seq: number; type: 'genesis' | 'add_member' | 'key_change'; memberId: string }
 
 export type RosterPin = { seq: number; hash: string }
 
@@ -294,6 +303,11 @@ function applyPayload({ state, link, author }: { state: RosterState; link: Parse
     case 'verification_attestation': {
       const attested = state.linkHashes[payload.attestedSeq]
       if (!attested || !bytesEqual(attested, payload.attestedHash)) throw invalid({ seq, message: 'attestation d’un état inconnu' })
+      // Only the security head is what the code read aloud covered: an older state, or an attestation link, is not.
+      if (payload.attestedSeq !== state.securityHeadSeq) {
+        throw invalid({ seq, message: `attestation de l’état n° ${payload.attestedSeq}, alors que l’état en vigueur est le n° ${state.securityHeadSeq}` })
+      }
+      state.attestedSecurityHeadSeq = payload.attestedSeq
       return
     }
     case 'charter_version': {
@@ -331,6 +345,17 @@ function applyLink({ state, link }: { state: RosterState; link: ParsedRosterLink
   state.headSeq = link.seq
   state.headHash = link.hash
   state.linkHashes.push(link.hash)
+  recordSecurityHead({ state, link })
+}
+
+/** Security head and key establishments, kept apart from the per-type rules above. */
+function recordSecurityHead({ state, link }: { state: RosterState; link: ParsedRosterLink }): void {
+  const { payload } = link
+  if (payload.type === 'verification_attestation') return
+  state.securityHeadSeq = link.seq
+  state.securityHeadHash = link.hash
+  if (payload.type === 'genesis') state.keyEstablishments.push({ seq: link.seq, type: 'genesis', memberId: payload.founder.memberId })
+  if (payload.type === 'add_member' || payload.type === 'key_change') state.keyEstablishments.push({ seq: link.seq, type: payload.type, memberId: payload.memberId })
 }
 
 function emptyState(cellId: string): RosterState {
@@ -347,6 +372,10 @@ function emptyState(cellId: string): RosterState {
     currentIntakeIndex: undefined,
     intakeRotationRequired: false,
     charter: undefined,
+    securityHeadSeq: -1,
+    securityHeadHash: new Uint8Array(32),
+    keyEstablishments: [],
+    attestedSecurityHeadSeq: -1,
   }
 }
 
@@ -394,11 +423,15 @@ export function checkRosterPin({ state, pin }: { state: RosterState; pin: Roster
   return rosterPin(state)
 }
 
-/** 12 digits the chair reads aloud: one comparison authenticates every key in the roster. */
+/**
+ * 12 digits the chair reads aloud: one comparison authenticates every key in the roster. Computed
+ * over the security head, so the attestations that follow the reading do not change it; through
+ * the chained hash it still commits to every link (attestations included) up to that head.
+ */
 export function rosterCode(state: RosterState): string {
   const hash = domainHash({
-    domain: 'cellule/roster-code/v1',
-    parts: [new ByteWriter().string(state.cellId).u32(state.headSeq).bytes(state.headHash).finish()],
+    domain: 'cellule/roster-code/v2',
+    parts: [new ByteWriter().string(state.cellId).u32(state.securityHeadSeq).bytes(state.securityHeadHash).finish()],
   })
   return digitsFromHash({ hash, digits: 12 })
 }

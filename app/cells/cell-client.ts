@@ -1,7 +1,7 @@
 import { charterSigningMessage } from '#charter/hash.ts'
 import { hexToBytes } from '#charter/hash.ts'
 import { createCellEpochKey, openCellEpochKeyWithRoster, openRosterKey, sealRosterKey } from '#crypto/cell-keys.ts'
-import { fromBase64Url, toBase64Url } from '#crypto/encoding.ts'
+import { bytesEqual, fromBase64Url, toBase64Url } from '#crypto/encoding.ts'
 import { CryptoError } from '#crypto/errors.ts'
 import { INTAKE_VALIDITY_MS, createIntakeSeed, intakeKeysFromSeed, intakePublicOf, wipeIntakeKeys } from '#crypto/intake.ts'
 import { answerInvitation, checkInvitationAnswer, type Invitation } from '#crypto/invitation.ts'
@@ -295,15 +295,30 @@ export function prepareRotation({ state, blobs, keys, change }: { state: RosterS
   return prepareRosterChange({ state, blobs, keys, change })
 }
 
-/** "J'atteste": a link saying this member compared the roster code at this head. */
-export function prepareAttestation({ state, keys }: { state: RosterState; keys: UnlockedKeys }) {
+/**
+ * "J'atteste": a link saying this member compared the roster code shown for `displayed` (the
+ * security head the code was computed over, as the person saw it). `state` is the freshest
+ * validated roster, on which the link is chained; if its security head moved since the display,
+ * the person compared a code that is no longer current and must compare again.
+ */
+export function prepareAttestation({ state, displayed, keys }: { state: RosterState; displayed: { seq: number; hash: Uint8Array }; keys: UnlockedKeys }) {
+  if (displayed.seq !== state.securityHeadSeq || !bytesEqual(displayed.hash, state.securityHeadHash)) {
+    throw new StaleAttestationError(
+      `Le registre a changé depuis l’affichage de ce code (état n° ${displayed.seq}, désormais n° ${state.securityHeadSeq}) : rechargez la page, comparez de nouveau le code lu en réunion, puis attestez.`,
+    )
+  }
   const link = createRosterLink({
     state,
     author: me(keys),
     createdAtMs: Date.now(),
-    payload: { type: 'verification_attestation', attestedSeq: state.headSeq, attestedHash: state.headHash },
+    payload: { type: 'verification_attestation', attestedSeq: displayed.seq, attestedHash: displayed.hash },
   })
   return { links: [toBase64Url(link)] }
+}
+
+/** The code a person compared is no longer the roster's: nothing was signed. */
+export class StaleAttestationError extends Error {
+  override name = 'StaleAttestationError'
 }
 
 /** The next charter version in the roster, and the coordinator's own signature of it. */

@@ -1,16 +1,18 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData } from '@remix-run/react'
 import { useState } from 'react'
+import { parseRosterLink } from '#crypto/roster-links.ts'
 import { recordAudit } from '#db/journal/record.ts'
 import { findCharterVersion, markHabilitationReviewed } from '#db/cells.ts'
-import { postJson } from '#app/auth/api-client.ts'
 import { requireCellPermission } from '#app/access/authorize.server.ts'
-import { formatRosterCode, prepareAttestation } from '#app/cells/cell-client.ts'
+import { formatRosterCode } from '#app/cells/cell-client.ts'
+import { attestDisplayedHead, type AttestationOutcome } from '#app/cells/roster-attestation.client.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
 import { FormMessage } from '#app/components/forms.tsx'
 import { KeyUnlock } from '#app/components/key-unlock.tsx'
-import { RosterGate } from '#app/components/roster-check.tsx'
+import { RosterGate, type CheckedRoster } from '#app/components/roster-check.tsx'
+import { UnattestedChangesBanner } from '#app/components/roster-verification.tsx'
 import { readForm } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Cellule — Cellule' }]
@@ -85,7 +87,7 @@ export default function CellHome() {
         <section aria-labelledby="code-registre-titre">
           <h2 id="code-registre-titre">Code du registre</h2>
           <RosterGate cellId={data.cell.id} userId={data.userId}>
-            {(roster, reload) => <RosterCode roster={roster} canAttest={data.canAttest} cellId={data.cell.id} reload={reload} />}
+            {(roster, reload) => <RosterCode roster={roster} canAttest={data.canAttest} cellId={data.cell.id} userId={data.userId} reload={reload} />}
           </RosterGate>
         </section>
       ) : null}
@@ -93,37 +95,56 @@ export default function CellHome() {
   )
 }
 
-function RosterCode({ roster, canAttest, cellId, reload }: { roster: Parameters<Parameters<typeof RosterGate>[0]['children']>[0]; canAttest: boolean; cellId: string; reload: () => void }) {
-  const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null)
+function RosterCode({ roster, canAttest, cellId, userId, reload }: { roster: CheckedRoster; canAttest: boolean; cellId: string; userId: string; reload: () => void }) {
+  const [message, setMessage] = useState<AttestationOutcome | null>(null)
   const [attesting, setAttesting] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const { state, code } = roster.check
+  // What this page shows is what the person compares, and what their attestation will name.
+  const displayed = { seq: state.securityHeadSeq, hash: state.securityHeadHash }
+  const attestedByMe = roster.response.links.some(link => {
+    const { authorId, payload } = parseRosterLink(link)
+    return authorId === userId && payload.type === 'verification_attestation' && payload.attestedSeq === displayed.seq
+  })
   return (
     <>
+      <UnattestedChangesBanner state={state} headingLevel="h3" />
       <p>
-        En réunion, la personne qui préside lit ce code à voix haute ; chaque membre vérifie qu’il est identique sur son écran.
-        Cela authentifie d’un coup les clés de tous les membres.
+        En réunion, la personne qui préside lit ce code et son numéro d’état à voix haute ; chaque membre vérifie qu’ils sont identiques sur son
+        écran. Cela authentifie d’un coup les clés de tous les membres. Les attestations ne changent pas le code.
       </p>
-      <p className="fr-display--xs" data-testid="code-registre" aria-label={`Code du registre : ${roster.check.code.replace(/\s/g, '').split('').join(' ')}`}>
-        {formatRosterCode(roster.check.code)}
+      <p className="fr-display--xs fr-mb-1w" data-testid="code-registre" aria-label={`Code du registre : ${code.replace(/\s/g, '').split('').join(' ')}`}>
+        {formatRosterCode(code)}
+      </p>
+      <p className="fr-text--lead" data-testid="etat-registre">
+        état n° {displayed.seq}
       </p>
       <p className="fr-text--sm">
-        {roster.check.state.members.size} personne(s) dans le registre, maillon n° {roster.check.state.headSeq}, époque de clé {roster.check.state.currentEpoch ?? '—'}.
+        {state.members.size} personne(s) dans le registre, {state.headSeq + 1} maillon(s), époque de clé {state.currentEpoch ?? '—'}.
       </p>
       {message ? <FormMessage kind={message.kind}>{message.text}</FormMessage> : null}
-      {canAttest ? (
+      {canAttest && attestedByMe && !message ? <FormMessage kind="info">Vous avez attesté l’état n° {displayed.seq}.</FormMessage> : null}
+      {canAttest && !attestedByMe ? (
         attesting ? (
           <KeyUnlock>
             {keys => (
               <button
                 type="button"
                 className="fr-btn"
+                disabled={busy}
                 onClick={async () => {
-                  const result = await postJson(`/api/cells/${cellId}/roster`, prepareAttestation({ state: roster.check.state, keys }))
-                  setMessage(result.ok ? { kind: 'success', text: 'Votre attestation est inscrite au registre.' } : { kind: 'error', text: result.error })
-                  setAttesting(false)
-                  if (result.ok) reload()
+                  setBusy(true)
+                  try {
+                    const outcome = await attestDisplayedHead({ cellId, userId, displayed, keys })
+                    setMessage(outcome)
+                    setAttesting(false)
+                    if (outcome.kind === 'success') reload()
+                  } finally {
+                    setBusy(false)
+                  }
                 }}
               >
-                Signer l’attestation
+                Signer l’attestation de l’état n° {displayed.seq}
               </button>
             )}
           </KeyUnlock>

@@ -12,6 +12,7 @@ import { FormMessage } from '#app/components/forms.tsx'
 import { KeyUnlock } from '#app/components/key-unlock.tsx'
 import { InviteForm, PendingInvitation, ROLE_OPTIONS } from '#app/components/member-invitations.tsx'
 import { RosterGate, type CheckedRoster } from '#app/components/roster-check.tsx'
+import { KeyVerificationBadge, UnattestedChangesBanner } from '#app/components/roster-verification.tsx'
 import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Membres — Cellule' }]
@@ -51,6 +52,7 @@ type Member = ReturnType<typeof useLoaderData<typeof loader>>['members'][number]
 export default function Members() {
   const data = useLoaderData<typeof loader>()
   const revalidator = useRevalidator()
+  const names = Object.fromEntries(data.members.map(member => [member.userId, member.displayName]))
   const [notice, setNotice] = useState<{ kind: 'error' | 'success'; text: string } | null>(null)
   const done = (message: { kind: 'error' | 'success'; text: string }) => {
     setNotice(message)
@@ -64,6 +66,7 @@ export default function Members() {
       <RosterGate cellId={data.cell.id} userId={data.userId}>
         {(roster, reload) => (
           <>
+            <UnattestedChangesBanner state={roster.check.state} names={names} homeLink={`/cellules/${data.cell.id}`} />
             <MemberTable members={data.members} roster={roster} />
             {data.canInvite ? <InviteForm cellId={data.cell.id} /> : null}
             {data.manage ? (
@@ -149,6 +152,7 @@ function MemberTable({ members, roster }: { members: Member[]; roster: CheckedRo
                   <td>
                     {member.displayName}
                     {member.needsReadmission ? <span className="fr-badge fr-badge--warning fr-badge--sm fr-ml-1w">Réadmission requise</span> : null}
+                    <KeyVerificationBadge state={state} memberId={member.userId} />
                   </td>
                   <td>{member.profession}</td>
                   <td>{ROLE_LABELS[role]}</td>

@@ -4,18 +4,21 @@ import { useEffect, useState } from 'react'
 import { charterSigningMessage } from '#charter/hash.ts'
 import { fromBase64Url } from '#crypto/encoding.ts'
 import { verifySignature } from '#crypto/primitives.ts'
-import { parseRosterLink } from '#crypto/roster-links.ts'
+import { type MemberRole } from '#crypto/formats.ts'
+import { parseRosterLink, type RosterLinkType, type RosterPayload } from '#crypto/roster-links.ts'
+import { keyVerification } from '#crypto/roster-verification.ts'
 import { listCharterSignatures, listMembers } from '#db/cells.ts'
 import { requireCellPermission } from '#app/access/authorize.server.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
 import { RosterGate, type CheckedRoster } from '#app/components/roster-check.tsx'
+import { KeyVerificationBadge, UnattestedChangesBanner } from '#app/components/roster-verification.tsx'
 import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Registre et signatures — Cellule' }]
 
 const dateFormat = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' })
-const LINK_LABELS: Record<string, string> = {
+const LINK_LABELS: Record<RosterLinkType, string> = {
   genesis: 'Fondation de la cellule',
   add_member: 'Ajout d’un membre',
   remove_member: 'Retrait d’un membre',
@@ -25,6 +28,35 @@ const LINK_LABELS: Record<string, string> = {
   key_change: 'Changement de clés (réadmission)',
   verification_attestation: 'Attestation du code du registre',
   charter_version: 'Version de la charte',
+}
+const ROLE_LABELS: Record<MemberRole, string> = { coordinator: 'coordination', member: 'membre', associate: 'membre associé·e', dpo: 'DPO' }
+
+/** What a link is about, in words: whom it concerns, which state an attestation vouches for. */
+function linkDetail({ payload, names }: { payload: RosterPayload; names: Record<string, string> }): string {
+  const nameOf = (memberId: string) => names[memberId] ?? 'personne inconnue du serveur'
+  switch (payload.type) {
+    case 'genesis':
+      return nameOf(payload.founder.memberId)
+    case 'add_member':
+      return `${nameOf(payload.memberId)} (${ROLE_LABELS[payload.role]})`
+    case 'remove_member':
+    case 'key_change':
+      return nameOf(payload.memberId)
+    case 'set_role':
+      return `${nameOf(payload.memberId)} : ${ROLE_LABELS[payload.role]}`
+    case 'rotate_epoch':
+      return `époque ${payload.epoch}, ${payload.recipientIds.length} destinataire(s)`
+    case 'publish_intake_key':
+      return `clé n° ${payload.index}`
+    case 'verification_attestation':
+      return `atteste l’état n° ${payload.attestedSeq}`
+    case 'charter_version':
+      return `version ${payload.version}`
+    default: {
+      const unreachable: never = payload
+      return unreachable
+    }
+  }
 }
 
 /** Roster history and charter signatures: members and the DPO see who did what, never a key or content. */
@@ -58,7 +90,14 @@ export default function RosterHistory() {
       <RosterGate cellId={data.cell.id} userId={data.userId}>
         {roster => (
           <>
+            <UnattestedChangesBanner state={roster.check.state} names={data.names} homeLink={`/cellules/${data.cell.id}`} />
+            <h2>Vérification des clés en réunion</h2>
+            <KeyVerificationTable roster={roster} names={data.names} />
             <h2>Historique du registre</h2>
+            <p>
+              Le code du registre porte sur l’état n° {roster.check.state.securityHeadSeq}, le dernier maillon qui n’est pas une attestation ; les
+              attestations qui le suivent ne le changent pas.
+            </p>
             <HistoryTable roster={roster} names={data.names} />
             <h2>Signatures de la charte</h2>
             <SignatureTable signatures={data.signatures} roster={roster} cellId={data.cell.id} />
@@ -74,12 +113,14 @@ function HistoryTable({ roster, names }: { roster: CheckedRoster; names: Record<
   const entries = roster.response.links.map(link => parseRosterLink(link))
   return (
     <div className="fr-table">
-      <table>
+      {/* Focusable: on a phone the table scrolls sideways, and a keyboard must be able to scroll it. */}
+      <table tabIndex={0}>
         <caption className="fr-sr-only">Maillons du registre signé de la cellule</caption>
         <thead>
           <tr>
             <th scope="col">N°</th>
             <th scope="col">Opération</th>
+            <th scope="col">Détail</th>
             <th scope="col">Signée par</th>
             <th scope="col">Date</th>
           </tr>
@@ -88,9 +129,40 @@ function HistoryTable({ roster, names }: { roster: CheckedRoster; names: Record<
           {entries.map(entry => (
             <tr key={entry.seq}>
               <td>{entry.seq}</td>
-              <td>{LINK_LABELS[entry.payload.type] ?? entry.payload.type}</td>
+              <td>{LINK_LABELS[entry.payload.type]}</td>
+              <td>{linkDetail({ payload: entry.payload, names })}</td>
               <td>{names[entry.authorId] ?? 'Personne inconnue'}</td>
               <td>{dateFormat.format(new Date(entry.createdAtMs))}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+/** Each active member of the validated roster and whether a meeting attestation covers their current keys. */
+function KeyVerificationTable({ roster, names }: { roster: CheckedRoster; names: Record<string, string> }) {
+  const active = [...roster.check.state.members.values()].filter(member => member.active)
+  return (
+    <div className="fr-table">
+      <table tabIndex={0}>
+        <caption className="fr-sr-only">Membres du registre et vérification de leurs clés en réunion</caption>
+        <thead>
+          <tr>
+            <th scope="col">Membre</th>
+            <th scope="col">Clés inscrites à l’état n°</th>
+            <th scope="col">Vérification</th>
+          </tr>
+        </thead>
+        <tbody>
+          {active.map(member => (
+            <tr key={member.memberId}>
+              <td>{names[member.memberId] ?? 'Personne inconnue'}</td>
+              <td>{keyVerification({ state: roster.check.state, memberId: member.memberId })?.keysSetAtSeq ?? '—'}</td>
+              <td>
+                <KeyVerificationBadge state={roster.check.state} memberId={member.memberId} />
+              </td>
             </tr>
           ))}
         </tbody>
@@ -115,7 +187,7 @@ function SignatureTable({ signatures, roster, cellId }: { signatures: Signature[
   }, [signatures, roster, cellId])
   return (
     <div className="fr-table">
-      <table>
+      <table tabIndex={0}>
         <caption className="fr-sr-only">Signatures de chaque version de la charte</caption>
         <thead>
           <tr>

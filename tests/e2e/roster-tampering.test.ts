@@ -74,7 +74,7 @@ describe.skipIf(!chromiumAvailable())('a roster tampered with by the server is d
   }
 
   function attestation(state: RosterState): RosterPayload {
-    return { type: 'verification_attestation', attestedSeq: state.headSeq, attestedHash: state.headHash }
+    return { type: 'verification_attestation', attestedSeq: state.securityHeadSeq, attestedHash: state.securityHeadHash }
   }
 
   /** What a server would do: write any row it likes. */

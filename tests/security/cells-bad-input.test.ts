@@ -69,7 +69,7 @@ function signed({ state, author, payload, createdAtMs = Date.now() }: { state: R
   return toBase64Url(createRosterLink({ state, author: { memberId: author.userId, signSecretKey: author.keys.identity.signing.secretKey }, payload, createdAtMs }))
 }
 
-const attestationOf = (state: RosterState): RosterPayload => ({ type: 'verification_attestation', attestedSeq: state.headSeq, attestedHash: state.headHash })
+const attestationOf = (state: RosterState): RosterPayload => ({ type: 'verification_attestation', attestedSeq: state.securityHeadSeq, attestedHash: state.securityHeadHash })
 
 /** A cell founded as the browsers found it (the first account is its coordinator). */
 async function foundedCell(name: string, people: AccountFixture[]): Promise<string> {
@@ -357,6 +357,8 @@ describe('roster links', () => {
       expectFrenchRefusal(await callJson('roster attest', { links: [links[links.length - 1]] }), /./)
       // An attestation of a link that is not in this chain.
       expectFrenchRefusal(await callJson('roster attest', { links: [signed({ state, author: member, payload: { type: 'verification_attestation', attestedSeq: 2, attestedHash: randomKey() } })] }), /Registre refusé/, 409)
+      // An attestation of an older state than the security head (here the genesis): not what the code read aloud covered.
+      expectFrenchRefusal(await callJson('roster attest', { links: [signed({ state, author: member, payload: { type: 'verification_attestation', attestedSeq: 0, attestedHash: state.linkHashes[0] as Uint8Array } })] }), /attestation de l’état n° 0/, 409)
     })
   })
 

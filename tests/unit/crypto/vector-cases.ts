@@ -272,14 +272,20 @@ export const deterministicCases: DeterministicCase[] = [
       const intake = lib.intakePublicOf(intakeKeys())
       const publish = lib.createRosterLink({ state, author: founderSigner(), createdAtMs: 1_767_225_603_000, payload: { type: 'publish_intake_key', index: 0, boxPublicKey: intake.boxPublicKey, signPublicKey: intake.signPublicKey, notAfterMs: intake.notAfterMs, seedCommitment: lib.keyCommitment(seed('intake-seed')), triageIds: ['founder'], predecessorSignature: new Uint8Array(0) } })
       state = lib.extendRoster({ state, links: [publish] })
+      const code = lib.rosterCode(state)
+      const attest = lib.createRosterLink({ state, author: { memberId: 'alice', signSecretKey: alice().signing.secretKey }, createdAtMs: 1_767_225_604_000, payload: { type: 'verification_attestation', attestedSeq: state.securityHeadSeq, attestedHash: state.securityHeadHash } })
+      state = lib.extendRoster({ state, links: [attest] })
       return {
         inputs: { founder: 'founder', member: 'alice' },
-        outputs: { genesis: b64(genesis), addMember: b64(add), rotateEpoch: b64(rotate), publishIntakeKey: b64(publish), rosterCode: lib.rosterCode(state), pinHash: lib.rosterPin(state).hash },
+        outputs: { genesis: b64(genesis), addMember: b64(add), rotateEpoch: b64(rotate), publishIntakeKey: b64(publish), rosterCode: code, attestation: b64(attest), pinHash: lib.rosterPin(state).hash },
       }
     },
     open: (record) => {
-      const state = lib.validateRoster({ cellId, links: [output(record, 'genesis'), output(record, 'addMember'), output(record, 'rotateEpoch'), output(record, 'publishIntakeKey')], pin: { seq: 3, hash: output(record, 'pinHash') } })
-      expectEqual(lib.rosterCode(state), output(record, 'rosterCode'), 'roster code')
+      const links = [output(record, 'genesis'), output(record, 'addMember'), output(record, 'rotateEpoch'), output(record, 'publishIntakeKey')]
+      expectEqual(lib.rosterCode(lib.validateRoster({ cellId, links })), output(record, 'rosterCode'), 'roster code')
+      // The code covers the security head: the attestation that follows does not change it.
+      const attested = lib.validateRoster({ cellId, links: [...links, output(record, 'attestation')], pin: { seq: 4, hash: output(record, 'pinHash') } })
+      expectEqual(lib.rosterCode(attested), output(record, 'rosterCode'), 'roster code after an attestation')
     },
   },
   {
