@@ -14,12 +14,12 @@ import {
 } from '#app/cells/roster-pins-anchor.ts'
 import { comparePins, mergePinSets, openRosterPins, sealRosterPins, type PinSet } from '#app/cells/roster-pins.ts'
 import { rememberNewcomerAnchor } from '#app/cells/roster-pins-sync.ts'
-import { fromBase64Url, toBase64Url } from '#crypto/encoding.ts'
+import { ByteWriter, fromBase64Url, toBase64Url } from '#crypto/encoding.ts'
 import { CryptoFormatError, CryptoVerificationError } from '#crypto/errors.ts'
 import { generateIdentityKeys, type IdentityKeys } from '#crypto/identity.ts'
 import { randomKey } from '#crypto/primitives.ts'
 import { createGenesisLink, createRosterLink, rosterPin, validateRoster, type RosterPin } from '#crypto/roster.ts'
-import { initCrypto } from '#crypto/sodium.ts'
+import { initCrypto, sodium } from '#crypto/sodium.ts'
 import { author, buildCell, flipByte, makeMember, type TestMember } from '../crypto/helpers.ts'
 
 /**
@@ -99,6 +99,19 @@ describe('the synced pin blob', () => {
     expect(() => openRosterPins({ userId, accountKey, counter: 3, blob: toBase64Url(flipByte({ bytes, index: bytes.length - 20, mask: 1 })) })).toThrow(CryptoVerificationError)
     // Another version byte is a format error before anything is opened.
     expect(() => openRosterPins({ userId, accountKey, counter: 3, blob: toBase64Url(flipByte({ bytes, index: 0, mask: 2 })) })).toThrow(CryptoFormatError)
+  })
+
+  it('has the byte layout crypto/README.md gives (a known answer, checked against libsodium directly)', () => {
+    const userId = '0190f0a2-0000-7000-8000-000000000001'
+    const cellId = '0190f0a2-0000-7000-8000-00000000c001'
+    const accountKey = new Uint8Array(32).fill(7)
+    const blob = sealRosterPins({ userId, accountKey, counter: 3, nonce: new Uint8Array(24).fill(9), pins: new Map([[cellId, { seq: 12, hash: toBase64Url(new Uint8Array(32).fill(5)) }]]) })
+    expect(blob).toBe('AQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCdkzzohe3RG49ZUsRBRupIKu6ZWzRzeI_lrHtcdT4HJ8TWeW3WU3PdKatTPrleEOqZ63_irDSMygBqtpEMmHoEIS0NaUfw4Vjg4W6UfeLbw9KNy4vZrjbNUihyiAraw')
+    const bytes = fromBase64Url(blob)
+    const key = sodium.crypto_kdf_derive_from_key(32, 1, 'rostpins', accountKey)
+    const ad = new ByteWriter().u8(1).string('cellule/roster-pins/v1').string(userId).u64(3).finish()
+    const body = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, bytes.subarray(25), ad, bytes.subarray(1, 25), key)
+    expect(toBase64Url(body)).toBe(toBase64Url(new ByteWriter().u32(1).string(cellId).u32(12).bytes(new Uint8Array(32).fill(5)).finish()))
   })
 
   it('refuses to seal a pin that is not a pin', () => {
