@@ -19,7 +19,7 @@ import { comparePins } from './roster-pins.ts'
 import { forgetNewcomerAnchor, publishAnchoredPin, readAnchorPin, readNewcomerAnchor, syncedPinFor, writeAnchorPin } from './roster-pins-sync.ts'
 import { rosterPinSchema } from './schemas.ts'
 
-/** Browser side of the cell: validate the roster, open keys, sign links. Nothing here talks to storage but the pin. */
+/** Browser side of the cell: validate the roster, open keys, sign links. Nothing here talks to storage but the pins (roster-pins-sync.ts). */
 
 export type UnlockedKeys = NonNullable<ReturnType<typeof unlockedKeys>>
 export type KeyBlob = { kind: string; epoch: number; slot: string; blob: string }
