@@ -372,3 +372,17 @@ export const throttleCounters = pgTable(
   },
   table => [primaryKey({ columns: [table.scope, table.keyHash] }), index('throttle_counters_forget_at_idx').on(table.forgetAt)],
 )
+
+/**
+ * Each account's roster pins, synced between its devices (issue 13 item 5, decision 022): one
+ * AEAD blob under a key derived from the account key, so the server sees its size and counter only.
+ * The counter only grows: a write with a lower or equal one is refused (two tabs must not lose pins).
+ */
+export const rosterPinSets = pgTable('roster_pin_sets', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  counter: integer('counter').notNull(),
+  blob: text('blob').notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+})

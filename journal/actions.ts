@@ -11,6 +11,8 @@ export const auditActionSchema = z.enum([
   'account.invitation.refused',
   'account.registered',
   'account.cells.read',
+  'account.roster_pins.read',
+  'account.roster_pins.written',
   'auth.login',
   'auth.logout',
   'auth.mfa',

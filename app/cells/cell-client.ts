@@ -8,21 +8,30 @@ import { answerInvitation, checkInvitationAnswer, type Invitation } from '#crypt
 import { parseHumanCode } from '#crypto/human-code.ts'
 import { sign } from '#crypto/primitives.ts'
 import { signKeyChange, type MemberKeys } from '#crypto/roster-links.ts'
-import { assertWritableEpoch, createGenesisLink, createRosterLink, extendRoster, rosterAnchor, rosterCode, rosterPin, rosterRecipient, validateRoster, type RosterPin, type RosterState } from '#crypto/roster.ts'
+import { assertWritableEpoch, checkRosterPin, createGenesisLink, createRosterLink, extendRoster, rosterAnchor, rosterCode, rosterPin, rosterRecipient, validateRoster, type RosterPin, type RosterState } from '#crypto/roster.ts'
 import { planRotation, type RosterChange } from '#crypto/rotation.ts'
 import { executeRotationPlan, type CurrentKeys } from '#crypto/rotation-execute.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { type unlockedKeys } from '#app/auth/key-store.client.ts'
+import { assertRosterAnchored, authoredLinks, newcomerAnchorMatches, ownEntryProblem, recordCheckedRoster, signedByMember, type RosterAnchor } from './roster-pins-anchor.ts'
+import { comparePins } from './roster-pins.ts'
+import { forgetNewcomerAnchor, publishAnchoredPin, readAnchorPin, readNewcomerAnchor, syncedPinFor, writeAnchorPin } from './roster-pins-sync.ts'
 import { rosterPinSchema } from './schemas.ts'
 
-/** Browser side of the cell: validate the roster, open keys, sign links. Nothing here talks to storage but the pin. */
+/** Browser side of the cell: validate the roster, open keys, sign links. Nothing here talks to storage but the pins (roster-pins-sync.ts). */
 
 export type UnlockedKeys = NonNullable<ReturnType<typeof unlockedKeys>>
 export type KeyBlob = { kind: 'cell_epoch_key' | 'index_key' | 'intake_seed' | 'previous_epoch' | 'previous_index_key'; epoch: number; slot: string; blob: string }
 export type RosterResponse = { cellId: string; links: string[]; blobs: KeyBlob[] }
 
-/** A failed check is an alarm: a roster that does not verify, or a pin this browser cannot read. */
-export type RosterCheck = { ok: true; state: RosterState; code: string } | { ok: false; source: 'roster' | 'pin'; message: string }
+/**
+ * A failed check is an alarm: a roster that does not verify, or a pin this browser cannot read.
+ * A passing one says how this device knows the roster is the real one (`anchor`, null: not
+ * verified on this device yet) and whether the member's own entry was checked against unlocked keys.
+ */
+export type RosterCheck =
+  | { ok: true; state: RosterState; code: string; anchor: RosterAnchor | null; ownKeysChecked: boolean; syncProblem: string | null }
+  | { ok: false; source: 'roster' | 'pin'; message: string }
 
 const pinKey = ({ cellId, userId }: { cellId: string; userId: string }) => `cellule.roster-pin.${userId}.${cellId}`
 
@@ -52,24 +61,69 @@ function readPin({ cellId, userId }: { cellId: string; userId: string }): Stored
 
 /** Whether this browser has already seen (and pinned) a roster for the cell, or keeps a pin it cannot read. */
 export function rosterPinState({ cellId, userId }: { cellId: string; userId: string }): StoredPin['kind'] {
-  return readPin({ cellId, userId }).kind
+  const seen = readPin({ cellId, userId }).kind
+  const anchored = readAnchorPin({ cellId, userId }).kind
+  if (seen === 'unreadable' || anchored === 'unreadable' || anchored === 'forked') return 'unreadable'
+  return seen === 'pinned' || anchored === 'pinned' ? 'pinned' : 'none'
 }
 
 /**
  * Replays the roster from genesis and compares it with what this browser saw before (rollback,
- * fork). Any failure is an alarm: the page must show no cell content. An unreadable pin is left
- * as it is, so the alarm stays until someone looks at this browser.
+ * fork) and with the last anchored head this account knows (this device's, or synced from another
+ * when the keys are unlocked). Any failure is an alarm: the page must show no cell content. With
+ * the keys, the member's own entry must carry their keys. An unreadable pin is left as it is, so
+ * the alarm stays until someone looks at this browser. See decision 022.
  */
-export async function checkRoster({ cellId, links, userId }: { cellId: string; links: string[]; userId: string }): Promise<RosterCheck> {
+export async function checkRoster({ cellId, links, userId, keys }: { cellId: string; links: string[]; userId: string; keys?: UnlockedKeys | null }): Promise<RosterCheck> {
   await initCrypto()
   const stored = readPin({ cellId, userId })
   if (stored.kind === 'unreadable') {
     return { ok: false, source: 'pin', message: `la trace du registre déjà vu, gardée par ce navigateur, est illisible : ${stored.reason}` }
   }
+  const anchored = readAnchorPin({ cellId, userId })
+  if (anchored.kind === 'unreadable') {
+    return { ok: false, source: 'pin', message: `la trace du registre vérifié, gardée par ce navigateur, est illisible : ${anchored.reason}` }
+  }
+  if (anchored.kind === 'forked') return { ok: false, source: 'roster', message: 'deux de vos appareils ont vu des registres divergents pour cette cellule' }
+  const ownKeys = keys && keys.userId === userId ? keys : null
+  let anchorPin = anchored.kind === 'pinned' ? anchored.pin : undefined
+  let syncProblem: string | null = null
+  let syncedPin: RosterPin | undefined
+  if (ownKeys) {
+    const synced = await syncedPinFor({ keys: ownKeys, cellId })
+    if (synced.ok) syncedPin = synced.pin
+    else syncProblem = `Repères de registre de votre compte indisponibles : ${synced.message}.`
+    const comparison = comparePins(anchorPin, syncedPin)
+    if (comparison.kind === 'fork') {
+      if (anchorPin && syncedPin) writeAnchorPin({ cellId, userId, pin: anchorPin, conflictingHash: syncedPin.hash })
+      return { ok: false, source: 'roster', message: 'le registre vu sur un autre de vos appareils diverge de celui vu sur cet appareil' }
+    }
+    if (comparison.kind === 'second') anchorPin = syncedPin
+  }
   try {
     const state = validateRoster({ cellId, links, pin: stored.kind === 'pinned' ? stored.pin : undefined })
-    window.localStorage.setItem(pinKey({ cellId, userId }), JSON.stringify(rosterPin(state)))
-    return { ok: true, state, code: rosterCode(state) }
+    if (anchorPin) checkRosterPin({ state, pin: anchorPin })
+    const authored = authoredLinks({ cellId, links })
+    const me = ownKeys ? { memberId: userId, signPublicKey: ownKeys.identity.signing.publicKey, boxPublicKey: ownKeys.identity.box.publicKey } : null
+    const ownProblem = me ? ownEntryProblem({ state, me }) : null
+    if (ownProblem) return { ok: false, source: 'roster', message: ownProblem }
+    const newcomer = readNewcomerAnchor({ cellId, userId })
+    if (newcomer && !newcomerAnchorMatches({ state, authored, anchor: newcomer })) {
+      return { ok: false, source: 'roster', message: 'votre arrivée n’y est pas signée par la coordination dont vous avez vérifié le code' }
+    }
+    const anchor: RosterAnchor | null = anchorPin ? 'pin' : newcomer ? 'newcomer' : me && signedByMember({ authored, me }) ? 'own-signature' : null
+    const head = rosterPin(state)
+    window.localStorage.setItem(pinKey({ cellId, userId }), JSON.stringify(head))
+    if (anchor) {
+      writeAnchorPin({ cellId, userId, pin: head })
+      if (newcomer) forgetNewcomerAnchor({ cellId, userId })
+      if (ownKeys && !syncProblem && comparePins(head, syncedPin).kind === 'first') {
+        const published = await publishAnchoredPin({ keys: ownKeys, cellId, pin: head })
+        if (!published.ok) syncProblem = `Repères de registre de votre compte non enregistrés : ${published.message}.`
+      }
+    }
+    recordCheckedRoster({ state, anchor, authored })
+    return { ok: true, state, code: rosterCode(state), anchor, ownKeysChecked: me !== null, syncProblem }
   } catch (error) {
     return { ok: false, source: 'roster', message: error instanceof CryptoError ? error.message : 'Registre illisible.' }
   }
@@ -246,6 +300,8 @@ export type RosterChangeBody = {
  * the current epoch's keys to someone is a write: refused while a rotation is pending (review §2b).
  */
 export function prepareRosterChange({ state, blobs, keys, change }: { state: RosterState; blobs: KeyBlob[]; keys: UnlockedKeys; change: RosterChange }): RosterChangeBody {
+  // An unverified device seals nothing to anyone (review §1b).
+  assertRosterAnchored({ state, keys })
   const plan = planRotation({ state, change, situations: [] })
   if (plan.newCellEpoch === undefined && state.currentEpoch !== undefined && plan.operations.some(operation => operation.type === 'seal_cell_epoch_key' || operation.type === 'seal_index_key')) {
     assertWritableEpoch({ state, epoch: state.currentEpoch })

@@ -78,3 +78,32 @@ export const publishCharterSchema = z.object({ charter: z.unknown(), links: link
 export const rosterPinSchema = z
   .object({ seq: z.number().int().min(0), hash: z.string().regex(/^[A-Za-z0-9_-]{43}$/) })
   .strict()
+
+/**
+ * The last anchored head this browser knows for a cell (decision 022); `conflictingHash` records a
+ * synced pin that disagreed with it at the same seq: a fork, kept so the alarm stays after a reload.
+ */
+export const rosterAnchorPinSchema = rosterPinSchema.extend({ conflictingHash: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional() }).strict()
+
+/** What the newcomer's browser keeps (sessionStorage) when it answers an invitation: the keys the SAS binds. */
+export const newcomerAnchorSchema = z
+  .object({ coordinatorSignPublicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/), signPublicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/), boxPublicKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/) })
+  .strict()
+
+/** The account's synced pins, an opaque blob (app/cells/roster-pins.ts): about 100 bytes per cell. */
+const rosterPinsBlobSchema = z
+  .string({ required_error: 'Repères chiffrés manquants.', invalid_type_error: 'Repères chiffrés invalides.' })
+  .min(56, 'Repères chiffrés invalides.')
+  .max(24_000, 'Repères chiffrés trop longs.')
+  .regex(/^[A-Za-z0-9_-]+$/, 'Repères chiffrés invalides.')
+
+export const rosterPinsCounterSchema = boundedInteger({ min: 1, message: 'Compteur des repères invalide : un nombre entier positif est attendu.' })
+
+/** POST /api/account/roster-pins: the next counter and the blob sealed under it. */
+export const storeRosterPinsSchema = z.object({ counter: rosterPinsCounterSchema, blob: rosterPinsBlobSchema }).strict()
+
+/** GET /api/account/roster-pins: counter 0 and no blob before the first write. */
+export const rosterPinsResponseSchema = z.union([
+  z.object({ counter: z.literal(0), blob: z.null() }),
+  z.object({ counter: rosterPinsCounterSchema, blob: rosterPinsBlobSchema }),
+])

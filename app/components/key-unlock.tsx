@@ -2,6 +2,7 @@ import { useState, type FormEvent, type ReactNode } from 'react'
 import { unlockWithPassword } from '#app/auth/account-crypto.client.ts'
 import { unlockedKeys } from '#app/auth/key-store.client.ts'
 import { UNLOCK_FAILURE_MESSAGES } from '#app/auth/labels.ts'
+import { mergeRosterPinsAfterUnlock } from '#app/cells/roster-pins-sync.ts'
 import { Field, FormMessage, useHydrated } from './forms.tsx'
 
 /**
@@ -27,6 +28,7 @@ export function KeyUnlock({ children }: { children: (keys: NonNullable<ReturnTyp
     try {
       const result = await unlockWithPassword({ password })
       if (!result.ok) return setError(UNLOCK_FAILURE_MESSAGES[result.failure])
+      await mergeRosterPinsAfterUnlock(unlockedKeys())
       setVersion(version => version + 1)
     } finally {
       setBusy(false)

@@ -1,11 +1,16 @@
 import { useEffect, useState } from 'react'
+import { unlockedKeys } from '#app/auth/key-store.client.ts'
 import { checkRoster, fetchRoster, rosterPinState, type RosterCheck, type RosterResponse } from '#app/cells/cell-client.ts'
 
 export type CheckedRoster = { response: RosterResponse; check: Extract<RosterCheck, { ok: true }> }
 
+/** How often the gate looks whether the keys were unlocked below it, to check the member's own entry. */
+const KEYS_POLL_MS = 500
+
 /**
  * Fetches and validates the roster in the browser. A roster that fails validation (signature,
- * rollback, fork) replaces the page's content with a blocking alarm.
+ * rollback, fork, the member's own keys replaced) replaces the page's content with a blocking
+ * alarm; a valid roster this device has not anchored yet shows a visible, non-blocking warning.
  */
 export function RosterGate({ cellId, userId, children }: { cellId: string; userId: string; children: (roster: CheckedRoster, reload: () => void) => React.ReactNode }) {
   const [state, setState] = useState<{ kind: 'loading' } | { kind: 'ready'; roster: CheckedRoster } | { kind: 'alarm'; source: 'roster' | 'pin'; message: string } | { kind: 'error'; message: string }>({ kind: 'loading' })
@@ -24,7 +29,7 @@ export function RosterGate({ cellId, userId, children }: { cellId: string; userI
           else setState({ kind: 'error', message: 'Cette cellule n’a pas encore été fondée par sa coordination.' })
           return
         }
-        const check = await checkRoster({ cellId, links: response.links, userId })
+        const check = await checkRoster({ cellId, links: response.links, userId, keys: unlockedKeys() })
         if (cancelled) return
         setState(check.ok ? { kind: 'ready', roster: { response, check } } : { kind: 'alarm', source: check.source, message: check.message })
       } catch (error) {
@@ -35,6 +40,16 @@ export function RosterGate({ cellId, userId, children }: { cellId: string; userI
       cancelled = true
     }
   }, [cellId, userId, version])
+
+  // Keys are unlocked by a form inside the page: check again with them (own entry, synced pins).
+  const waitingForKeys = state.kind === 'ready' && !state.roster.check.ownKeysChecked
+  useEffect(() => {
+    if (!waitingForKeys) return
+    const timer = window.setInterval(() => {
+      if (unlockedKeys()?.userId === userId) setVersion(value => value + 1)
+    }, KEYS_POLL_MS)
+    return () => window.clearInterval(timer)
+  }, [waitingForKeys, userId])
 
   switch (state.kind) {
     case 'loading':
@@ -54,10 +69,36 @@ export function RosterGate({ cellId, userId, children }: { cellId: string; userI
         </div>
       )
     case 'ready':
-      return <>{children(state.roster, () => setVersion(value => value + 1))}</>
+      return (
+        <>
+          {state.roster.check.anchor ? null : <UnverifiedRosterNotice />}
+          {state.roster.check.syncProblem ? <p className="fr-text--sm fr-mb-2w">{state.roster.check.syncProblem}</p> : null}
+          {children(state.roster, () => setVersion(value => value + 1))}
+        </>
+      )
     default: {
       const unreachable: never = state
       return unreachable
     }
   }
+}
+
+/** Decision 022: a roster this device has no anchor for may be the server's own; say so, and how to fix it. */
+function UnverifiedRosterNotice() {
+  return (
+    <div className="fr-alert fr-alert--warning fr-mb-3w" data-testid="registre-non-verifie">
+      <h2 className="fr-alert__title">Registre non vérifié sur cet appareil</h2>
+      <p>
+        Cet appareil ne peut pas encore prouver que le registre des membres présenté par le serveur est bien celui de votre
+        cellule : c’est la première fois que vous l’ouvrez ici, ou les données du navigateur ont été effacées. Tant que ce
+        n’est pas vérifié, votre navigateur ne transmet aucune clé à d’autres membres (confirmation d’une arrivée, retrait,
+        changement de rôle).
+      </p>
+      <p>
+        Pour le vérifier : lors de la prochaine réunion, comparez le code du registre lu à voix haute avec celui affiché sur
+        la page d’accueil de la cellule, puis attestez-le ; ou connectez-vous d’abord sur un appareil que vous avez déjà
+        utilisé pour cette cellule, puis revenez sur celui-ci.
+      </p>
+    </div>
+  )
 }

@@ -8,6 +8,8 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   'account.invitation.refused': 'Lien d’invitation refusé',
   'account.registered': 'Création de compte',
   'account.cells.read': 'Consultation de « Mes cellules »',
+  'account.roster_pins.read': 'Lecture des repères de registre du compte',
+  'account.roster_pins.written': 'Enregistrement des repères de registre du compte',
   'auth.login': 'Connexion',
   'auth.logout': 'Déconnexion',
   'auth.mfa': 'Double authentification',

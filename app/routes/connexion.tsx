@@ -4,6 +4,8 @@ import { useRef, useState, type FormEvent } from 'react'
 import { deriveLoginSecrets, unlockKeys } from '#app/auth/account-crypto.client.ts'
 import { postJson } from '#app/auth/api-client.ts'
 import { UNLOCK_FAILURE_MESSAGES } from '#app/auth/labels.ts'
+import { unlockedKeys } from '#app/auth/key-store.client.ts'
+import { mergeRosterPinsAfterUnlock } from '#app/cells/roster-pins-sync.ts'
 import { getRequestSession } from '#app/auth/session.server.ts'
 import { emailSchema, totpCodeSchema } from '#app/auth/schemas.ts'
 import { safeRedirect } from '#app/auth/redirect.ts'
@@ -94,6 +96,7 @@ export default function Login() {
         keyEncryptionKey.current.fill(0)
         keyEncryptionKey.current = null
         if (!unlocked.ok) return setError(UNLOCK_FAILURE_MESSAGES[unlocked.failure])
+        await mergeRosterPinsAfterUnlock(unlockedKeys())
       }
       navigate(redirectTo)
     } finally {

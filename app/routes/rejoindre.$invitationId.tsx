@@ -10,6 +10,7 @@ import { postJson } from '#app/auth/api-client.ts'
 import { auditResourceKey, isUuid, requireSignedInActor } from '#app/access/authorize.server.ts'
 import { answerCellInvitation, prepareFounding, signReadmission, type UnlockedKeys } from '#app/cells/cell-client.ts'
 import { loadRoster } from '#app/cells/roster.server.ts'
+import { rememberNewcomerAnchor } from '#app/cells/roster-pins-sync.ts'
 import { CharterText } from '#app/components/charter-text.tsx'
 import { Field, FormMessage, NoScriptNotice } from '#app/components/forms.tsx'
 import { KeyUnlock } from '#app/components/key-unlock.tsx'
@@ -154,11 +155,14 @@ function Answer({ data, keys }: { data: LoaderData; keys: UnlockedKeys }) {
     setFieldError(undefined)
     try {
       let answer: Awaited<ReturnType<typeof answerCellInvitation>>
+      const coordinatorSignPublicKey = fromBase64Url(data.coordinatorSignPublicKey)
       try {
-        answer = await answerCellInvitation({ cellId: data.cell.id, code, keys, coordinatorSignPublicKey: fromBase64Url(data.coordinatorSignPublicKey) })
+        answer = await answerCellInvitation({ cellId: data.cell.id, code, keys, coordinatorSignPublicKey })
       } catch {
         return setFieldError(['Ce code contient une faute de frappe : vérifiez chaque groupe (7 groupes de 4 caractères).'])
       }
+      // The SAS binds this coordinator key: the first roster must show our arrival signed by it (decision 022).
+      rememberNewcomerAnchor({ cellId: data.cell.id, anchor: { coordinatorSignPublicKey, newcomer: { memberId: keys.userId, signPublicKey: keys.identity.signing.publicKey, boxPublicKey: keys.identity.box.publicKey } } })
       if (status === 'pending') {
         if (data.kind === 'readmission' && !data.previousKeys) return setError('Vos anciennes clés sont absentes du registre : demandez à la coordination de vous inviter de nouveau comme membre.')
         const keyChangeSignature = data.kind === 'readmission' && data.previousKeys ? await signReadmission({ cellId: data.cell.id, keys, previous: data.previousKeys }) : undefined

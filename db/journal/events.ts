@@ -65,6 +65,9 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   accessWith('cell.keys.read', keysData),
   access('cell.invitation.read'),
   access('account.cells.read'),
+  // The account's synced roster pins (decision 022): an opaque blob, read and written by its owner only.
+  access('account.roster_pins.read'),
+  access('account.roster_pins.written'),
   access('platform.cells.read'),
   access('audit.timeline.read'),
   accessWith('audit.resource_viewers.read', viewersData),

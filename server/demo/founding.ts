@@ -1,4 +1,5 @@
 import { prepareConfirmation, prepareFounding, signCharter, type KeyBlob } from '#app/cells/cell-client.ts'
+import { validateRosterForSealing } from '#app/cells/roster-pins-anchor.ts'
 import { DEFAULT_CHARTER } from '#charter/default-charter.ts'
 import { charterHash } from '#charter/hash.ts'
 import { type IdentityKeys } from '#crypto/identity.ts'
@@ -34,7 +35,7 @@ export async function foundDemoCell({ db, cellId, members }: { db: Database; cel
   const blobs: KeyBlob[] = [...founding.sealed]
   const signatures = [{ userId: coordinator.userId, signature: founding.charterSignature }]
   for (const member of members.filter(candidate => candidate !== coordinator)) {
-    const state = validateRoster({ cellId, links })
+    const state = validateRosterForSealing({ cellId, links })
     const confirmation = prepareConfirmation({
       state,
       blobs,

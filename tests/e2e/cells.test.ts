@@ -120,6 +120,8 @@ describe.skipIf(!chromiumAvailable())('a cell, from creation to a member’s rem
     const codes = await Promise.all([member, coordinator].map(person => person.page.getByTestId('code-registre').innerText()))
     expect(codes[0]).toMatch(/^\d{4} \d{4} \d{4}$/)
     expect(codes[0]).toBe(codes[1])
+    // Decision 022: both devices are anchored, the founder by their own genesis, the newcomer by the coordinator key the SAS checked.
+    expect(await Promise.all([member, coordinator].map(person => person.page.getByTestId('registre-non-verifie').count()))).toEqual([0, 0])
     await expectNoAxeViolations(member.page)
 
     // A new charter version suspends the member until they sign it, showing what changed.

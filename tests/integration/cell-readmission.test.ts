@@ -16,6 +16,7 @@ import { insertCell } from '#db/cells.ts'
 import { createInvitation } from '#db/invitations.ts'
 import { cellInvitations, memberships, users } from '#db/schema.ts'
 import { checkAnswer, openCurrentCellKey, prepareConfirmation, signReadmission, type InvitationAnswer, type RosterResponse, type UnlockedKeys } from '#app/cells/cell-client.ts'
+import { validateRosterForSealing } from '#app/cells/roster-pins-anchor.ts'
 import { createUserSession } from '#app/auth/session.server.ts'
 import { foundDemoCell } from '#server/demo/founding.ts'
 import { createAccountFixture, type AccountFixture } from '#tests/support/account-factory.ts'
@@ -153,7 +154,7 @@ describe('re-admission of a member whose account was reset', () => {
 
     // Confirmation: the self-signed key_change, and the rotation it requires (the old box key may be lost).
     const current = await rosterFor(coordinator.sessionToken)
-    const state = validateRoster({ cellId, links: current.links })
+    const state = validateRosterForSealing({ cellId, links: current.links })
     const confirmation = prepareConfirmation({ state, blobs: current.blobs, keys: coordinator.keys as UnlockedKeys, newcomer: checked.newcomer, role: 'member', kind: 'readmission' })
     await resetThrottles(app)
     const confirmed = await postJson(app, `/api/cells/${cellId}/invitations/${invitationId}/confirm`, confirmation, { cookie: cookieOf(coordinator.sessionToken) })

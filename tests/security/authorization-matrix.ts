@@ -163,6 +163,9 @@ const ROWS: readonly MatrixRow[] = [
   { route: 'api.session', method: 'POST', path: () => '/api/session', body: () => ({ json: {} }), rule: 'session status: anyone (answers active: false without a session)', expect: everyone('allow') },
   postOnlyGet('api.session', () => '/api/session'),
   { route: 'api.account.keys', method: 'GET', path: () => '/api/account/keys', rule: 'own wrapped keys: both factors (rule 16)', expect: signedIn('allow') },
+  { route: 'api.account.roster-pins', method: 'GET', path: () => '/api/account/roster-pins', rule: 'own synced roster pins (decision 022): any signed-in account, its own row only', expect: signedIn('allow') },
+  // A valid body: each actor's first write stores its own row (200), a repeat is a French 409; both after the guard.
+  { route: 'api.account.roster-pins', method: 'POST', path: () => '/api/account/roster-pins', body: () => ({ json: { counter: 1, blob: 'A'.repeat(60) } }), rule: 'own synced roster pins: any signed-in account writes its own row', expect: signedIn('allow') },
 
   // Account pages
   { route: 'compte._index', method: 'GET', path: () => '/compte', rule: 'own account: both factors', expect: signedIn('allow') },

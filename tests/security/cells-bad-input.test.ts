@@ -13,6 +13,7 @@ import { initCrypto } from '#crypto/sodium.ts'
 import { insertCell, listRosterLinks } from '#db/cells.ts'
 import { cellCharters, cellInvitations, cellKeyBlobs, cells, charterSignatures, memberships, rosterLinks } from '#db/schema.ts'
 import { prepareCharterPublication, prepareConfirmation, prepareFounding, prepareRotation, signCharter, type KeyBlob } from '#app/cells/cell-client.ts'
+import { validateRosterForSealing } from '#app/cells/roster-pins-anchor.ts'
 import { createCellWithFounder } from '#app/cells/cells.server.ts'
 import { foundDemoCell } from '#server/demo/founding.ts'
 import { createAccountFixture, type AccountFixture } from '#tests/support/account-factory.ts'
@@ -55,8 +56,9 @@ let nextCharter: Charter
 const cookieOf = (account: AccountFixture) => `cellule_session=${account.sessionToken}`
 const db = () => app.database.handle.db
 
+/** As the coordinator's browser holds it: sealing from it needs a link the sealer signed (decision 022). */
 async function rosterState(id: string): Promise<RosterState> {
-  return validateRoster({ cellId: id, links: (await listRosterLinks(db(), id)).map(row => row.link) })
+  return validateRosterForSealing({ cellId: id, links: (await listRosterLinks(db(), id)).map(row => row.link) })
 }
 
 async function keyBlobsOf(id: string, userId: string): Promise<KeyBlob[]> {

@@ -27,6 +27,7 @@ import {
   rotationSchema,
   setRoleSchema,
   signCharterSchema,
+  storeRosterPinsSchema,
 } from '#app/cells/schemas.ts'
 import { projectRoot } from '#tests/support/app-process.ts'
 import { createFuzzWorld, type FuzzActor, type FuzzFixtures, type FuzzWorld } from '#tests/support/fuzz-fixtures.ts'
@@ -157,6 +158,7 @@ const TARGETS: readonly Target[] = [
   },
   { route: 'api.session', deep: ['member'], json: () => [{}] },
   { route: 'api.account.keys', deep: ['member'] },
+  { route: 'api.account.roster-pins', deep: ['member'], json: () => [{ counter: 2, blob: BLOB.repeat(4) }], schema: storeRosterPinsSchema },
 
   // Account pages
   { route: 'compte._index', deep: ['member'], form: () => [{ intent: 'revoke', sessionId: 'a'.repeat(64) }] },
