@@ -113,7 +113,7 @@ const HEX_64 = 'f'.repeat(64)
 const SIGNATURE_86 = 'A'.repeat(86)
 /** Well-formed base64url that is not a roster link: the server refuses it with a 409 after authorization. */
 const GARBAGE_LINK = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'
-const ROTATION_SHAPE = { links: [GARBAGE_LINK], epoch: 1, envelopes: {}, previousEpoch: null, indexKey: null, intake: null }
+const ROTATION_SHAPE = { links: [GARBAGE_LINK], epoch: 1, intakeIndex: null, sealed: [], previousEpoch: null, previousIndexKey: null }
 
 /** GET of a POST-only endpoint: a 405 for everyone, nothing served. */
 function postOnlyGet(route: string, path: (fixtures: MatrixFixtures) => string): MatrixRow {
@@ -268,10 +268,7 @@ const ROWS: readonly MatrixRow[] = [
       json: {
         invitationId: fixtures.unfoundedFoundingInvitationId,
         links: [GARBAGE_LINK],
-        cellKeyEnvelope: GARBAGE_LINK,
-        intakePublic: GARBAGE_LINK,
-        intakeSecrets: GARBAGE_LINK,
-        indexKey: GARBAGE_LINK,
+        sealed: [],
         charterHash: HEX_64,
         charterSignature: SIGNATURE_86,
       },
@@ -293,7 +290,7 @@ const ROWS: readonly MatrixRow[] = [
     route: 'api.cells.$cellId.invitations.$invitationId.confirm',
     method: 'POST',
     path: fixtures => `/api/cells/${fixtures.cellId}/invitations/${fixtures.memberInvitationId}/confirm`,
-    body: () => ({ json: { links: [GARBAGE_LINK] } }),
+    body: () => ({ json: { ...ROTATION_SHAPE, epoch: null } }),
     rule: 'cell:member:confirm (coordinator, charter signed)',
     expect: allowedOnlyFor(COORDINATOR),
   },
@@ -302,7 +299,7 @@ const ROWS: readonly MatrixRow[] = [
     method: 'POST',
     label: 'cell B URL, invitation of cell A',
     path: fixtures => `/api/cells/${fixtures.otherCellId}/invitations/${fixtures.memberInvitationId}/confirm`,
-    body: () => ({ json: { links: [GARBAGE_LINK] } }),
+    body: () => ({ json: { ...ROTATION_SHAPE, epoch: null } }),
     rule: 'tenant scoping: the coordinator of cell B cannot reach an invitation of cell A through cell B (404)',
     expect: { ...allowedOnlyFor([]), otherCellMember: 'notfound' },
   },

@@ -262,7 +262,7 @@ describe.each(endpointNames)('POST %s', name => {
   it('each field missing or of the wrong type: 422 in French, nothing stored', async () => {
     await expectNothingStored(async () => {
       const valid = endpoint(name).valid()
-      const optional = new Set(['cellKeyEnvelope'])
+      const optional = new Set<string>()
       for (const field of Object.keys(valid)) {
         if (!optional.has(field)) {
           const { [field]: _dropped, ...missing } = valid
@@ -395,16 +395,17 @@ describe('roster links', () => {
     const state = await rosterState(cellId)
     const removalOnly = signed({ state, author: coordinator, payload: { type: 'remove_member', memberId: member.userId } })
     await expectNothingStored(async () => {
-      expectFrenchRefusal(await callJson('members remove', { ...removeBody, links: [removalOnly], epoch: null, envelopes: {}, previousEpoch: null, indexKey: null, intake: null }), /rotation/, 422)
+      expectFrenchRefusal(await callJson('members remove', { ...removeBody, links: [removalOnly], epoch: null, intakeIndex: null, sealed: [], previousEpoch: null, previousIndexKey: null }), /Maillons inattendus|rotation/, 422)
       // The member's removal posted at the coordinator's own address.
       await resetThrottles(app)
       const aimed = await postJson(app, `/api/cells/${cellId}/members/${coordinator.userId}/remove`, removeBody, { cookie: cookieOf(coordinator) })
       expectFrenchRefusal(aimed)
       expectFrenchRefusal(await callJson('members set-role', { ...setRoleBody, role: 'associate' }), /rôle signé diffère/, 422)
-      // The new epoch sealed to the coordinator only.
-      const envelopes = removeBody.envelopes as Record<string, string>
-      expectFrenchRefusal(await callJson('members remove', { ...removeBody, envelopes: { ...envelopes, [member.userId]: Object.values(envelopes)[0] } }), /scellée à chaque membre restant/, 422)
-      expectFrenchRefusal(await callJson('members remove', { ...removeBody, envelopes: {} }), /./, 422)
+      // The new epoch's keys also sealed to the removed member, or sealed to nobody.
+      const sealed = removeBody.sealed as { kind: string; epoch: number; slot: string; blob: string }[]
+      const first = sealed[0] as (typeof sealed)[number]
+      expectFrenchRefusal(await callJson('members remove', { ...removeBody, sealed: [...sealed, { ...first, slot: member.userId }] }), /scellées à chaque personne qui y a droit/, 422)
+      expectFrenchRefusal(await callJson('members remove', { ...removeBody, sealed: [] }), /scellées à chaque personne qui y a droit/, 422)
       // An unknown or malformed member id.
       await resetThrottles(app)
       expectFrenchRefusal(await postJson(app, `/api/cells/${cellId}/members/${randomUUID()}/remove`, removeBody, { cookie: cookieOf(coordinator) }), /ne fait pas partie/, 404)
@@ -414,20 +415,23 @@ describe('roster links', () => {
   })
 
   it.each([
-    // The roster would name epoch 1, but no key of epoch 1 would be stored: every remaining member locked out.
+    // The roster would name epoch 1, but the body announces none.
     ['epoch', { epoch: null }],
     // No chain from epoch 1 back to epoch 0: the cell's earlier content unreadable for everyone.
     ['previousEpoch', { previousEpoch: null }],
-    // A new intake key in the roster with neither its public bundle nor its secrets stored.
-    ['intake', { intake: null }],
-    // The blind-index key of the new epoch missing.
-    ['indexKey', { indexKey: null }],
+    // No chain between the index keys: earlier tags could no longer be looked up.
+    ['previousIndexKey', { previousIndexKey: null }],
+    // An intake key the roster does not publish (the removed person was not in the triage set).
+    ['intakeIndex', { intakeIndex: 1 }],
+    // No key of the new epoch stored: every remaining member locked out.
+    ['sealed', { sealed: [] }],
   ] as const)('members: a removal whose body leaves out what its own links announce (%s): 422, nothing stored', async (_field, omitted) => {
     // A cell of its own: if the server accepts, this removal really happens.
     const spareCell = await foundedCell(`Cellule rotation ${_field}`, [coordinator, spare])
     const state = await rosterState(spareCell)
     const body = { ...prepareRotation({ state, blobs: await keyBlobsOf(spareCell, coordinator.userId), keys: coordinator.keys, change: { type: 'remove_member', memberId: spare.userId } }) }
-    expect((body.links as string[]).map(link => parseRosterLink(link).payload.type)).toEqual(['remove_member', 'rotate_epoch', 'publish_intake_key'])
+    // A member, not a coordinator: the triage set, so the intake key, stays as it is.
+    expect((body.links as string[]).map(link => parseRosterLink(link).payload.type)).toEqual(['remove_member', 'rotate_epoch'])
     expect(body.epoch).toBe(1)
     await expectNothingStored(async () => {
       await resetThrottles(app)
@@ -736,7 +740,7 @@ describe('form actions', () => {
 // Fixed seeds: CI explores the same cases every run (a failure is reproducible, never a coin toss).
 describe('fuzz', () => {
   const jsonEndpoints = endpointNames
-  const OPAQUE_OR_NULLABLE = new Set(['cellKeyEnvelope', 'intakePublic', 'intakeSecrets', 'indexKey', 'epoch', 'previousEpoch', 'intake', 'envelopes', 'proof'])
+  const OPAQUE_OR_NULLABLE = new Set(['sealed', 'epoch', 'intakeIndex', 'previousEpoch', 'previousIndexKey', 'proof', 'keyChangeSignature'])
 
   it('arbitrary JSON bodies on every JSON cell endpoint: always a 4xx (never a 5xx), nothing stored', async () => {
     await expectNothingStored(async () => {

@@ -103,10 +103,14 @@ const SIGNATURE_86 = 'A'.repeat(86)
 const ROTATION = (f: FuzzFixtures) => ({
   links: [BLOB],
   epoch: 1,
-  envelopes: { [f.coordinatorId]: BLOB },
+  intakeIndex: 1,
+  sealed: [
+    { kind: 'cell_epoch_key', epoch: 1, slot: f.coordinatorId, blob: BLOB },
+    { kind: 'index_key', epoch: 1, slot: f.coordinatorId, blob: BLOB },
+    { kind: 'intake_seed', epoch: 1, slot: f.coordinatorId, blob: BLOB },
+  ],
   previousEpoch: BLOB,
-  indexKey: BLOB,
-  intake: { index: 1, publicBundle: BLOB, secrets: BLOB },
+  previousIndexKey: BLOB,
 })
 const RULE_IDS = DEFAULT_RULES.map(rule => rule.id)
 const cellIds = (f: FuzzFixtures) => [f.cellId, f.unknownId, f.unfoundedCellId]
@@ -216,10 +220,7 @@ const TARGETS: readonly Target[] = [
       {
         invitationId: f.unfoundedFoundingInvitationId,
         links: [BLOB],
-        cellKeyEnvelope: BLOB,
-        intakePublic: BLOB,
-        intakeSecrets: BLOB,
-        indexKey: BLOB,
+        sealed: [{ kind: 'cell_epoch_key', epoch: 0, slot: f.coordinatorId, blob: BLOB }],
         charterHash: f.unfoundedCharterHash,
         charterSignature: SIGNATURE_86,
       },
@@ -231,7 +232,7 @@ const TARGETS: readonly Target[] = [
     route: 'api.cells.$cellId.invitations.$invitationId.confirm',
     deep: ['coordinator'],
     params: { cellId: cellIds, invitationId: f => [f.answeredInvitationId, f.memberInvitationId, f.unknownId] },
-    json: () => [{ links: [BLOB], cellKeyEnvelope: BLOB }],
+    json: f => [{ ...ROTATION(f), epoch: null, intakeIndex: null, previousEpoch: null, previousIndexKey: null }],
     schema: confirmInvitationSchema,
   },
   {
