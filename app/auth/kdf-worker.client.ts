@@ -1,4 +1,4 @@
-import { type AccountSecrets } from '#crypto/account.ts'
+import { deriveAccountSecrets, type AccountSecrets } from '#crypto/account.ts'
 import { type KdfWorkerReply, type KdfWorkerRequest } from './kdf-protocol.ts'
 
 /** Why a derivation did not happen; each has its French message in kdfFailureMessage. */
@@ -64,7 +64,8 @@ export function prepareKdfWorker(): () => void {
  * the worker only; the worker is terminated after one derivation, taking its memory with it.
  */
 export async function deriveAccountSecretsInWorker(request: KdfWorkerRequest): Promise<AccountSecrets> {
-  if (typeof Worker === 'undefined') throw new KdfFailure({ reason: 'worker_unavailable', message: MESSAGES.worker_unavailable })
+  // No Worker at all (Node, where the unit tests run this module): the same derivation, in this thread.
+  if (typeof Worker === 'undefined') return deriveAccountSecrets({ ...request, kdfParams: request.kdfParams })
   const pending = spare ?? spawn()
   spare = null
   try {

@@ -92,7 +92,7 @@ describe.skipIf(!chromiumAvailable())('accounts, as a new user would click them'
     await page.getByLabel(/Numéro RPPS/).fill('10001234565')
     await page.getByLabel(/^Mot de passe/).fill(PASSWORDS[0] as string)
     await page.getByLabel('Confirmation du mot de passe').fill(PASSWORDS[0] as string)
-    await expect.poll(() => page.locator('#robustesse').innerText()).toMatch(/Robustesse du mot de passe : (Bon|Excellent)/)
+    await expect.poll(() => page.locator('#robustesse').innerText(), { timeout: 30_000 }).toMatch(/Robustesse du mot de passe : (Bon|Excellent)/)
     await page.getByRole('button', { name: 'Continuer' }).click()
 
     // The recovery code, shown once; one group must be typed back.
