@@ -51,13 +51,19 @@ export default function Login() {
   const [refusedFor, setRefusedFor] = useState<string | null>(null)
   const keyEncryptionKey = useRef<Uint8Array | null>(null)
   useEffect(() => prepareKdfWorker(), [])
+  // Leaving the page (or the tab) mid-login: the KEK does not outlive it.
+  useEffect(() => () => forgetHeldKey(), [])
+
+  function forgetHeldKey() {
+    keyEncryptionKey.current?.fill(0)
+    keyEncryptionKey.current = null
+  }
 
   /** Opens the keys with the KEK held since the password step, then forgets the KEK. */
   function unlockWithHeldKey(keys: Keys): boolean {
     if (!keyEncryptionKey.current) return true
     const unlocked = unlockKeys({ ...keys, keyEncryptionKey: keyEncryptionKey.current })
-    keyEncryptionKey.current.fill(0)
-    keyEncryptionKey.current = null
+    forgetHeldKey()
     if (!unlocked.ok) setError(UNLOCK_FAILURE_MESSAGES[unlocked.failure])
     return unlocked.ok
   }
@@ -88,9 +94,13 @@ export default function Login() {
         if (cause instanceof KdfDowngradeRefused) return setRefusedFor(parsedEmail.data)
         return setError(derivationErrorMessage(cause))
       }
+      forgetHeldKey()
       keyEncryptionKey.current = secrets.keyEncryptionKey
       const login = await postJson<LoginAnswer>('/api/auth/login', { email: parsedEmail.data, authSecret: secrets.authSecret })
-      if (!login.ok) return setError(login.error)
+      if (!login.ok) {
+        forgetHeldKey()
+        return setError(login.error)
+      }
       rememberKdfPin({ email: parsedEmail.data, served: pinOf(secrets.kdf) })
       if (login.data.next === 'enroll') {
         // No second factor yet: the keys open now, while the password is in hand (issue 12, item 7).
