@@ -6,12 +6,12 @@ import { encodeIdentityPublic, generateIdentityKeys, wrapIdentitySecrets, type I
 import { unwrapKey, wrapKey } from './key-wrap.ts'
 import { randomKey, wipe } from './primitives.ts'
 import { deriveRecoveryKey, generateRecoveryCode, parseRecoveryCode, type RecoveryCode } from './recovery-code.ts'
+import { deriveRecoveryAuthSecret } from './recovery-proof.ts'
 import { sodium } from './sodium.ts'
 
-/** Compiled into the client: a server cannot talk us below these (downgrade defence, A6). */
-export const KDF_FLOOR = { opsLimit: 3, memLimitBytes: 64 * 1024 * 1024 } as const
-/** Upper bound so a hostile server cannot freeze the browser with absurd parameters. */
-export const KDF_CEILING = { opsLimit: 16, memLimitBytes: 1024 * 1024 * 1024 } as const
+import { KDF_CEILING, KDF_FLOOR } from './kdf-limits.ts'
+
+export { KDF_CEILING, KDF_FLOOR }
 
 const SALT_SEED_BYTES = 32
 const KDF_CONTEXT = 'cellacct'
@@ -114,12 +114,12 @@ export function wrapAccountKeyForRecovery({
   accountKey: Uint8Array
   recoverySecret: Uint8Array
 }): Uint8Array {
-  return wrapKey({
-    key: accountKey,
-    wrappingKey: deriveRecoveryKey(recoverySecret),
-    purpose: 'uak_recovery',
-    context: [userId],
-  })
+  const recoveryKey = deriveRecoveryKey(recoverySecret)
+  try {
+    return wrapKey({ key: accountKey, wrappingKey: recoveryKey, purpose: 'uak_recovery', context: [userId] })
+  } finally {
+    wipe(recoveryKey)
+  }
 }
 
 export function unlockAccountKey({
@@ -143,12 +143,35 @@ export function recoverAccountKey({
   recoveryCode: string
   wrappedAccountKey: Uint8Array | string
 }): Uint8Array {
-  return unwrapKey({
-    wrapped: wrappedAccountKey,
-    wrappingKey: deriveRecoveryKey(parseRecoveryCode(recoveryCode)),
-    purpose: 'uak_recovery',
-    context: [userId],
-  })
+  const secret = parseRecoveryCode(recoveryCode)
+  const recoveryKey = deriveRecoveryKey(secret)
+  try {
+    return unwrapKey({ wrapped: wrappedAccountKey, wrappingKey: recoveryKey, purpose: 'uak_recovery', context: [userId] })
+  } finally {
+    wipe(recoveryKey)
+    wipe(secret)
+  }
+}
+
+export type RotatedRecovery = {
+  recoveryCode: RecoveryCode
+  wrappedAccountKeyByRecovery: Uint8Array
+  /** The proof the server will hash (recovery-proof.ts), replacing the old code's. */
+  recoveryAuthSecret: Uint8Array
+}
+
+/**
+ * A recovery code is spent once it has been used (review §6): the same account key under a fresh
+ * code, its wrap and its proof, sent in the request that replaces the password. The caller shows
+ * the new code once and wipes `recoveryCode.secret` and `recoveryAuthSecret` after sending.
+ */
+export function rotateRecoveryCode({ userId, accountKey }: { userId: string; accountKey: Uint8Array }): RotatedRecovery {
+  const recoveryCode = generateRecoveryCode()
+  return {
+    recoveryCode,
+    wrappedAccountKeyByRecovery: wrapAccountKeyForRecovery({ userId, accountKey, recoverySecret: recoveryCode.secret }),
+    recoveryAuthSecret: deriveRecoveryAuthSecret(recoveryCode.secret),
+  }
 }
 
 export type NewAccount = {
@@ -174,7 +197,15 @@ export function createAccount({
   email: string
   kdfParams: unknown
 }): NewAccount {
-  const { keyEncryptionKey, authSecret } = deriveAccountSecrets({ password, email, kdfParams })
+  return createAccountFromSecrets({ userId, secrets: deriveAccountSecrets({ password, email, kdfParams }) })
+}
+
+/**
+ * The same, from secrets already derived (the browser runs Argon2id in a Web Worker). Takes
+ * ownership of `secrets`: the KEK is wiped here, `authSecret` comes back in the account.
+ */
+export function createAccountFromSecrets({ userId, secrets }: { userId: string; secrets: AccountSecrets }): NewAccount {
+  const { keyEncryptionKey, authSecret } = secrets
   const accountKey = randomKey()
   const recoveryCode = generateRecoveryCode()
   const identity = generateIdentityKeys()

@@ -12,6 +12,12 @@ export function deriveRecoveryAuthSecret(secret: Uint8Array): Uint8Array {
   return sodium.crypto_generichash(KEY_BYTES, utf8('cellule/recovery-auth/v1'), secret)
 }
 
+/** The parsed code is wiped once the proof is derived. */
 export function recoveryAuthSecretFromCode(code: string): Uint8Array {
-  return deriveRecoveryAuthSecret(parseRecoveryCode(code))
+  const secret = parseRecoveryCode(code)
+  try {
+    return deriveRecoveryAuthSecret(secret)
+  } finally {
+    sodium.memzero(secret)
+  }
 }

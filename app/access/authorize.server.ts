@@ -118,7 +118,10 @@ export async function requireSession({ request, context, need }: { request: Requ
   }
   if (need === 'both-factors') {
     if (api && !principal.session.mfaVerified) throw new HttpError(401, 'Validez d’abord le code de double authentification.')
-    if (!principal.user.totpEnabled) throw redirect('/compte/double-authentification')
+    if (!principal.user.totpEnabled) {
+      const url = new URL(request.url)
+      throw redirect(`/compte/double-authentification?${new URLSearchParams({ suite: `${url.pathname}${url.search}` })}`)
+    }
     if (!principal.session.mfaVerified) toLogin(request, 'totp')
   }
   return principal

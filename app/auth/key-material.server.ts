@@ -3,7 +3,7 @@ import { CryptoError } from '#crypto/errors.ts'
 import { openIdentityPublic } from '#crypto/identity.ts'
 import { decodeWrappedKey, type WrapPurpose } from '#crypto/key-wrap.ts'
 import { initCrypto } from '#crypto/sodium.ts'
-import { type KeyMaterial } from '#db/accounts.ts'
+import { type KdfCost, type KeyMaterial, type User } from '#db/accounts.ts'
 
 import { hashSecret } from './secret-hash.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
@@ -17,9 +17,31 @@ type SubmittedKeys = {
   wrappedIdentitySecrets: string
 }
 
+export async function checkRecoveryWrap(value: string): Promise<void> {
+  await initCrypto()
+  try {
+    checkWrap({ value, purpose: 'uak_recovery', label: 'Clé de récupération' })
+  } catch (error) {
+    if (error instanceof CryptoError) throw new HttpError(422, `Clé refusée : ${error.message}`)
+    throw error
+  }
+}
+
 function checkWrap({ value, purpose, label }: { value: string; purpose: WrapPurpose; label: string }) {
   const decoded = decodeWrappedKey(fromBase64Url(value))
   if (decoded.purpose !== purpose) throw new HttpError(422, `${label} : usage de clé inattendu.`)
+}
+
+/**
+ * The cost of a new password for an existing account: never lower than the stored one, since other
+ * devices pinned it (decision 021). Absent: the stored cost is kept.
+ */
+export function refuseLowerKdf({ current, next }: { current: Pick<User, 'kdfOpsLimit' | 'kdfMemLimitBytes'>; next: KdfCost | undefined }): KdfCost {
+  if (!next) return { opsLimit: current.kdfOpsLimit, memLimitBytes: current.kdfMemLimitBytes }
+  if (next.opsLimit < current.kdfOpsLimit || next.memLimitBytes < current.kdfMemLimitBytes) {
+    throw new HttpError(422, 'Le nouveau mot de passe doit être protégé au moins aussi fortement que l’actuel : rechargez la page et recommencez.')
+  }
+  return next
 }
 
 /** A new password wrap of the account key (password change, recovery). */

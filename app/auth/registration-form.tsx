@@ -1,7 +1,11 @@
 import { useNavigate } from '@remix-run/react'
-import { useMemo, useState, type FormEvent } from 'react'
+import { useEffect, useMemo, useState, type FormEvent } from 'react'
 import { PROFESSIONS } from '#charter/professions.ts'
 import { prepareAccount } from '#app/auth/account-crypto.client.ts'
+import { rememberKdfPin } from '#app/auth/kdf-pins.client.ts'
+import { type KdfPin } from '#app/auth/kdf-policy.ts'
+import { prepareKdfWorker } from '#app/auth/kdf-worker.client.ts'
+import { safeRedirect } from '#app/auth/redirect.ts'
 import { postJson } from '#app/auth/api-client.ts'
 import { registrationFormSchema } from '#app/auth/schemas.ts'
 import { Field, FormMessage, NoScriptNotice, SelectField, useHydrated } from '#app/components/forms.tsx'
@@ -27,10 +31,11 @@ export function Registration({ token, purpose, email, userId, existing, kdf }: R
   const [fieldErrors, setFieldErrors] = useState<Record<string, string[] | undefined>>({})
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState<string | null>(null)
-  const [prepared, setPrepared] = useState<{ body: Record<string, string>; recoveryCode: string } | null>(null)
+  const [prepared, setPrepared] = useState<{ body: Record<string, unknown>; recoveryCode: string; pin: KdfPin; lowMemory: boolean } | null>(null)
   const userInputs = useMemo(() => [email, ...email.split(/[@.]/)], [email])
   const identifier = PROFESSIONS.find(candidate => candidate.code === profession)?.identifier ?? null
   const isReset = purpose === 'account_reset'
+  useEffect(() => prepareKdfWorker(), [])
 
   async function prepare(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
@@ -46,8 +51,8 @@ export function Registration({ token, purpose, email, userId, existing, kdf }: R
     setBusy('Création de vos clés de chiffrement dans votre navigateur… (quelques secondes)')
     try {
       const { password: secretPassword, passwordConfirmation: _confirmation, ...identity } = parsed.data
-      const { submission, recoveryCode } = await prepareAccount({ userId, email, password: secretPassword, kdf })
-      setPrepared({ body: { ...identity, ...submission }, recoveryCode })
+      const { submission, recoveryCode, pin, lowMemory } = await prepareAccount({ userId, email, password: secretPassword, kdf })
+      setPrepared({ body: { ...identity, ...submission }, recoveryCode, pin, lowMemory })
     } catch (cause) {
       setError(cause instanceof Error ? cause.message : 'La création des clés a échoué.')
     } finally {
@@ -66,9 +71,11 @@ export function Registration({ token, purpose, email, userId, existing, kdf }: R
         setPrepared(null)
         return
       }
+      // This device now knows the account's KDF cost and seed: a later login refuses anything weaker.
+      rememberKdfPin({ email, served: prepared.pin })
       // After the account, the cell invitation that brought the person here (same-site paths only).
-      const suite = new URLSearchParams(window.location.search).get('suite')
-      navigate(suite && suite.startsWith('/') && !suite.startsWith('//') ? `${result.data.next}?suite=${encodeURIComponent(suite)}` : result.data.next)
+      const suite = safeRedirect(new URLSearchParams(window.location.search).get('suite'), '')
+      navigate(suite ? `${result.data.next}?suite=${encodeURIComponent(suite)}` : result.data.next)
     } finally {
       setBusy(null)
     }
@@ -89,6 +96,13 @@ export function Registration({ token, purpose, email, userId, existing, kdf }: R
         <NoScriptNotice />
         <FormMessage kind="error">{error}</FormMessage>
         {busy ? <FormMessage kind="info">{busy}</FormMessage> : null}
+        {prepared?.lowMemory ? (
+          <FormMessage kind="info">
+            Votre appareil dispose de peu de mémoire : vos clés ont été calculées avec le niveau de protection minimal de
+            Cellule. Elles seront renforcées la prochaine fois que vous changerez de mot de passe depuis un appareil mieux
+            équipé.
+          </FormMessage>
+        ) : null}
         {prepared ? (
           <RecoveryCodeStep code={prepared.recoveryCode} onConfirmed={() => void submit()} busy={busy !== null} />
         ) : (

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import '#app/utils/zod.ts'
 import { PROFESSION_CODES, findProfession, isValidAdeli, isValidRpps } from '#charter/professions.ts'
+import { KDF_CEILING, KDF_FLOOR } from '#crypto/kdf-limits.ts'
 
 /** Shared by the browser (before any key derivation) and the server (before anything is stored). */
 
@@ -29,6 +30,21 @@ export const blobSchema = z
   .min(16, 'Donnée chiffrée invalide.')
   .max(4096, 'Donnée chiffrée trop longue.')
   .regex(/^[A-Za-z0-9_-]+$/, 'Donnée chiffrée invalide.')
+
+const KDF_COST_REFUSED = 'Paramètres de dérivation hors des bornes admises : rechargez la page et recommencez.'
+
+/** The Argon2id cost a browser derived a new password with: within the compiled floor and ceiling. */
+export const kdfCostSchema = z.object(
+  {
+    opsLimit: z.number({ invalid_type_error: KDF_COST_REFUSED }).int(KDF_COST_REFUSED).min(KDF_FLOOR.opsLimit, KDF_COST_REFUSED).max(KDF_CEILING.opsLimit, KDF_COST_REFUSED),
+    memLimitBytes: z
+      .number({ invalid_type_error: KDF_COST_REFUSED })
+      .int(KDF_COST_REFUSED)
+      .min(KDF_FLOOR.memLimitBytes, KDF_COST_REFUSED)
+      .max(KDF_CEILING.memLimitBytes, KDF_COST_REFUSED),
+  },
+  { invalid_type_error: KDF_COST_REFUSED },
+)
 
 /** What GET /api/account/keys answers: the wrapped keys a reloaded tab opens with the password. */
 export const accountKeysSchema = z.object({
@@ -134,6 +150,8 @@ export const registrationRequestSchema = z
     recoveryWrappedAccountKey: blobSchema,
     identityPublic: blobSchema,
     wrappedIdentitySecrets: blobSchema,
+    // Absent: the platform default (DEFAULT_KDF) was used.
+    kdf: kdfCostSchema.optional(),
   })
   .superRefine(checkProfessionalIdentifier)
 
@@ -144,10 +162,15 @@ export const passwordChangeRequestSchema = z.object({
   currentAuthSecret: secretSchema,
   newAuthSecret: secretSchema,
   newWrappedAccountKey: blobSchema,
+  newKdf: kdfCostSchema.optional(),
 })
+/** The code used is spent: a new code's wrap and proof come in the same request (review §6). */
 export const recoveryRequestSchema = z.object({
   email: emailSchema,
   recoveryAuthSecret: secretSchema,
   newAuthSecret: secretSchema,
   newWrappedAccountKey: blobSchema,
+  newKdf: kdfCostSchema.optional(),
+  newRecoveryAuthSecret: secretSchema,
+  newRecoveryWrappedAccountKey: blobSchema,
 })

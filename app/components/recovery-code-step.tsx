@@ -7,7 +7,19 @@ const ORDINALS = ['premier', 'deuxième', 'troisième', 'quatrième', 'cinquièm
  * Shows the recovery code once, lets the person print it, and asks them to type one group back so a
  * code never noted cannot slip through.
  */
-export function RecoveryCodeStep({ code, onConfirmed, busy }: { code: string; onConfirmed: () => void; busy: boolean }) {
+export function RecoveryCodeStep({
+  code,
+  onConfirmed,
+  busy,
+  title = 'Votre code de récupération',
+  confirmLabel = 'J’ai noté mon code, créer mon compte',
+}: {
+  code: string
+  onConfirmed: () => void
+  busy: boolean
+  title?: string
+  confirmLabel?: string
+}) {
   const groups = useMemo(() => code.split('-'), [code])
   const [groupIndex] = useState(() => 1 + Math.floor(Math.random() * (groups.length - 1)))
   const [errors, setErrors] = useState<string[] | undefined>()
@@ -26,7 +38,7 @@ export function RecoveryCodeStep({ code, onConfirmed, busy }: { code: string; on
 
   return (
     <section aria-labelledby={headingId}>
-      <h2 id={headingId}>Votre code de récupération</h2>
+      <h2 id={headingId}>{title}</h2>
       <FormMessage kind="info">
         Notez ce code ou imprimez-le et rangez-le en lieu sûr. Il est affiché une seule fois. Il est le seul moyen de
         retrouver l’accès à vos données chiffrées si vous oubliez votre mot de passe : personne, pas même
@@ -45,7 +57,7 @@ export function RecoveryCodeStep({ code, onConfirmed, busy }: { code: string; on
           inputProps={{ name: 'group', autoComplete: 'off', maxLength: 4, required: true, spellCheck: false }}
         />
         <button className="fr-btn" type="submit" disabled={busy}>
-          J’ai noté mon code, créer mon compte
+          {confirmLabel}
         </button>
       </form>
     </section>

@@ -39,8 +39,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   await limiter.recordSuccess(keys)
   await recordAudit(db, { type: 'auth.login', outcome: 'success', data: {} }, audit)
   const { cookie } = await createUserSession(db, { userId: user.id, mfaVerified: false, userAgent: request.headers.get('user-agent') ?? '' })
-  return Response.json(
-    { next: user.totpEnabledAt ? 'totp' : 'enroll', userId: user.id },
-    { headers: { 'Set-Cookie': cookie } }
-  )
+  // Without a second factor yet, the password is the only factor there is: the wrapped keys come now,
+  // so the browser opens them while the password is in hand (issue 12, item 7). With one, they wait for it.
+  const answer = user.totpEnabledAt
+    ? { next: 'totp' as const, userId: user.id }
+    : { next: 'enroll' as const, userId: user.id, wrappedAccountKey: user.wrappedAccountKey, wrappedIdentitySecrets: user.wrappedIdentitySecrets }
+  return Response.json(answer, { headers: { 'Set-Cookie': cookie } })
 }

@@ -3,7 +3,7 @@ import { fromBase64Url } from '#crypto/encoding.ts'
 import { recordAudit } from '#db/journal/record.ts'
 import { findUserById, replacePasswordWrap } from '#db/accounts.ts'
 import { requireSession } from '#app/access/authorize.server.ts'
-import { checkWrappedAccountKey } from '#app/auth/key-material.server.ts'
+import { checkWrappedAccountKey, refuseLowerKdf } from '#app/auth/key-material.server.ts'
 import { hashSecret, verifySecret } from '#app/auth/secret-hash.server.ts'
 import { blankSessionCookie, revokeAllSessions } from '#app/auth/session.server.ts'
 import { tooManyAttempts } from '#app/auth/throttle.server.ts'
@@ -35,9 +35,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
     throw new HttpError(401, 'Mot de passe actuel incorrect.', { fieldErrors: { currentPassword: ['Mot de passe actuel incorrect.'] } })
   }
   await checkWrappedAccountKey(body.newWrappedAccountKey)
+  const newKdf = refuseLowerKdf({ current: user, next: body.newKdf })
   const authSecretHash = await hashSecret(fromBase64Url(body.newAuthSecret))
   await db.transaction(async tx => {
-    await replacePasswordWrap(tx, { userId: user.id, authSecretHash, wrappedAccountKey: body.newWrappedAccountKey })
+    await replacePasswordWrap(tx, { userId: user.id, authSecretHash, wrappedAccountKey: body.newWrappedAccountKey, kdf: newKdf })
     const sessionsRevoked = await revokeAllSessions(tx, user.id)
     await recordAudit(tx, { type: 'auth.password.changed', outcome: 'success', data: { sessionsRevoked } }, audit)
   })

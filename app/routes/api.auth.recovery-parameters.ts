@@ -44,6 +44,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       userId: user.id,
       recoveryWrappedAccountKey: user.recoveryWrappedAccountKey,
       kdf: { algorithm: 'argon2id13', opsLimit: user.kdfOpsLimit, memLimitBytes: user.kdfMemLimitBytes, saltSeed: user.saltSeed },
+      defaultKdf: DEFAULT_KDF,
     })
   }
   return Response.json(fake)
@@ -64,5 +65,6 @@ async function fakeRecoveryParameters(db: Database, email: string) {
     userId,
     recoveryWrappedAccountKey: toBase64Url(wrap),
     kdf: { algorithm: 'argon2id13', opsLimit: DEFAULT_KDF.opsLimit, memLimitBytes: DEFAULT_KDF.memLimitBytes, saltSeed: fakeSaltSeed({ serverSecret: secret, email }) },
+    defaultKdf: DEFAULT_KDF,
   }
 }

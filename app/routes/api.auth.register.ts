@@ -55,11 +55,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
         adeliNumber: body.adeliNumber || null,
         platformRole: invitation.platformRole,
         saltSeed: invitation.saltSeed,
+        kdf: body.kdf,
         ...keys,
       })
       await recordAudit(tx, { type: 'account.registered', outcome: 'success', data: { invitationId: invitation.id } }, audit)
     } else {
-      await replaceAccountKeys(tx, { userId: invitation.userId, saltSeed: invitation.saltSeed, keys })
+      await replaceAccountKeys(tx, { userId: invitation.userId, saltSeed: invitation.saltSeed, keys, kdf: body.kdf })
       const sessionsRevoked = await revokeAllSessions(tx, invitation.userId)
       await recordAudit(tx, { type: 'auth.account.reset', outcome: 'success', data: { invitationId: invitation.id, sessionsRevoked } }, audit)
     }

@@ -14,7 +14,11 @@ export const meta: MetaFunction = () => [{ title: 'Double authentification — C
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { session, user: sessionUser } = await requireSession({ request, context, need: 'password' })
-  if (sessionUser.totpEnabled) throw redirect(session.mfaVerified ? '/compte' : '/connexion?etape=totp')
+  // Where the person was going survives every step (issue 12, item 7).
+  const suite = safeRedirect(new URL(request.url).searchParams.get('suite'), '/compte')
+  if (sessionUser.totpEnabled) {
+    throw redirect(session.mfaVerified ? suite : `/connexion?${new URLSearchParams({ etape: 'totp', redirectTo: suite })}`)
+  }
   const db = context.runtime.db.db
   const user = await findUserById(db, sessionUser.id)
   if (!user) throw redirect('/connexion')

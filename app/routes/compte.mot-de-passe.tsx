@@ -1,9 +1,12 @@
 import { type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { useLoaderData, useNavigate } from '@remix-run/react'
-import { useMemo, useState, type FormEvent } from 'react'
+import { useEffect, useMemo, useState, type FormEvent } from 'react'
 import { z } from 'zod'
-import { findUserById } from '#db/accounts.ts'
+import { DEFAULT_KDF, findUserById } from '#db/accounts.ts'
 import { preparePasswordChange } from '#app/auth/account-crypto.client.ts'
+import { derivationErrorMessage } from '#app/auth/derivation-errors.client.ts'
+import { rememberKdfPin } from '#app/auth/kdf-pins.client.ts'
+import { prepareKdfWorker } from '#app/auth/kdf-worker.client.ts'
 import { postJson } from '#app/auth/api-client.ts'
 import { wipeKeys } from '#app/auth/key-store.client.ts'
 import { requireSession } from '#app/access/authorize.server.ts'
@@ -27,6 +30,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     email: user.email,
     wrappedAccountKey: user.wrappedAccountKey,
     kdf: { algorithm: 'argon2id13', opsLimit: user.kdfOpsLimit, memLimitBytes: user.kdfMemLimitBytes, saltSeed: user.saltSeed },
+    defaultKdf: DEFAULT_KDF,
   }
 }
 
@@ -36,13 +40,14 @@ const formSchema = z
   .refine(values => values.newPassword !== values.currentPassword, { path: ['newPassword'], message: 'Le nouveau mot de passe doit différer de l’actuel.' })
 
 export default function ChangePassword() {
-  const { userId, email, wrappedAccountKey, kdf } = useLoaderData<typeof loader>()
+  const { userId, email, wrappedAccountKey, kdf, defaultKdf } = useLoaderData<typeof loader>()
   const navigate = useNavigate()
   const hydrated = useHydrated()
   const [fieldErrors, setFieldErrors] = useState<Record<string, string[] | undefined>>({})
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState<string | null>(null)
   const userInputs = useMemo(() => [email], [email])
+  useEffect(() => prepareKdfWorker(), [])
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
@@ -55,7 +60,12 @@ export default function ChangePassword() {
     setFieldErrors({})
     setBusy('Chiffrement de votre clé de compte sous le nouveau mot de passe… (quelques secondes)')
     try {
-      const prepared = await preparePasswordChange({ userId, email, currentPassword: parsed.data.currentPassword, newPassword: parsed.data.newPassword, wrappedAccountKey, kdf })
+      let prepared: Awaited<ReturnType<typeof preparePasswordChange>>
+      try {
+        prepared = await preparePasswordChange({ userId, email, currentPassword: parsed.data.currentPassword, newPassword: parsed.data.newPassword, wrappedAccountKey, kdf, defaultKdf })
+      } catch (cause) {
+        return setError(derivationErrorMessage(cause))
+      }
       if (!prepared.ok) {
         setFieldErrors({ currentPassword: ['Mot de passe actuel incorrect.'] })
         return
@@ -66,6 +76,7 @@ export default function ChangePassword() {
         setFieldErrors(result.fieldErrors ?? {})
         return
       }
+      rememberKdfPin({ email, served: prepared.pin })
       wipeKeys()
       navigate(result.data.next)
     } finally {

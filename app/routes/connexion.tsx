@@ -1,8 +1,11 @@
 import { redirect, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData, useNavigate } from '@remix-run/react'
-import { useRef, useState, type FormEvent } from 'react'
-import { deriveLoginSecrets, unlockKeys } from '#app/auth/account-crypto.client.ts'
+import { useEffect, useRef, useState, type FormEvent } from 'react'
+import { deriveLoginSecrets, KdfDowngradeRefused, pinOf, unlockKeys } from '#app/auth/account-crypto.client.ts'
 import { postJson } from '#app/auth/api-client.ts'
+import { derivationErrorMessage } from '#app/auth/derivation-errors.client.ts'
+import { forgetKdfPin, rememberKdfPin } from '#app/auth/kdf-pins.client.ts'
+import { prepareKdfWorker } from '#app/auth/kdf-worker.client.ts'
 import { UNLOCK_FAILURE_MESSAGES } from '#app/auth/labels.ts'
 import { unlockedKeys } from '#app/auth/key-store.client.ts'
 import { mergeRosterPinsAfterUnlock } from '#app/cells/roster-pins-sync.ts'
@@ -10,6 +13,7 @@ import { getRequestSession } from '#app/auth/session.server.ts'
 import { emailSchema, totpCodeSchema } from '#app/auth/schemas.ts'
 import { safeRedirect } from '#app/auth/redirect.ts'
 import { Field, FormMessage, NoScriptNotice, useHydrated } from '#app/components/forms.tsx'
+import { WeakenedParametersAlert } from '#app/components/weakened-parameters-alert.tsx'
 import { getOnly } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Connexion — Cellule' }]
@@ -36,6 +40,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 type Step = 'credentials' | 'totp'
 type PreLogin = { algorithm: string; opsLimit: number; memLimitBytes: number; saltSeed: string }
 type Keys = { userId: string; wrappedAccountKey: string; wrappedIdentitySecrets: string }
+type LoginAnswer = { next: 'totp' } | ({ next: 'enroll' } & Keys)
 
 export default function Login() {
   const { redirectTo, awaitingSecondFactor, notice } = useLoaderData<typeof loader>()
@@ -45,7 +50,25 @@ export default function Login() {
   const [busy, setBusy] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({})
+  const [refusedFor, setRefusedFor] = useState<string | null>(null)
   const keyEncryptionKey = useRef<Uint8Array | null>(null)
+  useEffect(() => prepareKdfWorker(), [])
+  // Leaving the page (or the tab) mid-login: the KEK does not outlive it.
+  useEffect(() => () => forgetHeldKey(), [])
+
+  function forgetHeldKey() {
+    keyEncryptionKey.current?.fill(0)
+    keyEncryptionKey.current = null
+  }
+
+  /** Opens the keys with the KEK held since the password step, then forgets the KEK. */
+  function unlockWithHeldKey(keys: Keys): boolean {
+    if (!keyEncryptionKey.current) return true
+    const unlocked = unlockKeys({ ...keys, keyEncryptionKey: keyEncryptionKey.current })
+    forgetHeldKey()
+    if (!unlocked.ok) setError(UNLOCK_FAILURE_MESSAGES[unlocked.failure])
+    return unlocked.ok
+  }
 
   async function submitCredentials(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
@@ -58,6 +81,7 @@ export default function Login() {
     if (!password) errors.password = ['Indiquez votre mot de passe.']
     setFieldErrors(errors)
     setError(null)
+    setRefusedFor(null)
     if (Object.keys(errors).length > 0 || !parsedEmail.success) return
 
     setBusy('Vérification en cours : votre navigateur calcule vos clés (environ une seconde)…')
@@ -68,13 +92,23 @@ export default function Login() {
       try {
         secrets = await deriveLoginSecrets({ email: parsedEmail.data, password, kdf: parameters.data })
       } catch (cause) {
-        // A server asking for weak parameters is refused before anything is sent.
-        return setError(cause instanceof Error ? cause.message : 'Paramètres de sécurité refusés.')
+        // Weak parameters, or weaker than this device saw: refused before anything is sent.
+        if (cause instanceof KdfDowngradeRefused) return setRefusedFor(parsedEmail.data)
+        return setError(derivationErrorMessage(cause))
       }
+      forgetHeldKey()
       keyEncryptionKey.current = secrets.keyEncryptionKey
-      const login = await postJson<{ next: 'totp' | 'enroll' }>('/api/auth/login', { email: parsedEmail.data, authSecret: secrets.authSecret })
-      if (!login.ok) return setError(login.error)
-      if (login.data.next === 'enroll') return navigate('/compte/double-authentification')
+      const login = await postJson<LoginAnswer>('/api/auth/login', { email: parsedEmail.data, authSecret: secrets.authSecret })
+      if (!login.ok) {
+        forgetHeldKey()
+        return setError(login.error)
+      }
+      rememberKdfPin({ email: parsedEmail.data, served: pinOf(secrets.kdf) })
+      if (login.data.next === 'enroll') {
+        // No second factor yet: the keys open now, while the password is in hand (issue 12, item 7).
+        if (!unlockWithHeldKey(login.data)) return
+        return navigate(redirectTo === '/compte' ? '/compte/double-authentification' : `/compte/double-authentification?suite=${encodeURIComponent(redirectTo)}`)
+      }
       setStep('totp')
     } finally {
       setBusy(null)
@@ -91,13 +125,9 @@ export default function Login() {
     try {
       const result = await postJson<Keys>('/api/auth/totp', { code: code.data })
       if (!result.ok) return setError(result.error)
-      if (keyEncryptionKey.current) {
-        const unlocked = unlockKeys({ ...result.data, keyEncryptionKey: keyEncryptionKey.current })
-        keyEncryptionKey.current.fill(0)
-        keyEncryptionKey.current = null
-        if (!unlocked.ok) return setError(UNLOCK_FAILURE_MESSAGES[unlocked.failure])
-        await mergeRosterPinsAfterUnlock(unlockedKeys())
-      }
+      if (!unlockWithHeldKey(result.data)) return
+      // The roster pins this account synced from its other devices (decision 022).
+      await mergeRosterPinsAfterUnlock(unlockedKeys())
       navigate(redirectTo)
     } finally {
       setBusy(null)
@@ -111,6 +141,14 @@ export default function Login() {
         {notice ? <FormMessage kind="info">{notice}</FormMessage> : null}
         <NoScriptNotice />
         <FormMessage kind="error">{error}</FormMessage>
+        {refusedFor ? (
+          <WeakenedParametersAlert
+            onForget={() => {
+              forgetKdfPin(refusedFor)
+              setRefusedFor(null)
+            }}
+          />
+        ) : null}
         {busy ? <FormMessage kind="info">{busy}</FormMessage> : null}
         {step === 'credentials' ? (
           <form onSubmit={submitCredentials} noValidate aria-describedby="connexion-aide">

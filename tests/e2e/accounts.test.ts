@@ -9,7 +9,7 @@ import { nextTotpCode } from '#tests/support/totp.ts'
 
 const EMAIL = 'nouvelle.personne@exemple.fr'
 // Canaries: if any of these reaches the network, the database or the logs, the test fails.
-const PASSWORDS = ['Canari-Premier-Mdp-7391!', 'Canari-Deuxieme-Mdp-4826?', 'Canari-Troisieme-Mdp-5150#']
+const PASSWORDS = ['Canari-Premier-Mdp-7391!', 'Canari-Deuxieme-Mdp-4826?', 'Canari-Troisieme-Mdp-5150#', 'Canari-Quatrieme-Mdp-0001!']
 
 type RecordedRequest = { url: string; headers: string; body: string }
 
@@ -65,6 +65,15 @@ describe.skipIf(!chromiumAvailable())('accounts, as a new user would click them'
     await page.getByRole('heading', { name: 'Mon compte' }).waitFor()
   }
 
+  /** Types back the group of the recovery code the page asks for. */
+  async function typeRecoveryGroup(code: string) {
+    const groupLabel = await page.getByLabel(/groupe de 4 caractères/).evaluate(input => (input as HTMLInputElement).labels?.[0]?.textContent ?? '')
+    const ordinals = ['premier', 'deuxième', 'troisième', 'quatrième', 'cinquième', 'sixième', 'septième']
+    const groupIndex = ordinals.findIndex(word => groupLabel.includes(`le ${word} groupe`))
+    expect(groupIndex).toBeGreaterThan(0)
+    await page.getByLabel(/groupe de 4 caractères/).fill(code.split('-')[groupIndex] as string)
+  }
+
   async function logOut() {
     await page.getByRole('button', { name: 'Se déconnecter' }).click()
     await page.waitForURL(/\/connexion\?motif=deconnecte/)
@@ -83,7 +92,7 @@ describe.skipIf(!chromiumAvailable())('accounts, as a new user would click them'
     await page.getByLabel(/Numéro RPPS/).fill('10001234565')
     await page.getByLabel(/^Mot de passe/).fill(PASSWORDS[0] as string)
     await page.getByLabel('Confirmation du mot de passe').fill(PASSWORDS[0] as string)
-    await expect.poll(() => page.locator('#robustesse').innerText()).toMatch(/Robustesse du mot de passe : (Bon|Excellent)/)
+    await expect.poll(() => page.locator('#robustesse').innerText(), { timeout: 30_000 }).toMatch(/Robustesse du mot de passe : (Bon|Excellent)/)
     await page.getByRole('button', { name: 'Continuer' }).click()
 
     // The recovery code, shown once; one group must be typed back.
@@ -92,14 +101,10 @@ describe.skipIf(!chromiumAvailable())('accounts, as a new user would click them'
     const recoveryCode = (await codeElement.innerText()).trim()
     expect(recoveryCode).toMatch(/^([0-9A-Z]{4}-){6}[0-9A-Z]{4}$/)
     await expectNoAxeViolations(page)
-    const groupLabel = await page.getByLabel(/groupe de 4 caractères/).evaluate(input => (input as HTMLInputElement).labels?.[0]?.textContent ?? '')
-    const ordinals = ['premier', 'deuxième', 'troisième', 'quatrième', 'cinquième', 'sixième', 'septième']
-    const groupIndex = ordinals.findIndex(word => groupLabel.includes(`le ${word} groupe`))
-    expect(groupIndex).toBeGreaterThan(0)
     await page.getByLabel(/groupe de 4 caractères/).fill('ZZZZ')
     await page.getByRole('button', { name: /créer mon compte/ }).click()
     await expect.poll(() => page.locator('.fr-error-text').innerText()).toMatch(/Ce n’est pas le/)
-    await page.getByLabel(/groupe de 4 caractères/).fill(recoveryCode.split('-')[groupIndex] as string)
+    await typeRecoveryGroup(recoveryCode)
     await page.getByRole('button', { name: /créer mon compte/ }).click()
 
     // Second factor enrolment.
@@ -141,7 +146,29 @@ describe.skipIf(!chromiumAvailable())('accounts, as a new user would click them'
     await page.getByLabel(/^Nouveau mot de passe/).fill(PASSWORDS[2] as string)
     await page.getByLabel('Confirmation du nouveau mot de passe').fill(PASSWORDS[2] as string)
     await page.getByRole('button', { name: 'Choisir ce nouveau mot de passe' }).click()
+
+    // The code used is spent: a new one is shown once, and must be noted before anything is saved.
+    const newCodeElement = page.getByTestId('code-recuperation')
+    await newCodeElement.waitFor({ timeout: 30_000 })
+    const newRecoveryCode = (await newCodeElement.innerText()).trim()
+    expect(newRecoveryCode).toMatch(/^([0-9A-Z]{4}-){6}[0-9A-Z]{4}$/)
+    expect(newRecoveryCode).not.toBe(recoveryCode)
+    await expectNoAxeViolationsAtWidths(page)
+    await typeRecoveryGroup(newRecoveryCode)
+    await page.getByRole('button', { name: 'J’ai noté mon nouveau code, enregistrer' }).click()
     await page.waitForURL(/\/connexion\?motif=compte-recupere/)
+
+    // The same code a second time: refused, with what to do.
+    await page.goto(`${app.url}/mot-de-passe-oublie`)
+    await waitForHydration()
+    await page.getByLabel('Adresse électronique').fill(EMAIL)
+    await page.getByLabel(/Code de récupération/).fill(recoveryCode)
+    await page.getByLabel(/^Nouveau mot de passe/).fill(PASSWORDS[3] as string)
+    await page.getByLabel('Confirmation du nouveau mot de passe').fill(PASSWORDS[3] as string)
+    await page.getByRole('button', { name: 'Choisir ce nouveau mot de passe' }).click()
+    await expect.poll(() => page.getByRole('alert').allInnerTexts()).toContainEqual(expect.stringMatching(/Un code ne sert qu’une fois/))
+    expect(await page.getByTestId('code-recuperation').count()).toBe(0)
+
     await logIn(PASSWORDS[2] as string)
     expect(await page.getByTestId('empreinte').innerText()).toBe(fingerprint)
 

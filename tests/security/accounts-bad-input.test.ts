@@ -41,6 +41,7 @@ let newcomerCookie = ''
 let pending: Awaited<ReturnType<typeof newInvitation>>
 let pendingKeys: Awaited<ReturnType<typeof fakeKeyMaterial>>
 let validWrap = ''
+let validRecoveryWrap = ''
 /** Changes of password are attempted on this account only, so a wrongly accepted one harms no other test. */
 let spare: TestUser
 let spareCookie = ''
@@ -56,6 +57,7 @@ beforeAll(async () => {
   pending = await newInvitation(app, 'en.attente@exemple.fr')
   pendingKeys = await fakeKeyMaterial(pending.invitation.userId)
   validWrap = await wrappedKeyFor('uak_password', user.userId)
+  validRecoveryWrap = await wrappedKeyFor('uak_recovery', user.userId)
   spare = await registerUser(app, { email: 'compte.de.rechange@exemple.fr', password: 'Rechange-Mdp-Solide-58!' })
   spareCookie = spare.cookie
 })
@@ -92,7 +94,14 @@ const endpoints: Record<string, Endpoint> = {
   recover: {
     path: '/api/auth/recover',
     cookie: () => undefined,
-    valid: () => ({ email: user.email, recoveryAuthSecret: toBase64Url(randomKey()), newAuthSecret: toBase64Url(randomKey()), newWrappedAccountKey: validWrap }),
+    valid: () => ({
+      email: user.email,
+      recoveryAuthSecret: toBase64Url(randomKey()),
+      newAuthSecret: toBase64Url(randomKey()),
+      newWrappedAccountKey: validWrap,
+      newRecoveryAuthSecret: toBase64Url(randomKey()),
+      newRecoveryWrappedAccountKey: validRecoveryWrap,
+    }),
   },
 }
 const endpointNames = Object.keys(endpoints)
@@ -252,6 +261,7 @@ describe('secrets and blobs', () => {
     ['password', 'newAuthSecret'],
     ['recover', 'recoveryAuthSecret'],
     ['recover', 'newAuthSecret'],
+    ['recover', 'newRecoveryAuthSecret'],
   ]
 
   it.each(secretFields)('%s.%s of the wrong length or alphabet: 422 "Secret invalide", nothing stored', async (name, field) => {
@@ -273,7 +283,7 @@ describe('secrets and blobs', () => {
     const rightSecret =
       name === 'password' && field === 'newAuthSecret'
         ? { currentAuthSecret: spare.authSecret }
-        : name === 'recover' && field === 'newAuthSecret'
+        : name === 'recover' && (field === 'newAuthSecret' || field === 'newRecoveryAuthSecret')
           ? { email: spare.email, recoveryAuthSecret: spare.recoveryAuthSecret }
           : {}
     await expectNothingStored(async () => {
@@ -290,6 +300,7 @@ describe('secrets and blobs', () => {
     ['register', 'wrappedIdentitySecrets'],
     ['password', 'newWrappedAccountKey'],
     ['recover', 'newWrappedAccountKey'],
+    ['recover', 'newRecoveryWrappedAccountKey'],
   ]
 
   it.each(blobFields)('%s.%s malformed (short, padded, too long, bad base64, truncated, garbage): French 4xx, nothing stored', async (name, field) => {
@@ -348,6 +359,29 @@ describe('secrets and blobs', () => {
     })
     const [after] = await db.select().from(users).where(eq(users.id, user.userId))
     expect(after).toEqual(before)
+  })
+
+  it('recover: a new recovery wrap of the wrong purpose is refused once the proof is right, nothing stored', async () => {
+    await expectNothingStored(async () => {
+      for (const purpose of ['uak_password', 'identity_secrets'] as const) {
+        const response = await callJson('recover', {
+          ...endpoint('recover').valid(),
+          recoveryAuthSecret: user.recoveryAuthSecret,
+          newRecoveryWrappedAccountKey: await wrappedKeyFor(purpose, user.userId),
+        })
+        expectFrenchRefusal(response, /usage de clé inattendu|Clé refusée/, 422)
+      }
+    })
+  })
+
+  it.each(['register', 'password', 'recover'])('%s: a KDF cost outside the compiled floor and ceiling is a French 422, nothing stored', async name => {
+    const field = name === 'register' ? 'kdf' : 'newKdf'
+    await expectNothingStored(async () => {
+      for (const cost of [{ opsLimit: 2, memLimitBytes: 64 * 1024 * 1024 }, { opsLimit: 3, memLimitBytes: 1024 }, { opsLimit: 17, memLimitBytes: 64 * 1024 * 1024 }, { opsLimit: 3.5, memLimitBytes: 64 * 1024 * 1024 }, 'beaucoup']) {
+        const response = await callJson(name, { ...endpoint(name).valid(), [field]: cost })
+        expectFrenchRefusal(response, /Paramètres de dérivation hors des bornes admises/, 422)
+      }
+    })
   })
 
   it('register: an identity public key issued for another user id, or with a broken self-signature, is refused', async () => {

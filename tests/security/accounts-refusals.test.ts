@@ -25,6 +25,7 @@ import {
   sessionIdOf,
   sessionIdsOf,
   sessionRow,
+  wrappedKeyFor,
   wrongTotpCode,
   type HttpResult,
   type TestUser,
@@ -423,8 +424,16 @@ describe('brute force', () => {
   it('recovery: five wrong recovery proofs, then 429 even for the right one; nothing changes', async () => {
     const since = await lastAuditId(app)
     const [before] = await app.database.handle.db.select().from(users).where(eq(users.id, dave.userId))
+    const newRecoveryWrappedAccountKey = await wrappedKeyFor('uak_recovery', dave.userId)
     const attempt = (recoveryAuthSecret: string) =>
-      postJson(app, '/api/auth/recover', { email: dave.email, recoveryAuthSecret, newAuthSecret: toBase64Url(randomKey()), newWrappedAccountKey: dave.wrappedAccountKey })
+      postJson(app, '/api/auth/recover', {
+        email: dave.email,
+        recoveryAuthSecret,
+        newAuthSecret: toBase64Url(randomKey()),
+        newWrappedAccountKey: dave.wrappedAccountKey,
+        newRecoveryAuthSecret: toBase64Url(randomKey()),
+        newRecoveryWrappedAccountKey,
+      })
     for (let count = 0; count < 5; count++) {
       const response = await attempt(toBase64Url(randomKey()))
       expect(response.status).toBe(401)
@@ -490,6 +499,57 @@ describe('brute force', () => {
     const statuses = responses.map(response => response.status)
     expect(statuses.filter(status => status === 401).length).toBeLessThanOrEqual(5)
     expect(statuses.every(status => status === 401 || status === 429)).toBe(true)
+  })
+})
+
+describe('a recovery code is spent once used (review §6)', () => {
+  async function recoveryRequest(user: TestUser, recoveryAuthSecret: string) {
+    const newRecoveryAuthSecret = toBase64Url(randomKey())
+    const body = {
+      email: user.email,
+      recoveryAuthSecret,
+      newAuthSecret: toBase64Url(randomKey()),
+      newWrappedAccountKey: await wrappedKeyFor('uak_password', user.userId),
+      newRecoveryAuthSecret,
+      newRecoveryWrappedAccountKey: await wrappedKeyFor('uak_recovery', user.userId),
+    }
+    return { body, newRecoveryAuthSecret }
+  }
+
+  it('the same code twice at the same moment: one recovery, the other refused in French; then the old code fails and the new one works', async () => {
+    const erin = await registerUser(app, { email: 'erin.recuperation@exemple.fr', password: PASSWORD })
+    await resetThrottles(app)
+    const first = await recoveryRequest(erin, erin.recoveryAuthSecret)
+    const second = await recoveryRequest(erin, erin.recoveryAuthSecret)
+    const answers = await Promise.all([postJson(app, '/api/auth/recover', first.body), postJson(app, '/api/auth/recover', second.body)])
+    const statuses = answers.map(answer => answer.status).sort()
+    expect(statuses[0]).toBe(200)
+    expect([401, 409]).toContain(statuses[1])
+    const refused = answers.find(answer => answer.status !== 200)
+    expect(errorOf(refused as HttpResult)).toMatch(/^(Adresse électronique ou code de récupération incorrect\.|Ce code de récupération vient de servir : il a été remplacé par un nouveau code\.)/)
+    const winner = answers[0]?.status === 200 ? first : second
+    const [stored] = await app.database.handle.db.select().from(users).where(eq(users.id, erin.userId))
+    expect(stored?.recoveryWrappedAccountKey).toBe(winner.body.newRecoveryWrappedAccountKey)
+
+    const again = await postJson(app, '/api/auth/recover', (await recoveryRequest(erin, erin.recoveryAuthSecret)).body)
+    expect(again.status).toBe(401)
+    expect(errorOf(again)).toBe('Adresse électronique ou code de récupération incorrect.')
+
+    const withNewCode = await postJson(app, '/api/auth/recover', (await recoveryRequest(erin, winner.newRecoveryAuthSecret)).body)
+    expect(withNewCode.status).toBe(200)
+  })
+
+  it('a recovery cannot lower the KDF cost of the account (other devices pinned it)', async () => {
+    const frank = await registerUser(app, { email: 'frank.cout@exemple.fr', password: PASSWORD })
+    await app.database.handle.db.update(users).set({ kdfOpsLimit: 4 }).where(eq(users.id, frank.userId))
+    await resetThrottles(app)
+    const { body } = await recoveryRequest(frank, frank.recoveryAuthSecret)
+    const lowered = await postJson(app, '/api/auth/recover', { ...body, newKdf: { opsLimit: 3, memLimitBytes: 64 * 1024 * 1024 } })
+    expect(lowered.status).toBe(422)
+    expect(errorOf(lowered)).toMatch(/au moins aussi fortement que l’actuel/)
+    const [stored] = await app.database.handle.db.select().from(users).where(eq(users.id, frank.userId))
+    expect(stored?.kdfOpsLimit).toBe(4)
+    expect(stored?.recoveryWrappedAccountKey).not.toBe(body.newRecoveryWrappedAccountKey)
   })
 })
 

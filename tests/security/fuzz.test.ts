@@ -139,7 +139,7 @@ const TARGETS: readonly Target[] = [
   { route: 'api.auth.login', deep: ['anonymous'], json: f => [{ email: f.memberEmail, authSecret: SECRET }], schema: loginRequestSchema },
   { route: 'api.auth.totp', deep: ['passwordOnly'], json: () => [{ code: '123456' }], schema: totpRequestSchema },
   { route: 'api.auth.password', deep: ['member'], json: () => [{ currentAuthSecret: SECRET, newAuthSecret: SECRET, newWrappedAccountKey: BLOB }], schema: passwordChangeRequestSchema },
-  { route: 'api.auth.recover', deep: ['anonymous'], json: f => [{ email: f.memberEmail, recoveryAuthSecret: SECRET, newAuthSecret: SECRET, newWrappedAccountKey: BLOB }], schema: recoveryRequestSchema },
+  { route: 'api.auth.recover', deep: ['anonymous'], json: f => [{ email: f.memberEmail, recoveryAuthSecret: SECRET, newAuthSecret: SECRET, newWrappedAccountKey: BLOB, newRecoveryAuthSecret: SECRET, newRecoveryWrappedAccountKey: BLOB }], schema: recoveryRequestSchema },
   {
     route: 'api.auth.register',
     deep: ['anonymous'],

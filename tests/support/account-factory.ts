@@ -5,7 +5,7 @@ import { type IdentityKeys } from '#crypto/identity.ts'
 import { toBase64Url } from '#crypto/encoding.ts'
 import { deriveRecoveryAuthSecret } from '#crypto/recovery-proof.ts'
 import { initCrypto } from '#crypto/sodium.ts'
-import { DEFAULT_KDF, insertUser } from '#db/accounts.ts'
+import { DEFAULT_KDF, insertUser, type KdfCost } from '#db/accounts.ts'
 import { users } from '#db/schema.ts'
 import { sealTotpSecret } from '#db/totp-secret.ts'
 import { hashSecret } from '#app/auth/secret-hash.server.ts'
@@ -32,7 +32,25 @@ export type AccountFixture = {
  */
 export async function createAccountFixture(
   runtime: Pick<Runtime, 'db' | 'totpKey'>,
-  { email, password, displayName, profession, platformRole = 'none' }: { email: string; password: string; displayName: string; profession: string; platformRole?: 'none' | 'platform_admin' },
+  {
+    email,
+    password,
+    displayName,
+    profession,
+    platformRole = 'none',
+    kdf = DEFAULT_KDF,
+    secondFactor = true,
+  }: {
+    email: string
+    password: string
+    displayName: string
+    profession: string
+    platformRole?: 'none' | 'platform_admin'
+    /** The Argon2id cost of the password (decision 021: above the default, to test what a device pins). */
+    kdf?: KdfCost
+    /** False: no second factor enrolled yet, as after registration (the next login goes to enrolment). */
+    secondFactor?: boolean
+  },
 ): Promise<AccountFixture> {
   await initCrypto()
   const db = runtime.db.db
@@ -42,7 +60,7 @@ export async function createAccountFixture(
     userId,
     email,
     password,
-    kdfParams: { algorithm: 'argon2id13', opsLimit: DEFAULT_KDF.opsLimit, memLimitBytes: DEFAULT_KDF.memLimitBytes, saltSeed },
+    kdfParams: { algorithm: 'argon2id13', opsLimit: kdf.opsLimit, memLimitBytes: kdf.memLimitBytes, saltSeed },
   })
   await insertUser(db, {
     id: userId,
@@ -53,6 +71,7 @@ export async function createAccountFixture(
     adeliNumber: null,
     platformRole,
     saltSeed,
+    kdf,
     authSecretHash: await hashSecret(account.authSecret),
     recoverySecretHash: await hashSecret(deriveRecoveryAuthSecret(account.recoveryCode.secret)),
     wrappedAccountKey: toBase64Url(account.wrappedAccountKeyByPassword),
@@ -60,10 +79,12 @@ export async function createAccountFixture(
     identityPublic: toBase64Url(account.identityPublic),
     wrappedIdentitySecrets: toBase64Url(account.wrappedIdentitySecrets),
   })
-  // Sealed under the app's TOTP key, as enrolment stores it.
-  const totpSecret = sealTotpSecret({ secret: FIXTURE_TOTP_SECRET, userId, key: runtime.totpKey })
-  await db.update(users).set({ totpSecret, totpEnabledAt: new Date(), totpLastStep: 0 }).where(eq(users.id, userId))
-  const { token } = await createUserSession(db, { userId, mfaVerified: true, userAgent: 'fixture' })
+  if (secondFactor) {
+    // Sealed under the app's TOTP key, as enrolment stores it.
+    const totpSecret = sealTotpSecret({ secret: FIXTURE_TOTP_SECRET, userId, key: runtime.totpKey })
+    await db.update(users).set({ totpSecret, totpEnabledAt: new Date(), totpLastStep: 0 }).where(eq(users.id, userId))
+  }
+  const { token } = await createUserSession(db, { userId, mfaVerified: secondFactor, userAgent: 'fixture' })
   return { userId, email, password, displayName, sessionToken: token, keys: { userId, accountKey: account.accountKey, identity: account.identity } }
 }
 

@@ -21,6 +21,7 @@ import {
   unwrapIdentitySecrets,
   toBase64Url,
 } from '#crypto/index.ts'
+import { rotateRecoveryCode } from '#crypto/account.ts'
 import { CryptoPolicyError } from '#crypto/errors.ts'
 import { sodium } from '#crypto/sodium.ts'
 import fc from 'fast-check'
@@ -159,5 +160,34 @@ describe('identity keys', () => {
     for (let index = 0; index < bundle.length; index++) {
       expectCryptoError(() => openIdentityPublic(flipByte({ bytes: bundle, index, mask: 0x20 })))
     }
+  })
+})
+
+describe('recovery code rotated on use (review §6)', () => {
+  it('the same account key under a new code: the new code opens it, the spent one does not, and the proof changes', () => {
+    const account = createAccount({ userId: 'user-r', password: 'correct horse', email: 'r@exemple.fr', kdfParams: floorParams })
+    const accountKey = recoverAccountKey({ userId: 'user-r', recoveryCode: account.recoveryCode.code, wrappedAccountKey: account.wrappedAccountKeyByRecovery })
+    const rotated = rotateRecoveryCode({ userId: 'user-r', accountKey })
+    expect(rotated.recoveryCode.code).not.toBe(account.recoveryCode.code)
+    expect(recoverAccountKey({ userId: 'user-r', recoveryCode: rotated.recoveryCode.code, wrappedAccountKey: rotated.wrappedAccountKeyByRecovery })).toEqual(account.accountKey)
+    expectCryptoError(() => recoverAccountKey({ userId: 'user-r', recoveryCode: account.recoveryCode.code, wrappedAccountKey: rotated.wrappedAccountKeyByRecovery }), 'decryption_failed')
+    expect(rotated.recoveryAuthSecret).toEqual(recoveryAuthSecretFromCode(rotated.recoveryCode.code))
+    expect(rotated.recoveryAuthSecret).not.toEqual(recoveryAuthSecretFromCode(account.recoveryCode.code))
+  })
+
+  it('wipes the recovery KEK and the parsed code once the account key is opened', () => {
+    const account = createAccount({ userId: 'user-w', password: 'correct horse', email: 'w@exemple.fr', kdfParams: floorParams })
+    const wiped: Uint8Array[] = []
+    const realMemzero = sodium.memzero.bind(sodium)
+    // Observes what is wiped (a copy taken just before), then wipes it for real.
+    const memzero = vi.spyOn(sodium, 'memzero').mockImplementation(bytes => {
+      wiped.push(new Uint8Array(bytes))
+      realMemzero(bytes)
+    })
+    const expectedKek = deriveRecoveryKey(account.recoveryCode.secret)
+    recoverAccountKey({ userId: 'user-w', recoveryCode: account.recoveryCode.code, wrappedAccountKey: account.wrappedAccountKeyByRecovery })
+    memzero.mockRestore()
+    expect(wiped).toContainEqual(expectedKek)
+    expect(wiped).toContainEqual(account.recoveryCode.secret)
   })
 })
