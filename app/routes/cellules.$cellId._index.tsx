@@ -10,6 +10,7 @@ import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
 import { FormMessage } from '#app/components/forms.tsx'
 import { KeyUnlock } from '#app/components/key-unlock.tsx'
+import { OperationNotice, refusal, type OperationMessage } from '#app/components/operation-message.tsx'
 import { RosterGate } from '#app/components/roster-check.tsx'
 import { readForm } from '#app/utils/http.server.ts'
 
@@ -93,8 +94,13 @@ export default function CellHome() {
   )
 }
 
+/** « 1 membre actif », « 4 membres actifs »: people removed from the roster are not counted. */
+function memberCountLabel(count: number): string {
+  return count === 1 ? '1 membre actif' : `${count} membres actifs`
+}
+
 function RosterCode({ roster, canAttest, cellId, reload }: { roster: Parameters<Parameters<typeof RosterGate>[0]['children']>[0]; canAttest: boolean; cellId: string; reload: () => void }) {
-  const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null)
+  const [message, setMessage] = useState<OperationMessage | null>(null)
   const [attesting, setAttesting] = useState(false)
   return (
     <>
@@ -106,9 +112,16 @@ function RosterCode({ roster, canAttest, cellId, reload }: { roster: Parameters<
         {formatRosterCode(roster.check.code)}
       </p>
       <p className="fr-text--sm">
-        {roster.check.state.members.size} personne(s) dans le registre, maillon n° {roster.check.state.headSeq}, époque de clé {roster.check.state.currentEpoch ?? '—'}.
+        {memberCountLabel([...roster.check.state.members.values()].filter(member => member.active).length)} dans le registre, maillon n° {roster.check.state.headSeq}, époque de clé{' '}
+        {roster.check.state.currentEpoch ?? '—'}.
       </p>
-      {message ? <FormMessage kind={message.kind}>{message.text}</FormMessage> : null}
+      <OperationNotice
+        message={message}
+        onReload={() => {
+          setMessage(null)
+          reload()
+        }}
+      />
       {canAttest ? (
         attesting ? (
           <KeyUnlock>
@@ -118,7 +131,7 @@ function RosterCode({ roster, canAttest, cellId, reload }: { roster: Parameters<
                 className="fr-btn"
                 onClick={async () => {
                   const result = await postJson(`/api/cells/${cellId}/roster`, prepareAttestation({ state: roster.check.state, keys }))
-                  setMessage(result.ok ? { kind: 'success', text: 'Votre attestation est inscrite au registre.' } : { kind: 'error', text: result.error })
+                  setMessage(result.ok ? { kind: 'success', text: 'Votre attestation est inscrite au registre.' } : refusal(result))
                   setAttesting(false)
                   if (result.ok) reload()
                 }}

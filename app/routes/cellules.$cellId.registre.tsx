@@ -4,7 +4,8 @@ import { useEffect, useState } from 'react'
 import { charterSigningMessage } from '#charter/hash.ts'
 import { fromBase64Url } from '#crypto/encoding.ts'
 import { verifySignature } from '#crypto/primitives.ts'
-import { parseRosterLink } from '#crypto/roster-links.ts'
+import { type MemberRole } from '#crypto/formats.ts'
+import { parseRosterLink, type RosterPayload } from '#crypto/roster-links.ts'
 import { listCharterSignatures, listMembers } from '#db/cells.ts'
 import { requireCellPermission } from '#app/access/authorize.server.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
@@ -25,6 +26,26 @@ const LINK_LABELS: Record<string, string> = {
   key_change: 'Changement de clés (réadmission)',
   verification_attestation: 'Attestation du code du registre',
   charter_version: 'Version de la charte',
+}
+
+const ROLE_NAMES: Record<MemberRole, string> = { coordinator: 'coordination', member: 'membre', associate: 'membre associé·e', dpo: 'DPO' }
+
+/** What a link did, and to whom: « Ajout de Sarah Assistante (membre) », « Retrait de … », « Rôle de … : coordination ». */
+function linkLabel({ payload, names }: { payload: RosterPayload; names: Record<string, string> }): string {
+  const label = LINK_LABELS[payload.type] ?? payload.type
+  const who = (memberId: string) => names[memberId] ?? 'personne inconnue'
+  switch (payload.type) {
+    case 'add_member':
+      return `Ajout de ${who(payload.memberId)} (${ROLE_NAMES[payload.role]})`
+    case 'remove_member':
+      return `Retrait de ${who(payload.memberId)}`
+    case 'set_role':
+      return `Rôle de ${who(payload.memberId)} : ${ROLE_NAMES[payload.role]}`
+    case 'key_change':
+      return `${label} : ${who(payload.memberId)}`
+    default:
+      return label
+  }
 }
 
 /** Roster history and charter signatures: members and the DPO see who did what, never a key or content. */
@@ -88,7 +109,7 @@ function HistoryTable({ roster, names }: { roster: CheckedRoster; names: Record<
           {entries.map(entry => (
             <tr key={entry.seq}>
               <td>{entry.seq}</td>
-              <td>{LINK_LABELS[entry.payload.type] ?? entry.payload.type}</td>
+              <td>{linkLabel({ payload: entry.payload, names })}</td>
               <td>{names[entry.authorId] ?? 'Personne inconnue'}</td>
               <td>{dateFormat.format(new Date(entry.createdAtMs))}</td>
             </tr>
