@@ -10,7 +10,7 @@ export type AppConfig = {
   PUBLIC_ORIGIN?: string | undefined
 }
 
-/** Outgoing mail, for the referral (saisine) flow: not wired yet, so `Runtime.mailer` is undefined. */
+/** Outgoing mail (server/mailer.ts over SMTP): undefined when the deployment sets no `SMTP_URL`. */
 export type Mailer = {
   send: (message: { to: string; subject: string; text: string }) => Promise<void>
 }

@@ -62,7 +62,7 @@ export async function findMembership(db: Reader, { cellId, userId }: { cellId: s
 
 export async function listMyCells(db: Reader, userId: string) {
   return db
-    .select({ id: cells.id, name: cells.name, communes: cells.communes, role: memberships.role, status: memberships.status })
+    .select({ id: cells.id, name: cells.name, communes: cells.communes, role: memberships.role, status: memberships.status, notice: memberships.notice, noticeAt: memberships.noticeAt })
     .from(memberships)
     .innerJoin(cells, eq(cells.id, memberships.cellId))
     .where(eq(memberships.userId, userId))
@@ -92,7 +92,7 @@ export async function upsertActiveMembership(tx: Writer, { cellId, userId, role 
   await tx
     .insert(memberships)
     .values({ cellId, userId, role, status: 'active', keysConfirmedAt: new Date() })
-    .onConflictDoUpdate({ target: [memberships.cellId, memberships.userId], set: { role, status: 'active', keysConfirmedAt: new Date(), removedAt: null } })
+    .onConflictDoUpdate({ target: [memberships.cellId, memberships.userId], set: { role, status: 'active', keysConfirmedAt: new Date(), removedAt: null, notice: null, noticeAt: null } })
 }
 
 /** A person removed earlier may be invited again: the policy accepts invitations for 'invited' only. */
@@ -101,6 +101,28 @@ export async function reopenRemovedMembership(tx: Writer, { cellId, userId }: { 
     .update(memberships)
     .set({ status: 'invited' })
     .where(and(eq(memberships.cellId, cellId), eq(memberships.userId, userId), eq(memberships.status, 'removed')))
+}
+
+/** An invitation of a removed person withdrawn: they are removed again, as before the invitation. */
+export async function closeReopenedMembership(tx: Writer, { cellId, userId }: { cellId: string; userId: string }) {
+  await tx
+    .update(memberships)
+    .set({ status: 'removed' })
+    .where(and(eq(memberships.cellId, cellId), eq(memberships.userId, userId), eq(memberships.status, 'invited')))
+}
+
+/** Keeps what the person must be told at their next visit: their sessions end with the change, without a word. */
+export async function noteMembershipChange(tx: Writer, { cellId, userId, notice }: { cellId: string; userId: string; notice: NonNullable<Membership['notice']> }) {
+  await tx.update(memberships).set({ notice, noticeAt: new Date() }).where(and(eq(memberships.cellId, cellId), eq(memberships.userId, userId)))
+}
+
+/** The person has read the notice: it is cleared; returns what it said (undefined if there was none). */
+export async function dismissMembershipNotice(tx: Writer, { cellId, userId }: { cellId: string; userId: string }) {
+  const mine = and(eq(memberships.cellId, cellId), eq(memberships.userId, userId))
+  const [row] = await tx.select({ notice: memberships.notice }).from(memberships).where(mine)
+  if (!row?.notice) return undefined
+  await tx.update(memberships).set({ notice: null, noticeAt: null }).where(mine)
+  return row.notice
 }
 
 export async function setMembershipRole(tx: Writer, { cellId, userId, role }: { cellId: string; userId: string; role: Membership['role'] }) {
@@ -230,13 +252,42 @@ export async function listOpenCellInvitations(db: Reader, cellId: string): Promi
   return rows.map(parsedInvitation)
 }
 
-/** Invitations addressed to an e-mail that are still open (for « Mes cellules »). */
+/** Invitations addressed to an e-mail that are still open, answered ones included (for « Mes cellules »). */
 export async function listPendingInvitationsFor(db: Reader, email: string) {
   return db
-    .select({ id: cellInvitations.id, kind: cellInvitations.kind, cellName: cells.name })
+    .select({ id: cellInvitations.id, kind: cellInvitations.kind, role: cellInvitations.role, invitationStatus: cellInvitations.status, cellId: cells.id, cellName: cells.name })
     .from(cellInvitations)
     .innerJoin(cells, eq(cells.id, cellInvitations.cellId))
-    .where(and(eq(cellInvitations.email, email), eq(cellInvitations.status, 'pending'), gt(cellInvitations.expiresAt, new Date())))
+    .where(and(eq(cellInvitations.email, email), inArray(cellInvitations.status, ['pending', 'answered']), gt(cellInvitations.expiresAt, new Date())))
+    .orderBy(desc(cellInvitations.createdAt))
+}
+
+/** The open invitation of this address in this cell, if any: pending or answered, not expired. */
+export async function findOpenInvitationFor(db: Reader, { cellId, email }: { cellId: string; email: string }): Promise<CellInvitation | undefined> {
+  const [row] = await db
+    .select()
+    .from(cellInvitations)
+    .where(and(eq(cellInvitations.cellId, cellId), eq(cellInvitations.email, email), inArray(cellInvitations.status, ['pending', 'answered']), gt(cellInvitations.expiresAt, new Date())))
+    .limit(1)
+  return row && parsedInvitation(row)
+}
+
+/**
+ * Serialises invitation writes of one cell inside the caller's transaction (a row lock on the cell),
+ * so two coordinators inviting the same address at once cannot both pass the duplicate check.
+ */
+export async function lockCellForInvitations(tx: Writer, cellId: string) {
+  await tx.select({ id: cells.id }).from(cells).where(eq(cells.id, cellId)).for('update')
+}
+
+/** Cancels an open invitation of the cell; undefined if it was not open (already confirmed, cancelled or elsewhere). */
+export async function cancelCellInvitation(tx: Writer, { cellId, invitationId }: { cellId: string; invitationId: string }): Promise<CellInvitation | undefined> {
+  const [row] = await tx
+    .update(cellInvitations)
+    .set({ status: 'cancelled' })
+    .where(and(eq(cellInvitations.id, invitationId), eq(cellInvitations.cellId, cellId), inArray(cellInvitations.status, ['pending', 'answered'])))
+    .returning()
+  return row && parsedInvitation(row)
 }
 
 export async function recordInvitationAnswer(tx: Writer, { invitationId, userId, answer }: { invitationId: string; userId: string; answer: StoredInvitationAnswer }) {

@@ -10,6 +10,8 @@ import { type Charter } from '#charter/schema.ts'
 export const platformRole = pgEnum('platform_role', ['none', 'platform_admin'])
 export const cellRole = pgEnum('cell_role', ['coordinator', 'member', 'associate', 'dpo'])
 export const membershipStatus = pgEnum('membership_status', ['invited', 'active', 'suspended', 'removed'])
+/** What a person is told at their next visit about a change they did not make (issue 12, item 4). */
+export const membershipNotice = pgEnum('membership_notice', ['removed', 'role_changed'])
 
 export const invitationPurpose = pgEnum('invitation_purpose', ['registration', 'account_reset'])
 
@@ -144,6 +146,9 @@ export const memberships = pgTable(
     keysConfirmedAt: timestamp('keys_confirmed_at', { withTimezone: true }).notNull().defaultNow(),
     removedAt: timestamp('removed_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** A removal or role change the person has not yet been told about (their sessions ended with it). */
+    notice: membershipNotice('notice'),
+    noticeAt: timestamp('notice_at', { withTimezone: true }),
   },
   table => [primaryKey({ columns: [table.cellId, table.userId] }), index('memberships_user_id_idx').on(table.userId)],
 )

@@ -46,6 +46,8 @@ export const auditActionSchema = z.enum([
   'audit.export.created',
   'audit.details.purged',
   'platform.cells.read',
+  'cell.invitation.cancelled',
+  'account.notice.dismissed',
 ])
 export type AuditAction = z.infer<typeof auditActionSchema>
 

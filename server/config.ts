@@ -49,6 +49,22 @@ const ConfigSchema = z
       .string()
       .regex(/^[a-z0-9.-]{1,200}$/, 'AUDIT_LOG_HOST : nom d’hôte en minuscules / lower-case host name')
       .optional(),
+    /** Outgoing mail (content-free invitation e-mails): smtp:// or smtps:// URL of the mail server, credentials included. */
+    SMTP_URL: z
+      .string()
+      .url('SMTP_URL doit être une URL smtp:// ou smtps:// / SMTP_URL must be an smtp:// or smtps:// URL')
+      .refine(value => /^smtps?:\/\//.test(value), { message: 'SMTP_URL doit commencer par smtp:// ou smtps:// / SMTP_URL must start with smtp:// or smtps://' })
+      .optional(),
+    /** The sender of those e-mails: `cellule@ville.fr` or `Cellule <cellule@ville.fr>`. */
+    MAIL_FROM: z
+      .string()
+      .regex(/^([^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'MAIL_FROM : adresse électronique, éventuellement « Nom <adresse> » / an address, or "Name <address>"')
+      .optional(),
+  })
+  .superRefine((raw, context) => {
+    if (raw.SMTP_URL && !raw.MAIL_FROM) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ['MAIL_FROM'], message: 'obligatoire avec SMTP_URL (expéditeur des courriels) / required with SMTP_URL' })
+    }
   })
   .transform(raw => ({
     ...raw,
@@ -57,6 +73,8 @@ const ConfigSchema = z
     seedDemo: raw.SEED_DEMO ? raw.SEED_DEMO === 'true' : !raw.DATABASE_URL,
     appRole: raw.DATABASE_APP_ROLE === 'none' ? undefined : raw.DATABASE_APP_ROLE,
     auditLogHost: raw.AUDIT_LOG_HOST ?? (raw.PUBLIC_ORIGIN ? new URL(raw.PUBLIC_ORIGIN).hostname : 'localhost'),
+    // Without SMTP_URL no mail is sent: pages show the links to hand over instead.
+    mail: raw.SMTP_URL && raw.MAIL_FROM ? { smtpUrl: raw.SMTP_URL, from: raw.MAIL_FROM } : undefined,
   }))
 
 export type Config = z.infer<typeof ConfigSchema>

@@ -1,5 +1,5 @@
 import { redirect } from '@remix-run/node'
-import { can, type Action } from '#charter/policy.ts'
+import { allowedActions, can, type Action } from '#charter/policy.ts'
 import { type Actor, type Decision, type Resource } from '#charter/policy-types.ts'
 import { type CharterRules } from '#charter/schema.ts'
 import { findProfession } from '#charter/professions.ts'
@@ -10,7 +10,8 @@ import { type Database } from '#db/database.ts'
 import { getRequestSession, type AuthSession, type AuthUser } from '#app/auth/session.server.ts'
 import { tooManyAttempts } from '#app/auth/throttle.server.ts'
 import { type Runtime } from '#app/runtime.server.ts'
-import { HttpError } from './http-error.ts'
+import { HttpError, type ErrorBody } from './http-error.ts'
+import { navigationFlags } from './navigation.ts'
 
 /**
  * The one guard core (DESIGN §11, issue 10). Every loader and action goes through a wrapper of
@@ -162,6 +163,18 @@ type Scope =
 
 type Authorized = { loaded: Loaded; cell: Cell | undefined; rules: CharterRules | undefined; auditEventId: string }
 
+/**
+ * A member refused one page keeps their cell's navigation (issue 12, item 1), with the entries the
+ * policy lets them open. Someone outside the cell, removed from it or only invited gets none: the
+ * refusal must not tell them the cell's name.
+ */
+function refusedPageNavigation({ loaded, cell, rules }: { loaded: Loaded; cell: Cell | undefined; rules: CharterRules | undefined }): ErrorBody['cellNavigation'] {
+  const status = loaded.membership?.status
+  if (!cell || (status !== 'active' && status !== 'suspended')) return undefined
+  const permissions = new Set(allowedActions({ actor: loaded.actor, resource: { kind: 'cell', cellId: cell.id }, rules }))
+  return { cellId: cell.id, cellName: cell.name, allowed: navigationFlags(permissions) }
+}
+
 function recordedAs({ action, target, allowed }: { action: Action | undefined; target: AuditTarget | undefined; allowed: boolean }) {
   const defaults = action ? READ_ACTIONS[action] : undefined
   return {
@@ -179,7 +192,7 @@ async function authorize({ request, context, action, scope, audit }: { request: 
   if (scope.kind === 'cell' && !UUID.test(scope.cellId)) throw new HttpError(404, 'Cellule introuvable.')
   const session = await requireSession({ request, context, need: 'both-factors' })
   const detail = requestDetail(request, context)
-  type Outcome = { decision: Decision; notFound?: string; authorized?: Authorized; cellId?: string }
+  type Outcome = { decision: Decision; notFound?: string; authorized?: Authorized; cellId?: string; cellNavigation?: ErrorBody['cellNavigation'] }
   let outcome: Outcome
   try {
     outcome = await context.runtime.db.db.transaction(async (transaction): Promise<Outcome> => {
@@ -227,7 +240,7 @@ async function authorize({ request, context, action, scope, audit }: { request: 
           ...(audit?.data ? { data: audit.data } : {}),
         },
       })
-      return { decision, cellId: cell?.id, authorized: { loaded, cell, rules, auditEventId } }
+      return { decision, cellId: cell?.id, cellNavigation: decision.allowed ? undefined : refusedPageNavigation({ loaded, cell, rules }), authorized: { loaded, cell, rules, auditEventId } }
     })
   } catch (error) {
     if (error instanceof Response) throw error
@@ -235,7 +248,13 @@ async function authorize({ request, context, action, scope, audit }: { request: 
     throw error
   }
   if (outcome.notFound) throw new HttpError(404, outcome.notFound)
-  if (!outcome.decision.allowed) throw new HttpError(403, outcome.decision.message, { reason: outcome.decision.reason, ...(outcome.cellId ? { cellId: outcome.cellId } : {}) })
+  if (!outcome.decision.allowed) {
+    throw new HttpError(403, outcome.decision.message, {
+      reason: outcome.decision.reason,
+      ...(outcome.cellId ? { cellId: outcome.cellId } : {}),
+      ...(outcome.cellNavigation ? { cellNavigation: outcome.cellNavigation } : {}),
+    })
+  }
   if (!outcome.authorized) throw new HttpError(403, 'Accès refusé.')
   return outcome.authorized
 }

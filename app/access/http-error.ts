@@ -1,4 +1,5 @@
 import { type DenyReason } from '#charter/policy-types.ts'
+import { type CellNavigation } from './navigation.ts'
 
 export type FieldErrors = Record<string, string[]>
 
@@ -12,6 +13,13 @@ export type ErrorBody = {
   cellId?: string
   /** A heading for the page that shows the refusal, when the status alone does not say it. */
   title?: string
+  /**
+   * The cell's navigation, for a member refused one page of their cell: the refused page keeps it,
+   * with only the entries they may open. Never sent to someone outside the cell.
+   */
+  cellNavigation?: { cellId: string; cellName: string; allowed: CellNavigation }
+  /** A refusal the caller handles in its own way: `roster_changed` offers to reload the roster. */
+  code?: 'roster_changed'
   fieldErrors?: FieldErrors
 }
 

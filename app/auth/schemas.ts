@@ -5,12 +5,24 @@ import { KDF_CEILING, KDF_FLOOR } from '#crypto/kdf-limits.ts'
 
 /** Shared by the browser (before any key derivation) and the server (before anything is stored). */
 
-export const emailSchema = z
-  .string({ required_error: 'Indiquez votre adresse électronique.', invalid_type_error: 'Adresse électronique invalide.' })
-  .trim()
-  .min(1, 'Indiquez votre adresse électronique.')
-  .max(254, 'Adresse électronique trop longue.')
-  .email('Adresse électronique invalide : vérifiez sa forme (nom@exemple.fr).')
+/**
+ * An e-mail address field. `missing` is what the person reads when it is empty: « votre adresse » on
+ * their own forms, the other person's on a form about someone else. The checks after the first run
+ * only on a non-empty value, so an empty field shows one message, not two.
+ */
+function emailField(missing: string) {
+  return z
+    .string({ required_error: missing, invalid_type_error: 'Adresse électronique invalide.' })
+    .trim()
+    .min(1, missing)
+    .pipe(z.string().max(254, 'Adresse électronique trop longue.').email('Adresse électronique invalide : vérifiez sa forme (nom@exemple.fr).'))
+}
+
+/** The person's own address (login, registration, password reset). */
+export const emailSchema = emailField('Indiquez votre adresse électronique.')
+
+/** Someone else's address (an invitation, a cell's DPO or first coordinator). */
+export const otherPersonEmailSchema = emailField('Indiquez l’adresse électronique de la personne.')
 
 export const PASSWORD_MIN_LENGTH = 12
 

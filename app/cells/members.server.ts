@@ -2,7 +2,7 @@ import { type z } from 'zod'
 import { findProfession } from '#charter/professions.ts'
 import { findUserById } from '#db/accounts.ts'
 import { recordAudit } from '#db/journal/record.ts'
-import { findMembership, markMembershipRemoved, setMembershipRole } from '#db/cells.ts'
+import { findMembership, markMembershipRemoved, noteMembershipChange, setMembershipRole } from '#db/cells.ts'
 import { type Database } from '#db/database.ts'
 import { isUuid, type CellPrincipal } from '#app/access/authorize.server.ts'
 import { HttpError } from '#app/access/http-error.ts'
@@ -60,6 +60,8 @@ export async function changeMember({ db, principal, memberId, change, clientIp }
       await storeRosterChange({ tx, cellId, previous, state, parsed, body })
       if (change.kind === 'remove') {
         await markMembershipRemoved(tx, { cellId, userId: memberId })
+        // Their sessions end now: « Mes cellules » tells them why at their next login.
+        await noteMembershipChange(tx, { cellId, userId: memberId, notice: 'removed' })
         const sessionsRevoked = await revokeAllSessions(tx, memberId)
         await recordAudit(tx, { type: 'cell.member.removed', outcome: 'success', data: { memberId, newEpoch: body.epoch, sessionsRevoked } }, audit)
         return
@@ -67,6 +69,7 @@ export async function changeMember({ db, principal, memberId, change, clientIp }
       const { role } = change.body
       if (link?.type !== 'set_role' || link.role !== role) throw new HttpError(422, 'Le rôle signé diffère du rôle demandé.')
       await setMembershipRole(tx, { cellId, userId: memberId, role })
+      await noteMembershipChange(tx, { cellId, userId: memberId, notice: 'role_changed' })
       // DESIGN §4: a role change ends the person's sessions, so no page keeps what the old role showed.
       const sessionsRevoked = await revokeAllSessions(tx, memberId)
       await recordAudit(tx, { type: 'cell.member.role_changed', outcome: 'success', data: { memberId, role, newEpoch: body.epoch, sessionsRevoked } }, audit)

@@ -6,7 +6,7 @@ import { initCrypto } from '#crypto/sodium.ts'
 import { type Database } from '#db/database.ts'
 import { appendRosterLinks, listRosterLinks } from '#db/cells.ts'
 import { HttpError } from '#app/access/http-error.ts'
-
+import { rosterChanged } from './http.server.ts'
 
 type Reader = Pick<Database, 'select'>
 type Writer = Pick<Database, 'insert' | 'update' | 'delete' | 'select'>
@@ -45,6 +45,10 @@ export async function appendRosterLinksChecked({
     const existing = await listRosterLinks(tx, cellId)
     previous = existing.length > 0 ? validateRoster({ cellId, links: existing.map(row => row.link) }) : null
     const current = previous
+    // Written on a head this server has already moved past (another tab, another coordinator):
+    // a race to say plainly, not a chain error (« numéro 17, attendu 18 »).
+    const first = parsed[0]
+    if (first && current && first.seq <= current.headSeq) throw rosterChanged()
     for (const link of parsed) {
       if (link.authorId !== authorId) throw new HttpError(403, 'Un maillon du registre doit être signé par vous-même.')
       if (!allowedTypes.includes(link.payload.type)) throw new HttpError(422, `Maillon « ${link.payload.type} » inattendu pour cette opération.`)

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { blobSchema, emailSchema } from '#app/auth/schemas.ts'
+import { blobSchema, otherPersonEmailSchema } from '#app/auth/schemas.ts'
 import { boundedInteger, printable } from '#app/utils/zod.ts'
 
 /** Request shapes of the cell endpoints, shared by the browser and the server. */
@@ -41,11 +41,11 @@ export const createCellSchema = z.object({
     z.string({ required_error: 'Indiquez l’institution qui porte la cellule.' }).trim().min(3, 'Indiquez l’institution qui porte la cellule.').max(200, 'Nom d’institution trop long.'),
     'Le nom de l’institution',
   ),
-  dpoContact: emailSchema,
-  coordinatorEmail: emailSchema,
+  dpoContact: otherPersonEmailSchema,
+  coordinatorEmail: otherPersonEmailSchema,
 })
 
-export const createInvitationSchema = z.object({ email: emailSchema, role: roleSchema })
+export const createInvitationSchema = z.object({ email: otherPersonEmailSchema, role: roleSchema })
 
 export const answerInvitationSchema = z.object({
   proof: z.string().regex(/^[A-Za-z0-9_-]{20,100}$/, 'Preuve invalide.'),
@@ -107,3 +107,12 @@ export const rosterPinsResponseSchema = z.union([
   z.object({ counter: z.literal(0), blob: z.null() }),
   z.object({ counter: rosterPinsCounterSchema, blob: rosterPinsBlobSchema }),
 ])
+
+/** Why the coordination cancels an invitation: withdrawn, or the verification codes read aloud differed. */
+export const cancelInvitationSchema = z.object({
+  reason: z.enum(['withdrawn', 'codes_differ'], { errorMap: () => ({ message: 'Motif d’annulation inconnu : « withdrawn » ou « codes_differ ».' }) }),
+})
+
+/** What GET /api/invitations-cellule/:id tells the page polling it (the invitee, or the coordination). */
+export const invitationStatusSchema = z.object({ status: z.enum(['pending', 'answered', 'confirmed', 'cancelled']) })
+export type InvitationStatus = z.infer<typeof invitationStatusSchema>['status']

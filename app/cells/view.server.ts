@@ -6,6 +6,4 @@ export function cellPermissions(principal: CellPrincipal): ReadonlySet<Action> {
   return new Set(allowedActions({ actor: principal.actor, resource: { kind: 'cell', cellId: principal.cell.id }, rules: principal.rules }))
 }
 
-export function navigationFlags(permissions: ReadonlySet<Action>) {
-  return { members: permissions.has('cell:members:read'), charter: permissions.has('cell:charter:read'), roster: permissions.has('cell:roster:read'), journal: permissions.has('cell:audit:read') }
-}
+export { navigationFlags } from '#app/access/navigation.ts'

@@ -1,7 +1,18 @@
 import { NavLink } from '@remix-run/react'
 
 /** The cell's sub-navigation; entries mirror what the charter policy allows this member. */
-export function CellNav({ cellId, cellName, allowed }: { cellId: string; cellName: string; allowed: { members: boolean; charter: boolean; roster: boolean; journal?: boolean } }) {
+export function CellNav({
+  cellId,
+  cellName,
+  allowed,
+  reloadDocument = false,
+}: {
+  cellId: string
+  cellName: string
+  allowed: { members: boolean; charter: boolean; roster: boolean; journal?: boolean }
+  /** From an error page, links load a whole document (see GeneralErrorBoundary). */
+  reloadDocument?: boolean
+}) {
   const items = [
     { to: `/cellules/${cellId}`, label: 'Accueil de la cellule', show: true, end: true },
     { to: `/cellules/${cellId}/membres`, label: 'Membres', show: allowed.members, end: false },
@@ -15,7 +26,7 @@ export function CellNav({ cellId, cellName, allowed }: { cellId: string; cellNam
       <ul className="fr-btns-group fr-btns-group--inline-sm">
         {items.map(item => (
           <li key={item.to}>
-            <NavLink to={item.to} end={item.end} className={({ isActive }) => `fr-btn fr-btn--sm ${isActive ? '' : 'fr-btn--tertiary'}`}>
+            <NavLink to={item.to} end={item.end} reloadDocument={reloadDocument} className={({ isActive }) => `fr-btn fr-btn--sm ${isActive ? '' : 'fr-btn--tertiary'}`}>
               {({ isActive }) => (
                 <span aria-current={isActive ? 'page' : undefined}>{item.label}</span>
               )}

@@ -2,6 +2,7 @@ import { isRouteErrorResponse, Link, useRouteError } from '@remix-run/react'
 import { type ReactNode } from 'react'
 import { type DenyReason } from '#charter/policy-types.ts'
 import { errorBodyOf } from '#app/access/http-error.ts'
+import { CellNav } from './cell-nav.tsx'
 
 type StatusMessage = { title: string; body: ReactNode }
 
@@ -68,25 +69,29 @@ export function GeneralErrorBoundary() {
   const message = STATUS_MESSAGES[status] ?? UNEXPECTED
   const body = isRouteErrorResponse(error) && status < 500 ? errorBodyOf(error.data) : undefined
   const next = nextStepFor(body?.reason, body?.cellId)
+  const navigation = body?.cellNavigation
   return (
-    <div className="fr-my-4w" role="alert" aria-labelledby="titre-erreur">
-      <h1 id="titre-erreur">{body?.title ?? message.title}</h1>
-      <p className="fr-text--sm">Erreur {status}</p>
-      <p className="fr-text--lead">{body?.error ?? message.body}</p>
-      <ul className="fr-btns-group fr-btns-group--inline-md">
-        {next ? (
+    <>
+      {navigation ? <CellNav cellId={navigation.cellId} cellName={navigation.cellName} allowed={navigation.allowed} reloadDocument /> : null}
+      <div className="fr-my-4w" role="alert" aria-labelledby="titre-erreur">
+        <h1 id="titre-erreur">{body?.title ?? message.title}</h1>
+        <p className="fr-text--sm">Erreur {status}</p>
+        <p className="fr-text--lead">{body?.error ?? message.body}</p>
+        <ul className="fr-btns-group fr-btns-group--inline-md">
+          {next ? (
+            <li>
+              <Link className="fr-btn" to={next.to} reloadDocument>
+                {next.label}
+              </Link>
+            </li>
+          ) : null}
           <li>
-            <Link className="fr-btn" to={next.to} reloadDocument>
-              {next.label}
+            <Link className={next ? 'fr-btn fr-btn--secondary' : 'fr-btn'} to="/" reloadDocument>
+              Page d'accueil
             </Link>
           </li>
-        ) : null}
-        <li>
-          <Link className={next ? 'fr-btn fr-btn--secondary' : 'fr-btn'} to="/" reloadDocument>
-            Page d'accueil
-          </Link>
-        </li>
-      </ul>
-    </div>
+        </ul>
+      </div>
+    </>
   )
 }

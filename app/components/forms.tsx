@@ -47,7 +47,8 @@ function FieldFrame({
       {children}
       {hasErrors ? (
         <ErrorTag id={errorId} className="fr-error-text">
-          {errors?.join(' ')}
+          {/* One message per field: the first problem to fix (two at once read as noise). */}
+          {errors?.[0]}
         </ErrorTag>
       ) : null}
     </div>

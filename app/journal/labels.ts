@@ -26,6 +26,8 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   'cell.members.read': 'Consultation de la liste des membres',
   'cell.member.invited': 'Invitation d’un membre',
   'cell.invitation.read': 'Consultation d’une invitation',
+  'cell.invitation.cancelled': 'Annulation d’une invitation',
+  'account.notice.dismissed': 'Lecture d’un avis sur son appartenance',
   'cell.member.confirmed': 'Confirmation d’un membre',
   'cell.member.removed': 'Retrait d’un membre',
   'cell.member.role_changed': 'Changement de rôle',

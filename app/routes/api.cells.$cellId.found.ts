@@ -29,7 +29,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (!invitation || invitation.cellId !== cellId || invitation.kind !== 'founding') throw new HttpError(404, 'Invitation introuvable.')
   // Who it is for first: someone else learns nothing about the invitation's state.
   const user = await findUserById(db, principal.userId)
-  if (user?.email !== invitation.email) throw new HttpError(403, 'Cette invitation a été adressée à une autre personne.')
+  if (user?.email !== invitation.email) throw new HttpError(403, 'Cette invitation a été adressée à une autre personne (une autre adresse électronique que celle de votre compte) : connectez-vous avec le compte de la personne invitée.')
   if (invitation.status !== 'pending' || invitation.expiresAt < new Date()) throw new HttpError(410, 'Cette invitation n’est plus valable.')
   if (!charter || charter.hash !== body.charterHash) throw new HttpError(409, 'La charte a changé : rechargez la page.')
   checkCharterSignature({ identity, cellId, version: 1, hash: body.charterHash, signature: body.charterSignature })

@@ -27,6 +27,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const invitationId = params.invitationId ?? ''
   const invitation = isUuid(invitationId) ? await findCellInvitation(db, invitationId) : undefined
   if (!invitation || invitation.cellId !== cellId || invitation.kind === 'founding') throw new HttpError(404, 'Invitation introuvable.')
+  if (invitation.status === 'cancelled') throw new HttpError(410, 'Cette invitation a été annulée : refaites une invitation si la personne doit rejoindre la cellule.')
   if (invitation.status !== 'answered' || !invitation.answeredBy) throw new HttpError(409, 'La personne invitée n’a pas encore saisi son code.')
   const newcomerId = invitation.answeredBy
   const newcomer = await findUserById(db, newcomerId)

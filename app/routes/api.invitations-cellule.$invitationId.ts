@@ -28,7 +28,7 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
 /** The invitee's answer: a proof made with the code handed over in person, bound to their registered keys. */
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { principal, invitation, isInvitee } = await loadForInvitee({ request, context, invitationId: params.invitationId ?? '' })
-  if (!isInvitee) throw new HttpError(403, 'Cette invitation a été adressée à une autre personne.')
+  if (!isInvitee) throw new HttpError(403, 'Cette invitation a été adressée à une autre personne (une autre adresse électronique que celle de votre compte) : connectez-vous avec le compte de la personne invitée.')
   if (invitation.kind === 'founding') throw new HttpError(409, 'Une invitation de fondation ne se confirme pas par code.')
   if (invitation.status !== 'pending' || invitation.expiresAt < new Date()) throw new HttpError(410, 'Cette invitation n’est plus valable : demandez-en une nouvelle à la coordination.')
   const db = context.runtime.db.db

@@ -95,6 +95,11 @@ export default function CellHome() {
   )
 }
 
+/** « 1 membre actif », « 4 membres actifs »: people removed from the roster are not counted. */
+function memberCountLabel(count: number): string {
+  return count === 1 ? '1 membre actif' : `${count} membres actifs`
+}
+
 function RosterCode({ roster, canAttest, cellId, userId, reload }: { roster: CheckedRoster; canAttest: boolean; cellId: string; userId: string; reload: () => void }) {
   const [message, setMessage] = useState<AttestationOutcome | null>(null)
   const [attesting, setAttesting] = useState(false)
@@ -120,7 +125,7 @@ function RosterCode({ roster, canAttest, cellId, userId, reload }: { roster: Che
         état n° {displayed.seq}
       </p>
       <p className="fr-text--sm">
-        {state.members.size} personne(s) dans le registre, {state.headSeq + 1} maillon(s), époque de clé {state.currentEpoch ?? '—'}.
+        {memberCountLabel([...state.members.values()].filter(member => member.active).length)} dans le registre, {state.headSeq + 1} maillon(s), époque de clé {state.currentEpoch ?? '—'}.
       </p>
       {message ? <FormMessage kind={message.kind}>{message.text}</FormMessage> : null}
       {canAttest && attestedByMe && !message ? <FormMessage kind="info">Vous avez attesté l’état n° {displayed.seq}.</FormMessage> : null}

@@ -1,6 +1,6 @@
 import { type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { useLoaderData, useRevalidator } from '@remix-run/react'
-import { useState } from 'react'
+import { useState, type ReactNode } from 'react'
 import { findProfession } from '#charter/professions.ts'
 import { listMembers, listOpenCellInvitations } from '#db/cells.ts'
 import { postJson } from '#app/auth/api-client.ts'
@@ -8,9 +8,9 @@ import { requireCellPermission } from '#app/access/authorize.server.ts'
 import { prepareRotation, type UnlockedKeys } from '#app/cells/cell-client.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
-import { FormMessage } from '#app/components/forms.tsx'
 import { KeyUnlock } from '#app/components/key-unlock.tsx'
 import { InviteForm, PendingInvitation, ROLE_OPTIONS } from '#app/components/member-invitations.tsx'
+import { OperationNotice, refusal, type OperationMessage } from '#app/components/operation-message.tsx'
 import { RosterGate, type CheckedRoster } from '#app/components/roster-check.tsx'
 import { KeyVerificationBadge, UnattestedChangesBanner } from '#app/components/roster-verification.tsx'
 import { getOnly } from '#app/utils/http.server.ts'
@@ -53,32 +53,50 @@ export default function Members() {
   const data = useLoaderData<typeof loader>()
   const revalidator = useRevalidator()
   const names = Object.fromEntries(data.members.map(member => [member.userId, member.displayName]))
-  const [notice, setNotice] = useState<{ kind: 'error' | 'success'; text: string } | null>(null)
-  const done = (message: { kind: 'error' | 'success'; text: string }) => {
-    setNotice(message)
-    revalidator.revalidate()
-  }
+  const [notice, setNotice] = useState<OperationMessage | null>(null)
   return (
     <>
       <CellNav cellId={data.cell.id} cellName={data.cell.name} allowed={data.nav} />
       <h1>Membres</h1>
-      {notice ? <FormMessage kind={notice.kind}>{notice.text}</FormMessage> : null}
       <RosterGate cellId={data.cell.id} userId={data.userId}>
-        {(roster, reload) => (
-          <>
-            <UnattestedChangesBanner state={roster.check.state} names={names} homeLink={`/cellules/${data.cell.id}`} />
-            <MemberTable members={data.members} roster={roster} />
-            {data.canInvite ? <InviteForm cellId={data.cell.id} /> : null}
-            {data.manage ? (
-              <section aria-labelledby="gestion-titre">
-                <h2 id="gestion-titre">Confirmer, modifier, retirer</h2>
-                <p>Ces opérations signent le registre et renouvellent les clés depuis votre navigateur.</p>
-                <KeyUnlock>
+        {(roster, reload) => {
+          const refresh = () => {
+            reload()
+            revalidator.revalidate()
+          }
+          const done = (message: OperationMessage) => {
+            setNotice(message)
+            refresh()
+          }
+          const reloadRoster = () => {
+            setNotice(null)
+            refresh()
+          }
+          return (
+            <>
+              <OperationNotice message={notice} onReload={reloadRoster} />
+              <UnattestedChangesBanner state={roster.check.state} names={names} homeLink={`/cellules/${data.cell.id}`} />
+              {data.manage ? (
+                <KeyUnlock
+                  locked={
+                    <>
+                      <MemberTable members={data.members} roster={roster} />
+                      <p>Pour confirmer une invitation, changer un rôle ou retirer un membre, déverrouillez vos clés : ces opérations signent le registre depuis votre navigateur.</p>
+                    </>
+                  }
+                >
                   {keys => (
                     <>
+                      <MemberTable
+                        members={data.members}
+                        roster={roster}
+                        actions={member =>
+                          member.userId === data.userId ? null : <MemberActions member={member} roster={roster} keys={keys} onDone={done} onRosterReload={reloadRoster} />
+                        }
+                      />
                       {data.invitations.length > 0 ? (
-                        <>
-                          <h3>Invitations en cours</h3>
+                        <section aria-labelledby="invitations-en-cours-titre">
+                          <h2 id="invitations-en-cours-titre">Invitations en cours</h2>
                           <ul>
                             {data.invitations.map(invitation => (
                               <PendingInvitation
@@ -86,39 +104,24 @@ export default function Members() {
                                 invitation={invitation}
                                 roster={roster}
                                 keys={keys}
-                                onDone={() => {
-                                  reload()
-                                  done({ kind: 'success', text: `${invitation.email} fait maintenant partie de la cellule.` })
-                                }}
+                                onDone={() => done({ kind: 'success', text: `${invitation.email} fait maintenant partie de la cellule.` })}
+                                onCancelled={done}
+                                onRosterReload={reloadRoster}
                               />
                             ))}
                           </ul>
-                        </>
+                        </section>
                       ) : null}
-                      <h3>Membres</h3>
-                      <ul>
-                        {data.members
-                          .filter(member => member.userId !== data.userId && roster.check.state.members.get(member.userId)?.active)
-                          .map(member => (
-                            <MemberActions
-                              key={member.userId}
-                              member={member}
-                              roster={roster}
-                              keys={keys}
-                              onDone={message => {
-                                reload()
-                                done(message)
-                              }}
-                            />
-                          ))}
-                      </ul>
                     </>
                   )}
                 </KeyUnlock>
-              </section>
-            ) : null}
-          </>
-        )}
+              ) : (
+                <MemberTable members={data.members} roster={roster} />
+              )}
+              {data.canInvite ? <InviteForm cellId={data.cell.id} /> : null}
+            </>
+          )
+        }}
       </RosterGate>
     </>
   )
@@ -126,9 +129,10 @@ export default function Members() {
 
 /**
  * Who is a member is what the signed roster says; the server's list only supplies names. Anyone the
- * server lists without a roster link is shown apart, as not recognised.
+ * server lists without a roster link is shown apart, as not recognised. One table: the coordination's
+ * actions sit in its last column once their keys are unlocked.
  */
-function MemberTable({ members, roster }: { members: Member[]; roster: CheckedRoster }) {
+function MemberTable({ members, roster, actions }: { members: Member[]; roster: CheckedRoster; actions?: (member: Member) => ReactNode }) {
   const state = roster.check.state
   const inRoster = members.filter(member => state.members.get(member.userId)?.active)
   const unknown = members.filter(member => !state.members.get(member.userId)?.active)
@@ -142,6 +146,7 @@ function MemberTable({ members, roster }: { members: Member[]; roster: CheckedRo
               <th scope="col">Nom</th>
               <th scope="col">Profession</th>
               <th scope="col">Rôle</th>
+              {actions ? <th scope="col">Gestion</th> : null}
             </tr>
           </thead>
           <tbody>
@@ -156,6 +161,7 @@ function MemberTable({ members, roster }: { members: Member[]; roster: CheckedRo
                   </td>
                   <td>{member.profession}</td>
                   <td>{ROLE_LABELS[role]}</td>
+                  {actions ? <td>{actions({ ...member, role })}</td> : null}
                 </tr>
               )
             })}
@@ -180,15 +186,17 @@ function MemberActions({
   roster,
   keys,
   onDone,
+  onRosterReload,
 }: {
   member: Member
   roster: CheckedRoster
   keys: UnlockedKeys
-  onDone: (message: { kind: 'error' | 'success'; text: string }) => void
+  onDone: (message: OperationMessage) => void
+  onRosterReload: () => void
 }) {
   const [confirmRemoval, setConfirmRemoval] = useState(false)
   const [role, setRole] = useState<Member['role']>(member.role)
-  const [message, setMessage] = useState<{ kind: 'error' | 'success'; text: string } | null>(null)
+  const [message, setMessage] = useState<OperationMessage | null>(null)
   const [busy, setBusy] = useState(false)
 
   async function run(intent: 'remove' | 'set-role') {
@@ -198,7 +206,7 @@ function MemberActions({
       const change = intent === 'remove' ? ({ type: 'remove_member', memberId: member.userId } as const) : ({ type: 'set_role', memberId: member.userId, role } as const)
       const body = prepareRotation({ state: roster.check.state, blobs: roster.response.blobs, keys, change })
       const result = await postJson(`/api/cells/${roster.check.state.cellId}/members/${member.userId}/${intent === 'set-role' ? 'role' : 'remove'}`, { ...body, ...(intent === 'set-role' ? { role } : {}) })
-      if (!result.ok) return setMessage({ kind: 'error', text: result.error })
+      if (!result.ok) return setMessage(refusal(result))
       onDone({ kind: 'success', text: intent === 'remove' ? `${member.displayName} a été retiré·e ; une nouvelle clé de cellule a été distribuée.` : `Rôle de ${member.displayName} modifié.` })
     } catch (cause) {
       setMessage({ kind: 'error', text: cause instanceof Error ? cause.message : 'L’opération a échoué.' })
@@ -209,15 +217,18 @@ function MemberActions({
 
   const selectId = `role-${member.userId}`
   return (
-    <li className="fr-mb-3w">
-      <p className="fr-mb-1w">
-        <strong>{member.displayName}</strong>
-      </p>
-      {message ? <FormMessage kind={message.kind}>{message.text}</FormMessage> : null}
-      <label className="fr-label" htmlFor={selectId}>
+    <>
+      <OperationNotice
+        message={message}
+        onReload={() => {
+          setMessage(null)
+          onRosterReload()
+        }}
+      />
+      <label className="fr-label fr-sr-only" htmlFor={selectId}>
         Rôle de {member.displayName}
       </label>
-      <select id={selectId} className="fr-select fr-mb-1w" value={role} onChange={event => setRole(event.target.value as Member['role'])} style={{ maxWidth: '28rem' }}>
+      <select id={selectId} className="fr-select fr-mb-1w" value={role} onChange={event => setRole(event.target.value as Member['role'])} style={{ minWidth: '12rem' }}>
         {ROLE_OPTIONS.map(option => (
           <option key={option.value} value={option.value}>
             {option.label}
@@ -237,11 +248,14 @@ function MemberActions({
             </button>
           ) : (
             <button type="button" className="fr-btn fr-btn--tertiary fr-btn--sm" disabled={busy} onClick={() => setConfirmRemoval(true)}>
-              Retirer<span className="fr-sr-only"> {member.displayName}</span> de la cellule
+              {/* One text run: in DSFR's flex button, loose runs around the hidden name lose their spaces (« Retirerde la cellule »). */}
+              <span>
+                Retirer<span className="fr-sr-only"> {member.displayName}</span> de la cellule
+              </span>
             </button>
           )}
         </li>
       </ul>
-    </li>
+    </>
   )
 }

@@ -9,6 +9,7 @@ import { recordAudit } from '#db/journal/record.ts'
 import { findProfession } from '#charter/professions.ts'
 import { requireSession } from '#app/access/authorize.server.ts'
 import { blankSessionCookie, listActiveSessions, revokeOwnSession } from '#app/auth/session.server.ts'
+import { pendingNoticeCount } from '#app/cells/my-cells.server.ts'
 import { FormMessage } from '#app/components/forms.tsx'
 import { readForm } from '#app/utils/http.server.ts'
 
@@ -30,6 +31,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     email: user.email,
     profession: findProfession(user.profession ?? '')?.label ?? 'Non renseignée',
     needsReadmission: user.needsReadmissionSince !== null,
+    // A removal or role change ended this person's sessions: « Mes cellules » says what happened.
+    membershipNotices: await pendingNoticeCount(db, user.id),
     fingerprint: fingerprint.match(/.{1,4}/g)?.join(' ') ?? fingerprint,
     sessions: sessions.map(row => ({
       id: row.id,
@@ -68,6 +71,12 @@ export default function Account() {
       {result?.ok ? <FormMessage kind="success">Session révoquée.</FormMessage> : null}
       {searchParams.get('activation') === 'totp' ? (
         <FormMessage kind="success">La double authentification est activée. Elle vous sera demandée à chaque connexion.</FormMessage>
+      ) : null}
+      {account.membershipNotices > 0 ? (
+        <FormMessage kind="info">
+          Votre appartenance à une cellule a changé depuis votre dernière visite (retrait ou changement de rôle) : vos sessions ont été fermées à ce moment-là.{' '}
+          <Link to="/cellules">Voir ce qui a changé dans « Mes cellules »</Link>
+        </FormMessage>
       ) : null}
       {account.needsReadmission ? (
         <FormMessage kind="info">

@@ -5,7 +5,7 @@ import { fromBase64Url, toBase64Url } from '#crypto/encoding.ts'
 import { openIdentityPublic } from '#crypto/identity.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { findUserById } from '#db/accounts.ts'
-import { findCell, findCellInvitation, findCharterVersion } from '#db/cells.ts'
+import { findCell, findCellInvitation, findCharterVersion, findMembership, findOpenInvitationFor } from '#db/cells.ts'
 import { postJson } from '#app/auth/api-client.ts'
 import { auditResourceKey, isUuid, requireSignedInActor } from '#app/access/authorize.server.ts'
 import { answerCellInvitation, prepareFounding, signReadmission, type UnlockedKeys } from '#app/cells/cell-client.ts'
@@ -30,7 +30,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const invitation = isUuid(params.invitationId) ? await findCellInvitation(db, params.invitationId ?? '') : undefined
   if (!invitation) throw new HttpError(404, 'Invitation introuvable')
   const user = await findUserById(db, principal.userId)
-  if (user?.email !== invitation.email) throw new HttpError(403, 'Cette invitation a été adressée à une autre personne')
+  if (user?.email !== invitation.email) {
+    throw new HttpError(403, 'Cette invitation a été adressée à une autre personne (une autre adresse électronique que celle de votre compte). Connectez-vous avec le compte de la personne invitée, ou demandez une invitation à votre adresse à la coordination.')
+  }
   const cell = await findCell(db, invitation.cellId)
   if (!cell) throw new HttpError(404, 'Cellule introuvable')
   const expired = invitation.expiresAt < new Date() && invitation.status === 'pending'
@@ -48,6 +50,9 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     const entry = state?.members.get(principal.userId)
     if (entry) previousKeys = { signPublicKey: toBase64Url(entry.signPublicKey), boxPublicKey: toBase64Url(entry.boxPublicKey) }
   }
+  // An old invitation page says where the person stands now (removed since, role changed, invited again).
+  const membership = await findMembership(db, { cellId: cell.id, userId: principal.userId })
+  const open = invitation.status === 'pending' && !expired ? undefined : await findOpenInvitationFor(db, { cellId: cell.id, email: invitation.email })
   // Never a `status` key in a loader's plain object: Remix would take it for the response's status.
   return {
     invitationId: invitation.id,
@@ -59,6 +64,8 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
     charter: charter ? { content: charter.content, hash: charter.hash } : null,
     coordinatorSignPublicKey,
     previousKeys,
+    membership: membership ? { membershipStatus: membership.status, role: membership.role } : null,
+    newerInvitationId: open && open.id !== invitation.id ? open.id : null,
   }
 }
 
@@ -66,30 +73,66 @@ type LoaderData = ReturnType<typeof useLoaderData<typeof loader>>
 
 export default function JoinCell() {
   const data = useLoaderData<typeof loader>()
-  if (data.invitationStatus === 'confirmed') {
+  if (data.invitationStatus === 'confirmed' || data.expired || data.invitationStatus === 'cancelled') return <ClosedInvitation data={data} />
+  return (
+    <>
+      <h1>{data.kind === 'founding' ? `Fonder « ${data.cell.name} »` : `Rejoindre « ${data.cell.name} »`}</h1>
+      <NoScriptNotice />
+      <KeyUnlock>{keys => (data.kind === 'founding' ? <Founding data={data} keys={keys} /> : <Answer data={data} keys={keys} />)}</KeyUnlock>
+    </>
+  )
+}
+
+/** An invitation that is over: what it led to, as things stand now (not as they stood when it was used). */
+function ClosedInvitation({ data }: { data: LoaderData }) {
+  const newer = data.newerInvitationId ? (
+    <Link className="fr-btn" to={`/rejoindre/${data.newerInvitationId}`}>
+      Ouvrir la nouvelle invitation
+    </Link>
+  ) : null
+  const status = data.membership?.membershipStatus
+  if (data.invitationStatus === 'confirmed' && (status === 'active' || status === 'suspended') && data.membership) {
     return (
       <>
         <h1>Invitation acceptée</h1>
-        <p>Vous faites partie de « {data.cell.name} ».</p>
+        <p>
+          Vous faites partie de « {data.cell.name} » comme <strong>{ROLE_LABELS[data.membership.role]}</strong>.
+        </p>
         <Link className="fr-btn" to={`/cellules/${data.cell.id}`}>
           Accéder à la cellule
         </Link>
       </>
     )
   }
-  if (data.expired || data.invitationStatus === 'cancelled') {
+  if (data.invitationStatus === 'confirmed') {
     return (
       <>
-        <h1>Invitation expirée</h1>
-        <p>Cette invitation n’est plus valable. Demandez-en une nouvelle à la coordination de la cellule.</p>
+        <h1>Vous ne faites plus partie de cette cellule</h1>
+        <p>
+          Cette invitation avait été acceptée, mais la coordination de « {data.cell.name} » vous a retiré·e de la cellule depuis.
+          {newer ? ' Une nouvelle invitation vous attend.' : ' Si vous pensez qu’il s’agit d’une erreur, contactez sa coordination.'}
+        </p>
+        {newer}
+      </>
+    )
+  }
+  if (data.invitationStatus === 'cancelled') {
+    return (
+      <>
+        <h1>Invitation annulée</h1>
+        <p>
+          La coordination de la cellule a annulé cette invitation.
+          {newer ? ' Une nouvelle invitation vous attend.' : ' Si vous devez rejoindre la cellule, demandez-lui une nouvelle invitation, à confirmer en personne.'}
+        </p>
+        {newer}
       </>
     )
   }
   return (
     <>
-      <h1>{data.kind === 'founding' ? `Fonder « ${data.cell.name} »` : `Rejoindre « ${data.cell.name} »`}</h1>
-      <NoScriptNotice />
-      <KeyUnlock>{keys => (data.kind === 'founding' ? <Founding data={data} keys={keys} /> : <Answer data={data} keys={keys} />)}</KeyUnlock>
+      <h1>Invitation expirée</h1>
+      <p>Cette invitation n’est plus valable.{newer ? ' Une nouvelle invitation vous attend.' : ' Demandez-en une nouvelle à la coordination de la cellule.'}</p>
+      {newer}
     </>
   )
 }
@@ -137,7 +180,7 @@ function Answer({ data, keys }: { data: LoaderData; keys: UnlockedKeys }) {
   const [busy, setBusy] = useState(false)
 
   useEffect(() => {
-    if (!sas || status === 'confirmed') return
+    if (!sas || status === 'confirmed' || status === 'cancelled') return
     const timer = window.setInterval(async () => {
       const response = await fetch(`/api/invitations-cellule/${data.invitationId}`, { credentials: 'same-origin' })
       if (response.ok) setStatus(((await response.json()) as { status: typeof status }).status)
@@ -176,6 +219,14 @@ function Answer({ data, keys }: { data: LoaderData; keys: UnlockedKeys }) {
     }
   }
 
+  if (status === 'cancelled') {
+    return (
+      <FormMessage kind="error">
+        La coordination a annulé cette invitation (par exemple parce que les codes de vérification différaient). Ne saisissez plus ce code ; demandez-lui une nouvelle
+        invitation, à confirmer en personne.
+      </FormMessage>
+    )
+  }
   if (status === 'confirmed') {
     return (
       <>

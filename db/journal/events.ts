@@ -68,6 +68,8 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   // The account's synced roster pins (decision 022): an opaque blob, read and written by its owner only.
   access('account.roster_pins.read'),
   access('account.roster_pins.written'),
+  // A person says they read what happened to their membership (removal, role change), on « Mes cellules ».
+  access('account.notice.dismissed'),
   access('platform.cells.read'),
   access('audit.timeline.read'),
   accessWith('audit.resource_viewers.read', viewersData),
@@ -91,6 +93,8 @@ export const auditEventSchema = z.discriminatedUnion('type', [
   event('cell.created', success, z.object({ invitationId: z.string().uuid() })),
   event('cell.founded', success, z.object({ epoch: z.number().int() })),
   event('cell.member.invited', success, z.object({ invitationId: z.string().uuid(), role: z.string(), kind: z.string() })),
+  // Withdrawn by the coordination, or cancelled because the verification codes differed (DESIGN §7).
+  event('cell.invitation.cancelled', success, z.object({ invitationId: z.string().uuid(), reason: z.enum(['withdrawn', 'codes_differ']) }).strict()),
   event('cell.member.confirmed', success, z.object({ invitationId: z.string().uuid(), memberId: z.string().uuid(), role: z.string(), kind: z.string() })),
   event('cell.member.removed', success, z.object({ memberId: z.string().uuid(), newEpoch: z.number().int().nullable(), sessionsRevoked: z.number().int() })),
   event('cell.member.role_changed', success, z.object({ memberId: z.string().uuid(), role: z.string(), newEpoch: z.number().int().nullable(), sessionsRevoked: z.number().int() })),

@@ -180,6 +180,15 @@ const ROWS: readonly MatrixRow[] = [
 
   // Cells: pages
   { route: 'cellules._index', method: 'GET', path: () => '/cellules', rule: 'my cells: both factors, own memberships only', expect: signedIn('allow') },
+  {
+    route: 'cellules._index',
+    method: 'POST',
+    label: 'notice-dismissed',
+    path: () => '/cellules?index',
+    body: fixtures => ({ form: { intent: 'notice-dismissed', cellId: fixtures.cellId } }),
+    rule: 'dismiss one’s own membership notice: both factors, own memberships only (none waiting: 409)',
+    expect: signedIn('allow'),
+  },
   { route: 'cellules.$cellId._index', method: 'GET', path: fixtures => `/cellules/${fixtures.cellId}`, rule: 'cell:home:read (all roles, before signature)', expect: allowedOnlyFor(CELL_ROLES_BEFORE_SIGNATURE) },
   { route: 'cellules.$cellId._index', method: 'GET', label: 'unknown cell', path: fixtures => `/cellules/${fixtures.unknownCellId}`, rule: 'a missing cell is a 404', expect: HIDDEN },
   {
@@ -305,6 +314,25 @@ const ROWS: readonly MatrixRow[] = [
   },
   postOnlyGet('api.cells.$cellId.invitations.$invitationId.confirm', fixtures => `/api/cells/${fixtures.cellId}/invitations/${fixtures.memberInvitationId}/confirm`),
   {
+    route: 'api.cells.$cellId.invitations.$invitationId.cancel',
+    method: 'POST',
+    path: fixtures => `/api/cells/${fixtures.cellId}/invitations/${fixtures.memberInvitationId}/cancel`,
+    // No reason: a 422 after the guard, so the fixture invitation stays open for the other rows.
+    body: () => ({ json: {} }),
+    rule: 'cell:member:invite (coordinator, charter signed): cancelling is the coordination’s',
+    expect: allowedOnlyFor(COORDINATOR),
+  },
+  {
+    route: 'api.cells.$cellId.invitations.$invitationId.cancel',
+    method: 'POST',
+    label: 'cell B URL, invitation of cell A',
+    path: fixtures => `/api/cells/${fixtures.otherCellId}/invitations/${fixtures.memberInvitationId}/cancel`,
+    body: () => ({ json: { reason: 'withdrawn' } }),
+    rule: 'tenant scoping: the coordinator of cell B cannot cancel an invitation of cell A through cell B (404)',
+    expect: { ...allowedOnlyFor([]), otherCellMember: 'notfound' },
+  },
+  postOnlyGet('api.cells.$cellId.invitations.$invitationId.cancel', fixtures => `/api/cells/${fixtures.cellId}/invitations/${fixtures.memberInvitationId}/cancel`),
+  {
     route: 'api.cells.$cellId.members.$memberId.remove',
     method: 'POST',
     label: 'remove',
@@ -363,7 +391,6 @@ const GET_ONLY_ROUTES = [
   'healthz',
   'api.account.keys',
   'compte.mot-de-passe',
-  'cellules._index',
   'cellules.$cellId.charte',
   'cellules.$cellId.membres',
   'cellules.$cellId.registre',

@@ -19,6 +19,7 @@ import {
 import {
   answerInvitationSchema,
   attestSchema,
+  cancelInvitationSchema,
   confirmInvitationSchema,
   createCellSchema,
   createInvitationSchema,
@@ -178,7 +179,7 @@ const TARGETS: readonly Target[] = [
   },
 
   // Cells: pages
-  { route: 'cellules._index', deep: ['member'] },
+  { route: 'cellules._index', deep: ['member'], form: f => [{ intent: 'notice-dismissed', cellId: f.cellId }] },
   { route: 'cellules.$cellId._index', deep: ['coordinator'], params: { cellId: cellIds }, form: () => [{ intent: 'habilitations-reviewed' }] },
   { route: 'cellules.$cellId.charte', deep: ['member'], params: { cellId: cellIds } },
   { route: 'cellules.$cellId.membres', deep: ['member'], params: { cellId: cellIds } },
@@ -234,6 +235,14 @@ const TARGETS: readonly Target[] = [
     params: { cellId: cellIds, invitationId: f => [f.answeredInvitationId, f.memberInvitationId, f.unknownId] },
     json: f => [{ ...ROTATION(f), epoch: null, intakeIndex: null, previousEpoch: null, previousIndexKey: null }],
     schema: confirmInvitationSchema,
+  },
+  {
+    route: 'api.cells.$cellId.invitations.$invitationId.cancel',
+    deep: ['coordinator'],
+    // An unknown invitation only: cancelling a fixture's invitation would change what the other rows meet.
+    params: { cellId: cellIds, invitationId: f => [f.unknownId] },
+    json: () => [{ reason: 'withdrawn' }],
+    schema: cancelInvitationSchema,
   },
   {
     route: 'api.cells.$cellId.members.$memberId.remove',
