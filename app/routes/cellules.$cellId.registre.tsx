@@ -59,8 +59,6 @@ function linkDetail({ payload, names }: { payload: RosterPayload; names: Record<
   }
 }
 
-
-/** What a link did, and to whom: « Ajout de Sarah Assistante (membre) », « Retrait de … », « Rôle de … : coordination ». */
 /** Roster history and charter signatures: members and the DPO see who did what, never a key or content. */
 /** GET only: any other method is a French 405. */
 export const action = getOnly
