@@ -57,7 +57,7 @@ export async function storeRosterChange({
   const plan = planRotation({ state: previous, change, situations: [] })
   const plannedLinks = plan.operations.flatMap(operation => (operation.type === 'append_roster_link' ? [operation.link] : []))
   if (plannedLinks.join(',') !== parsed.map(link => link.payload.type).join(',')) {
-    throw new HttpError(422, `Maillons inattendus pour ce changement : attendu ${plannedLinks.join(', ')}.`)
+    throw new HttpError(422, `Les maillons envoyés ne correspondent pas à ce changement (attendu : ${plannedLinks.join(', ')}). Rechargez la page et recommencez.`)
   }
   if ((plan.newCellEpoch ?? null) !== body.epoch || (plan.newCellEpoch !== undefined && state.currentEpoch !== plan.newCellEpoch)) {
     throw new HttpError(422, 'La nouvelle époque annoncée par le registre et les clés envoyées ne concordent pas.')
