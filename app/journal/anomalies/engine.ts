@@ -55,6 +55,11 @@ export function isRead(action: AuditAction): boolean {
   return action.endsWith('.read')
 }
 
+/** The DPO reading the journal is oversight, not an access to the cell: no read-counting rule counts it (issue 12). */
+export function isJournalRead(action: AuditAction): boolean {
+  return action.startsWith('audit.') && isRead(action)
+}
+
 export function isSuccess({ event, action }: { event: AccessEvent; action: AuditAction }): boolean {
   return event.action === action && event.outcome === 'success'
 }
