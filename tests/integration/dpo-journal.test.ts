@@ -358,6 +358,39 @@ describe('alert reviews', () => {
     expect(data.alerts.find((candidate) => candidate.id === alertId)?.review).toMatchObject({ status: 'escalated', comment: 'Accès un samedi soir : à voir avec la personne.', by: 'Dominique Protection' })
   })
 
+  it('refuses a review with no decision chosen (nothing is pre-selected) with a 422 in French, and stores nothing more', async () => {
+    const before = (await reviewRows()).length
+    const response = await post({ alertId, comment: '' })
+    expect(response.status).toBe(422)
+    expect(response.text).toContain('Choisissez « revue, sans suite » ou « à approfondir ».')
+    expect(await reviewRows()).toHaveLength(before)
+  })
+
+  it('reopens a reviewed alert when a later matching event joins it, says what changed, and closes again on a new review', async () => {
+    const alertOf = async () => (await timeline('')).data.alerts.find((candidate) => candidate.id === alertId)
+    expect(await alertOf()).toMatchObject({ review: { status: 'escalated' }, reopened: null })
+    // The same member, the same Saturday night, half an hour later: the off-hours alert of that day grows.
+    await record({ atMs: lastSaturdayNightMs() + 30 * 60_000, actor: f.member, action: 'cell.members.read', resource: 'members', policyAction: 'cell:members:read' })
+    await sequenceAll(db())
+    const reopened = await alertOf()
+    expect(reopened).toMatchObject({ review: null, reopened: { newEvents: 1, status: 'escalated', by: 'Dominique Protection', comment: 'Accès un samedi soir : à voir avec la personne.' } })
+    expect(reopened?.explanation).toMatch(/^2 accès le samedi .* entre 23 h 00 et 23 h 30/)
+
+    // A review of what the DPO saw before the new event covers that much only: the alert stays open.
+    const rows = await reviewRows()
+    const firstThrough = rows.find((row) => row.status === 'escalated')?.reviewedThroughEventId
+    expect(firstThrough).toBe(alertId.slice('off-hours:'.length))
+    expect((await post({ alertId, lastEventId: firstThrough!, status: 'reviewed', comment: '' })).status).toBe(200)
+    expect(await alertOf()).toMatchObject({ review: null, reopened: { newEvents: 1, status: 'reviewed' } })
+    // Reviewed up to its last event: closed again.
+    expect((await post({ alertId, lastEventId: reopened!.lastEventId, status: 'reviewed', comment: '' })).status).toBe(200)
+    expect(await alertOf()).toMatchObject({ review: { status: 'reviewed' }, reopened: null })
+    // An event id that is not the alert's stores nothing.
+    const before = (await reviewRows()).length
+    expect((await post({ alertId, lastEventId: randomUUID(), status: 'reviewed', comment: '' })).status).toBe(404)
+    expect(await reviewRows()).toHaveLength(before)
+  })
+
   // PRODUCT BUG (reported): the guard journals `audit.alert.reviewed` (success) before the action
   // finds out the alert does not exist, so the journal shows a review that was never stored.
   it('does not journal a review of an alert that does not exist', async () => {

@@ -55,9 +55,12 @@ export function isRead(action: AuditAction): boolean {
   return action.endsWith('.read')
 }
 
-/** The DPO reading the journal is oversight, not an access to the cell: no read-counting rule counts it (issue 12). */
-export function isJournalRead(action: AuditAction): boolean {
-  return action.startsWith('audit.') && isRead(action)
+/**
+ * The DPO's work on the journal (reading it, reviewing an alert, exporting) is oversight, not an
+ * access to the cell: no rule counts it (issue 12).
+ */
+export function isJournalOversight(action: AuditAction): boolean {
+  return action.startsWith('audit.')
 }
 
 export function isSuccess({ event, action }: { event: AccessEvent; action: AuditAction }): boolean {

@@ -9,7 +9,7 @@ import {
   followingWithin,
   groupBy,
   hasActor,
-  isJournalRead,
+  isJournalOversight,
   isRead,
   isSuccess,
   positioned,
@@ -68,7 +68,7 @@ const bulkReads = burstRule({
   id: 'bulk-reads',
   label: 'Lectures en masse',
   description: 'Un même membre consulte plus de dossiers ou de listes qu’un usage normal ne le demande sur une courte période.',
-  counts: (event) => event.outcome === 'success' && isRead(event.action) && !isJournalRead(event.action),
+  counts: (event) => event.outcome === 'success' && isRead(event.action) && !isJournalOversight(event.action),
   settings: (config) => config.bulkReads,
   minCount: (threshold) => threshold + 1,
   explain: ({ count, during, detail, threshold, windowMinutes }) => `${count} lectures en ${during}${detail} (seuil : plus de ${threshold} lectures en ${windowMinutes} minutes).`,
@@ -91,7 +91,7 @@ const offHours: AnomalyRule = {
   evaluate({ events, config }) {
     const { timeZone, startHour, endHour } = config.offHours
     const outside = positioned(events).flatMap((item) => {
-      if (!hasActor(item.event) || item.event.outcome !== 'success' || isJournalRead(item.event.action)) return []
+      if (!hasActor(item.event) || item.event.outcome !== 'success' || isJournalOversight(item.event.action)) return []
       const local = localTime({ atMs: item.event.occurredAtMs, timeZone })
       const minuteOfDay = local.hour * 60 + local.minute
       const holiday = holidaysOf(local.year).includes(local.date)
@@ -159,7 +159,7 @@ function readsBeforeSigning({ scope, publication, windowMs }: { scope: readonly 
     if (isSuccess({ event: item.event, action: 'cell.charter.signed' })) signed.add(actor)
     const gap = item.event.occurredAtMs - publication.event.occurredAtMs
     const action = item.event.action
-    const flagged = item.event.outcome === 'success' && isRead(action) && !SIGNING_PATH_READS.has(action) && !isJournalRead(action)
+    const flagged = item.event.outcome === 'success' && isRead(action) && !SIGNING_PATH_READS.has(action) && !isJournalOversight(action)
     if (!flagged || signed.has(actor) || gap < 0 || gap > windowMs) continue
     const reads = readsByActor.get(actor)
     if (reads) reads.push(item)

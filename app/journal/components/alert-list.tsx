@@ -20,9 +20,20 @@ export function AlertList({ alerts, canReview, answer, windowDays }: { alerts: r
             <h3 className="fr-h6 fr-mb-1w">
               {alert.title} — {alert.who}
             </h3>
+            {alert.reopened ? (
+              <p className="fr-badge fr-badge--warning fr-badge--sm fr-mb-1w">
+                Rouverte : {alert.reopened.newEvents} {alert.reopened.newEvents > 1 ? 'nouveaux événements' : 'nouvel événement'} depuis la revue du {alert.reopened.at}
+              </p>
+            ) : null}
             <p className="fr-mb-1w">{alert.explanation}</p>
+            {alert.reopened ? (
+              <p className="fr-text--sm fr-mb-1w">
+                Revue précédente : {alert.reopened.status === 'escalated' ? 'à approfondir' : 'revue, sans suite'} par {alert.reopened.by} le {alert.reopened.at}
+                {alert.reopened.comment ? ` — « ${alert.reopened.comment} »` : ''}. Ce qui s’est passé depuis demande une nouvelle revue.
+              </p>
+            ) : null}
             <p className="fr-text--sm fr-mb-2w">Dernier accès concerné : {alert.at}</p>
-            {canReview ? <ReviewForm alertId={alert.id} title={`${alert.title} — ${alert.who}`} error={answer?.alertId === alert.id ? answer.error : undefined} /> : null}
+            {canReview ? <ReviewForm alertId={alert.id} lastEventId={alert.lastEventId} title={`${alert.title} — ${alert.who}`} error={answer?.alertId === alert.id ? answer.error : undefined} /> : null}
           </li>
         ))}
       </ul>

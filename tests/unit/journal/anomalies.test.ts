@@ -183,9 +183,10 @@ describe('off-hours', () => {
     expect(alerts[0]!.explanation).toContain('le samedi 17 janvier 2026 à 0 h 30')
   })
 
-  it('ignores the DPO reading the journal at night', () => {
+  it('ignores the DPO working on the journal at night (reads, reviews, exports)', () => {
     const night = Date.UTC(2026, 0, 13, 1, 0)
-    expect(run({ id: 'off-hours', events: [event({ at: night, actorUserId: 'dpo', action: 'audit.timeline.read' }), event({ at: night, actorUserId: 'dpo', action: 'audit.resource_viewers.read' })] })).toEqual([])
+    const work = (['audit.timeline.read', 'audit.resource_viewers.read', 'audit.alert.reviewed', 'audit.export.created'] as const).map((action) => event({ at: night, actorUserId: 'dpo', action }))
+    expect(run({ id: 'off-hours', events: work })).toEqual([])
     expect(run({ id: 'off-hours', events: [event({ at: night, actorUserId: 'dpo', action: 'cell.members.read' })] })).toHaveLength(1)
   })
 
