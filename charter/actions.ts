@@ -9,6 +9,7 @@ export const ACTIONS = [
   // Platform administration: cells and their first coordinator, never content.
   'platform:cells:list',
   'platform:cell:create',
+  'platform:cell:archive',
   'platform:invitation:create',
   // Cell
   'cell:home:read',
@@ -107,6 +108,7 @@ export function actionRule(action: Action): ActionRule {
   switch (action) {
     case 'platform:cells:list':
     case 'platform:cell:create':
+    case 'platform:cell:archive':
     case 'platform:invitation:create':
       return { scope: 'platform' }
 

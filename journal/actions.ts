@@ -22,6 +22,7 @@ export const auditActionSchema = z.enum([
   'authz.denied',
   'authz.granted',
   'cell.created',
+  'cell.archived',
   'cell.founded',
   'cell.read',
   'cell.members.read',

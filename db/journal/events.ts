@@ -86,6 +86,7 @@ export const auditEventSchema = z.discriminatedUnion('type', [
 
   // The cell's life: founding, members, charter, roster.
   event('cell.created', success, z.object({ invitationId: z.string().uuid() })),
+  event('cell.archived', success, z.object({ invitationsCancelled: z.number().int() })),
   event('cell.founded', success, z.object({ epoch: z.number().int() })),
   event('cell.member.invited', success, z.object({ invitationId: z.string().uuid(), role: z.string(), kind: z.string() })),
   event('cell.member.confirmed', success, z.object({ invitationId: z.string().uuid(), memberId: z.string().uuid(), role: z.string(), kind: z.string() })),

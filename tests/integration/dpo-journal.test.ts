@@ -29,7 +29,15 @@ type TimelineData = {
   filterError: string | null
   events: { eventId: string; what: string; who: string; role: string | null; resource: string; outcome: AuditOutcome }[]
   nextBefore: number | null
-  alerts: { id: string; title: string; explanation: string; who: string; review: { status: string; comment: string; by: string } | null }[]
+  alerts: {
+    id: string
+    lastEventId: string
+    title: string
+    explanation: string
+    who: string
+    review: { status: string; comment: string; by: string } | null
+    reopened: { status: string; comment: string; by: string; newEvents: number } | null
+  }[]
 }
 type ViewersData = { error: string | null; viewers: { actorUserId: string; name: string; count: number; denied: number; first: string; last: string }[] }
 
