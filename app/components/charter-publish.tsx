@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react'
+import { useEffect, useRef, useState, type FormEvent } from 'react'
 import { charterHash } from '#charter/hash.ts'
 import { RULE_BOUNDS, RULE_DESCRIPTIONS, checkCharterUpdate, type Charter } from '#charter/schema.ts'
 import { postJson } from '#app/auth/api-client.ts'
@@ -17,6 +17,11 @@ export function CharterPublication({ current, roster, keys, onPublished }: { cur
   const [busy, setBusy] = useState(false)
   // The checked next version, waiting for the coordinator to confirm what publishing does.
   const [pending, setPending] = useState<{ charter: Charter; loosened: string[] } | null>(null)
+  const confirmation = useRef<HTMLHeadingElement>(null)
+  // The confirmation replaces the submit button: take the focus there, so keyboard and screen reader users hear what publishing does.
+  useEffect(() => {
+    if (pending) confirmation.current?.focus()
+  }, [pending])
 
   function review(event: FormEvent<HTMLFormElement>) {
     event.preventDefault()
@@ -100,8 +105,8 @@ export function CharterPublication({ current, roster, keys, onPublished }: { cur
         })}
       </fieldset>
       {pending ? (
-        <div className="fr-alert fr-alert--warning fr-mb-3w" role="alertdialog" aria-labelledby="publier-confirmation" aria-describedby="publier-effet">
-          <h3 id="publier-confirmation" className="fr-alert__title">
+        <div className="fr-alert fr-alert--warning fr-mb-3w" role="group" aria-labelledby="publier-confirmation" aria-describedby="publier-effet">
+          <h3 id="publier-confirmation" className="fr-alert__title" tabIndex={-1} ref={confirmation}>
             Confirmer la publication de la version {pending.charter.version} ?
           </h3>
           <p id="publier-effet">

@@ -144,6 +144,8 @@ export async function loadTimelinePage({ db, signer, principal, searchParams }: 
     events: timeline.entries.map((entry) => timelineRow(entry, names)),
     nextBefore: timeline.nextBefore,
     olderHref: timeline.nextBefore ? `?${older.toString()}#chronologie` : null,
+    // Back to the newest page, same filters (the cursor only goes back in time).
+    newestHref: filters.avant ? `?${new URLSearchParams(FILTER_KEYS.flatMap((key) => (filters[key] ? [[key, String(filters[key])]] : []))).toString()}#chronologie` : null,
     integrity: integrityView,
     alerts,
     alertWindowDays: ALERT_WINDOW_DAYS,

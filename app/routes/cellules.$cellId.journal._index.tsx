@@ -64,10 +64,23 @@ export default function Journal() {
       {page.filterError ? <FormMessage kind="error">{page.filterError}</FormMessage> : null}
       <TimelineFilters filters={page.filters} members={page.members} resources={page.resources} />
       <TimelineTable events={page.events} />
-      {page.olderHref ? (
-        <p>
-          <Link to={page.olderHref}>Événements plus anciens</Link>
-        </p>
+      {page.olderHref || page.newestHref ? (
+        <ul className="fr-btns-group fr-btns-group--inline-sm">
+          {page.newestHref ? (
+            <li>
+              <Link className="fr-btn fr-btn--sm fr-btn--secondary" to={page.newestHref}>
+                Revenir aux événements les plus récents
+              </Link>
+            </li>
+          ) : null}
+          {page.olderHref ? (
+            <li>
+              <Link className="fr-btn fr-btn--sm fr-btn--secondary" to={page.olderHref}>
+                Événements plus anciens
+              </Link>
+            </li>
+          ) : null}
+        </ul>
       ) : null}
     </>
   )

@@ -86,7 +86,7 @@ async function cellEntries(db: Database, { cellId, where, limit }: { cellId: str
   return rows.map(toEntry)
 }
 
-export const TIMELINE_PAGE_SIZE = 50
+export const TIMELINE_PAGE_SIZE = 20
 
 /** The timeline's filters, in the database's terms; times are epoch ms, `untilMs` excluded. */
 export type TimelineQuery = {

@@ -168,6 +168,12 @@ describe.skipIf(!chromiumAvailable())('charter and journal, as members and the D
     await open(dpo, `/cellules/${f.cellId}/journal`)
     const offHours = (page: Page) => page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: `Accès hors des heures ouvrées — ${f.member.displayName}` }) }).filter({ hasText: / accès le samedi / })
     const alert = offHours(dpo)
+    // Past three open alerts the others fold away (item 11); at night the history adds some of its own.
+    const unfoldAlerts = async () => {
+      const more = dpo.getByText(/^Voir les \d+ autres alertes à revoir$/)
+      if ((await more.count()) > 0 && !(await alert.isVisible())) await more.click()
+    }
+    await unfoldAlerts()
     await alert.waitFor()
     // Nothing pre-selected: one click cannot close the alert.
     expect(await alert.getByRole('radio').evaluateAll(radios => radios.map(radio => (radio as HTMLInputElement).checked))).toEqual([false, false])
@@ -183,16 +189,22 @@ describe.skipIf(!chromiumAvailable())('charter and journal, as members and the D
     await sequenceAll(db())
     await open(dpo, `/cellules/${f.cellId}/journal`)
     const reopened = offHours(dpo)
+    await unfoldAlerts()
     await reopened.getByText(/^Rouverte : 1 nouvel événement depuis la revue du /).waitFor()
     expect(await reopened.innerText()).toContain(`Revue précédente : revue, sans suite par ${f.dpo.displayName}`)
     expect(await reopened.getByRole('radio').evaluateAll(radios => radios.map(radio => (radio as HTMLInputElement).checked))).toEqual([false, false])
     expect(first).toBeTruthy()
 
-    // Item 11: the journal stays short, at a desktop and a phone width, however long the history.
-    for (const width of [1280, 390]) {
+    // Item 11: the journal stays short however long the history (it was 7,400 px at 1280 and 11,400 at 390
+    // with this data before: 50 events a page, every alert and the filters unfolded).
+    await open(dpo, `/cellules/${f.cellId}/journal`)
+    expect(await dpo.getByRole('table', { name: 'Événements de la cellule, du plus récent au plus ancien' }).getByRole('row').count()).toBe(21)
+    for (const [width, limit] of [
+      [1280, 5_000],
+      [390, 7_500],
+    ] as const) {
       await dpo.setViewportSize({ width, height: 800 })
-      const height = await dpo.evaluate(() => document.documentElement.scrollHeight)
-      console.log(`journal height at ${width}: ${height}`)
+      expect(await dpo.evaluate(() => document.documentElement.scrollHeight), `height at ${width} px`).toBeLessThan(limit)
     }
     await dpo.setViewportSize({ width: 1280, height: 800 })
     await expectNoAxeViolationsAtWidths(dpo)

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AuditExport } from '#journal/export.ts'
 import { type AuditAction, type AuditOutcome } from '#journal/actions.ts'
 import { verifyExport } from '#journal/verify.ts'
+import { TIMELINE_PAGE_SIZE } from '#db/journal/queries.ts'
 import { queryRows } from '#db/journal/rows.ts'
 import { sequenceAll } from '#db/journal/sequencer.ts'
 import { type AuditEvent } from '#db/journal/events.ts'
@@ -169,10 +170,11 @@ describe('timeline filters', () => {
 })
 
 describe('timeline pagination', () => {
-  it('walks more than 50 events page by page without duplicates or gaps, keeping the filters', async () => {
+  it('walks more than two pages of events page by page without duplicates or gaps, keeping the filters', async () => {
     const inserted: string[] = []
     const start = Date.parse('2025-06-10T06:00:00.000Z')
-    for (let i = 0; i < 120; i++) inserted.push(await record({ atMs: start + i * 60_000, actor: f.member, action: 'cell.members.read', resource: 'members' }))
+    // Two full pages and 7 more (the page size is 20 since issue 12, item 11: the page was 10,500 px tall).
+    for (let i = 0; i < 2 * TIMELINE_PAGE_SIZE + 7; i++) inserted.push(await record({ atMs: start + i * 60_000, actor: f.member, action: 'cell.members.read', resource: 'members' }))
     const filters = 'du=2025-06-10&au=2025-06-10'
     const pages: string[][] = []
     const cursors: number[] = []
@@ -183,7 +185,7 @@ describe('timeline pagination', () => {
       cursors.push(data.nextBefore)
       expect(pages.length).toBeLessThan(5)
     }
-    expect(pages.map((page) => page.length)).toEqual([50, 50, 20])
+    expect(pages.map((page) => page.length)).toEqual([TIMELINE_PAGE_SIZE, TIMELINE_PAGE_SIZE, 7])
     expect(pages.flat()).toEqual([...inserted].reverse())
 
     // The page's own link to the next one keeps the filters; the last page has none.
@@ -205,9 +207,15 @@ describe('timeline pagination', () => {
     for (let i = 0; i < 60; i++) inserted.push(await record({ atMs: start + i * 60_000, actor: f.member, action: 'cell.members.read', resource: 'members' }))
     const late = await record({ atMs: start + 5 * 60_000 + 30_000, actor: f.coordinator, action: 'cell.members.read', resource: 'members' })
     const filters = 'du=2025-06-11&au=2025-06-11'
-    const first = await timeline(filters)
-    const second = await timeline(`${filters}&avant=${first.data.nextBefore}`)
-    const seen = [...first.data.events, ...second.data.events].map((event) => event.eventId)
+    // Every page in turn (20 events a page since issue 12, item 11).
+    const seen: string[] = []
+    for (let query = filters, pages = 0; ; pages++) {
+      const { data } = await timeline(query)
+      seen.push(...data.events.map((event) => event.eventId))
+      if (!data.nextBefore) break
+      query = `${filters}&avant=${data.nextBefore}`
+      expect(pages).toBeLessThan(10)
+    }
     expect(seen).toHaveLength(61)
     expect(seen).toContain(late)
   })
