@@ -56,7 +56,7 @@ const boundaries = [
 ]
 
 export default tseslint.config(
-  { ignores: ['build/**', 'public/build/**', 'node_modules/**', '.data/**', 'db/migrations/**', 'bench/results/**', '.cache/**'] },
+  { ignores: ['build/**', 'public/build/**', 'public/workers/**', 'node_modules/**', '.data/**', 'db/migrations/**', 'bench/results/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

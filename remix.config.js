@@ -9,7 +9,16 @@ export default {
   serverPlatform: 'node',
   ignoredRouteFiles: ['**/.*', '**/*.test.*', '**/*.server.test.*'],
   // Our own #aliases and react-dsfr (directory imports Node refuses) are bundled; PGlite must stay external.
-  serverDependenciesToBundle: [/^#/, /^@codegouvfr\/react-dsfr/, /^tss-react/],
+  // react-markdown and its unified/remark/micromark/mdast/hast family are ESM-only: bundled too (decision 024).
+  serverDependenciesToBundle: [
+    /^#/,
+    /^@codegouvfr\/react-dsfr/,
+    /^tss-react/,
+    /^react-markdown/,
+    /^(unified|bail|is-plain-obj|trough|devlop|zwitch|ccount|longest-streak|trim-lines)(\/|$)/,
+    /^(vfile|vfile-message|unist-util-.+|mdast-util-.+|hast-util-.+|micromark.*|remark-.+|estree-util-.+)(\/|$)/,
+    /^(decode-named-character-reference|character-entities.*|property-information|space-separated-tokens|comma-separated-tokens|html-url-attributes|style-to-object|inline-style-parser)(\/|$)/,
+  ],
   browserNodeBuiltinsPolyfill: { modules: { crypto: 'empty', path: 'empty', fs: 'empty' } },
   future: {
     v3_fetcherPersist: true,

@@ -9,6 +9,7 @@ export const ACTIONS = [
   // Platform administration: cells and their first coordinator, never content.
   'platform:cells:list',
   'platform:cell:create',
+  'platform:cell:archive',
   'platform:invitation:create',
   // Cell
   'cell:home:read',
@@ -80,6 +81,11 @@ export type CellRule = {
   roles: readonly MembershipRole[]
   /** Allowed before signing the current charter (rule 1). */
   beforeSignature: boolean
+  /**
+   * Allowed to a member who signed an earlier version, until they sign the current one: the DPO's
+   * oversight must not lapse at the moment a charter changes (issue 12).
+   */
+  whileResigning: boolean
   /** Allowed while awaiting re-admission after an account reset. */
   duringReadmission: boolean
   situation?: SituationAccess
@@ -93,8 +99,8 @@ const SECRECY_ROLES = ['coordinator', 'member'] as const
 const COORDINATOR = ['coordinator'] as const
 const DPO = ['dpo'] as const
 
-function cellRule(rule: Omit<CellRule, 'scope' | 'beforeSignature' | 'duringReadmission'> & Partial<CellRule>): CellRule {
-  return { scope: 'cell', beforeSignature: false, duringReadmission: false, ...rule }
+function cellRule(rule: Omit<CellRule, 'scope' | 'beforeSignature' | 'whileResigning' | 'duringReadmission'> & Partial<CellRule>): CellRule {
+  return { scope: 'cell', beforeSignature: false, whileResigning: false, duringReadmission: false, ...rule }
 }
 
 /** The rule of each action; a new action without a rule fails typecheck. */
@@ -102,6 +108,7 @@ export function actionRule(action: Action): ActionRule {
   switch (action) {
     case 'platform:cells:list':
     case 'platform:cell:create':
+    case 'platform:cell:archive':
     case 'platform:invitation:create':
       return { scope: 'platform' }
 
@@ -129,7 +136,9 @@ export function actionRule(action: Action): ActionRule {
     case 'cell:invitation:accept':
       return { scope: 'invitation' }
     // The DPO audits (DESIGN §11); the coordinator is audited, and is alerted of break-glass elsewhere.
+    // A DPO who signed an earlier charter keeps reading the journal while the new one awaits signature.
     case 'cell:audit:read':
+      return cellRule({ resource: 'cell', roles: DPO, whileResigning: true })
     case 'cell:audit:review':
     case 'cell:audit:export':
       return cellRule({ resource: 'cell', roles: DPO })

@@ -16,6 +16,8 @@ export type Actor = {
     role: MembershipRole
     status: MembershipStatus
     signedCurrentCharter: boolean
+    /** Signed some earlier version but not the current one: re-signature pending. */
+    signedEarlierCharter: boolean
     needsReadmission: boolean
   }
 }

@@ -118,7 +118,7 @@ function canActInCell({
     }
   }
   if (membership.needsReadmission && !rule.duringReadmission) return deny('needs_readmission')
-  if (!membership.signedCurrentCharter && !rule.beforeSignature) return deny('charter_unsigned')
+  if (!membership.signedCurrentCharter && !rule.beforeSignature && !(rule.whileResigning && membership.signedEarlierCharter)) return deny('charter_unsigned')
   if (!rule.roles.includes(membership.role)) return deny('role', ROLE_DENY_MESSAGES[membership.role])
 
   if (rule.situation === undefined) return ALLOWED

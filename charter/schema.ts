@@ -259,7 +259,7 @@ export const RULE_DESCRIPTIONS = {
   breakGlassMaxMinutes: { label: "Durée maximale d'un bris de glace", stricter: 'lower', unit: 'minutes' },
   nominativeAccessCategories: { label: 'Professionnels ayant un accès nominatif', stricter: 'subset', unit: '' },
   medicalSectionCategories: { label: 'Professionnels lisant la section médicale', stricter: 'fixed', unit: '' },
-  smallCountThreshold: { label: 'Seuil de masquage des petits effectifs dans les statistiques', stricter: 'higher', unit: '' },
+  smallCountThreshold: { label: 'Seuil de masquage des petits effectifs dans les statistiques', stricter: 'higher', unit: 'personnes' },
   feedbackDeadlineDays: { label: 'Délai de retour au saisissant', stricter: 'lower', unit: 'jours' },
   presumedAuthorRestricted: { label: 'Personne mise en cause : informations réservées', stricter: 'fixed', unit: '' },
   bulkNominativeExportAllowed: { label: 'Export en masse de données nominatives', stricter: 'fixed', unit: '' },

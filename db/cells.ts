@@ -27,16 +27,72 @@ function parsedInvitation(row: CellInvitation): CellInvitation {
   return row.answer === null ? row : { ...row, answer: parseStored({ schema: invitationAnswerSchema, value: row.answer, where: `cell_invitations(${row.id}).answer` }) }
 }
 
-/** Public directory of hosted cells (names and communes only): what a referring doctor may look up. */
+/** Public directory of the cells in service (names and communes only): what a referring doctor may look up. */
 export async function listCellDirectory(db: Reader) {
   return db
     .select({ slug: cells.slug, name: cells.name, communes: cells.communes, hostInstitution: cells.hostInstitution })
     .from(cells)
+    .where(isNull(cells.archivedAt))
     .orderBy(asc(cells.name))
 }
 
+/** A cell name as two cells in service may not share it: case, spacing and Unicode spelling aside. */
+export function cellNameKey(name: string): string {
+  return name.normalize('NFC').replace(/\s+/g, ' ').trim().toLocaleLowerCase('fr-FR')
+}
+
+/**
+ * Serialises cell creations and archivings for the rest of the transaction, so that the name check
+ * and the insert of two concurrent requests cannot interleave (no unique index: see decision 024).
+ */
+export async function lockCellDirectory(tx: Pick<Database, 'execute'>) {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('cellule:cell-directory'))`)
+}
+
+/** The cell in service whose name is this one (cellNameKey), if any. */
+export async function findCellInServiceByName(db: Reader, name: string): Promise<Cell | undefined> {
+  const key = cellNameKey(name)
+  const candidates = await db.select().from(cells).where(isNull(cells.archivedAt))
+  return candidates.find(cell => cellNameKey(cell.name) === key)
+}
+
+/** How many people a cell holds or is taking in: active, suspended or invited memberships. */
+export async function countPeopleInCell(db: Reader, cellId: string): Promise<number> {
+  const [row] = await db
+    .select({ total: sql<number>`count(*)::int` })
+    .from(memberships)
+    .where(and(eq(memberships.cellId, cellId), inArray(memberships.status, ['active', 'suspended', 'invited'])))
+  return Number(row?.total ?? 0)
+}
+
+export type ArchiveOutcome = { archived: true; invitationsCancelled: number } | { archived: false; reason: 'not_found' | 'already_archived' | 'not_empty' }
+
+/**
+ * Archives a cell nobody holds or is taking in (no active, suspended or invited member): it leaves
+ * the public directory and its open invitations are cancelled. Its rows stay (the journal refers to them).
+ */
+export async function archiveEmptyCell(tx: Writer & Pick<Database, 'execute'>, cellId: string): Promise<ArchiveOutcome> {
+  await lockCellDirectory(tx)
+  const [cell] = await tx.select().from(cells).where(eq(cells.id, cellId)).for('update')
+  if (!cell) return { archived: false, reason: 'not_found' }
+  if (cell.archivedAt) return { archived: false, reason: 'already_archived' }
+  if ((await countPeopleInCell(tx, cellId)) > 0) return { archived: false, reason: 'not_empty' }
+  const cancelled = await tx
+    .update(cellInvitations)
+    .set({ status: 'cancelled' })
+    .where(and(eq(cellInvitations.cellId, cellId), inArray(cellInvitations.status, ['pending', 'answered'])))
+    .returning({ id: cellInvitations.id })
+  await tx.update(cells).set({ archivedAt: new Date() }).where(eq(cells.id, cellId))
+  return { archived: true, invitationsCancelled: cancelled.length }
+}
+
+/** Every cell, newest first, with how many people it holds or is taking in (an empty one may be archived). */
 export async function listCellsForAdmin(db: Reader) {
-  return db.select().from(cells).orderBy(desc(cells.createdAt))
+  const people = sql<number>`(select count(*)::int from ${memberships} where ${memberships.cellId} = ${cells.id} and ${memberships.status} in ('active', 'suspended', 'invited'))`
+  return db
+    .select({ id: cells.id, name: cells.name, communes: cells.communes, hostInstitution: cells.hostInstitution, createdAt: cells.createdAt, archivedAt: cells.archivedAt, people })
+    .from(cells)
+    .orderBy(desc(cells.createdAt))
 }
 
 export async function findCell(db: Reader, cellId: string): Promise<Cell | undefined> {

@@ -124,6 +124,8 @@ export const cells = pgTable('cells', {
   hostInstitution: text('host_institution').notNull(),
   dpoContact: text('dpo_contact').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  /** Set when the platform admin archives an empty cell: it leaves the public directory and takes no one in (issue 12). */
+  archivedAt: timestamp('archived_at', { withTimezone: true }),
 })
 
 /** Every tenant table's `cell_id` (DESIGN §4); cells are never deleted under their data. */
@@ -354,6 +356,8 @@ export const auditAlertReviews = pgTable(
     reviewerUserId: uuid('reviewer_user_id')
       .notNull()
       .references(() => users.id),
+    /** The alert's last event the DPO saw when reviewing: events after it in log order reopen the alert (issue 12). */
+    reviewedThroughEventId: uuid('reviewed_through_event_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   table => [index('audit_alert_reviews_alert_idx').on(table.cellId, table.alertId)],

@@ -24,6 +24,7 @@ export const auditActionSchema = z.enum([
   'authz.denied',
   'authz.granted',
   'cell.created',
+  'cell.archived',
   'cell.founded',
   'cell.read',
   'cell.members.read',

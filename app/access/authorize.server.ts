@@ -146,6 +146,7 @@ async function loadActor(executor: Database, { principal, cell }: { principal: P
             role: membership.role,
             status: membership.status,
             signedCurrentCharter: signedVersion === cell.currentCharterVersion,
+            signedEarlierCharter: signedVersion !== null && signedVersion < cell.currentCharterVersion,
             needsReadmission: user.needsReadmissionSince !== null && user.needsReadmissionSince > membership.keysConfirmedAt,
           }
         : null,

@@ -36,13 +36,27 @@ export const createCellSchema = z.object({
     z.string({ required_error: 'Indiquez au moins une commune.' }).trim().min(2, 'Indiquez au moins une commune.').max(1000, 'Liste de communes trop longue.'),
     'La liste des communes',
     { multiline: true },
-  ).transform(value => value.split(/[,;\n]/).map(part => part.trim()).filter(Boolean)),
+  )
+    .transform(value => value.split(/[,;\n]/).map(part => part.trim()).filter(Boolean))
+    // « , , » passes the length check but names no commune.
+    .pipe(
+      z
+        .array(z.string().min(2, 'Chaque commune doit compter au moins 2 caractères : vérifiez les virgules.').max(100, 'Nom de commune trop long (100 caractères au plus).'))
+        .min(1, 'Indiquez au moins une commune : des noms séparés par des virgules, par exemple « Sevran, Villepinte ».')
+        .max(100, 'Cent communes au plus.'),
+    ),
   hostInstitution: printable(
     z.string({ required_error: 'Indiquez l’institution qui porte la cellule.' }).trim().min(3, 'Indiquez l’institution qui porte la cellule.').max(200, 'Nom d’institution trop long.'),
     'Le nom de l’institution',
   ),
   dpoContact: otherPersonEmailSchema,
   coordinatorEmail: otherPersonEmailSchema,
+})
+
+/** The platform admin's archiving of an empty cell, once confirmed. */
+export const archiveCellSchema = z.object({
+  cellId: z.string().uuid('Cellule inconnue : revenez à la liste des cellules.'),
+  confirm: z.literal('oui', { errorMap: () => ({ message: 'Confirmez l’archivage de la cellule.' }) }),
 })
 
 export const createInvitationSchema = z.object({ email: otherPersonEmailSchema, role: roleSchema })

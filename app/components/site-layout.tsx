@@ -3,7 +3,7 @@ import { Header } from '@codegouvfr/react-dsfr/Header'
 import { setLink } from '@codegouvfr/react-dsfr/link'
 import { SkipLinks } from '@codegouvfr/react-dsfr/SkipLinks'
 import { Form, Link } from '@remix-run/react'
-import { type ReactNode } from 'react'
+import { useEffect, type ReactNode } from 'react'
 import { wipeKeys } from '#app/auth/key-store.client.ts'
 
 // The server render needs Remix's Link too (startReactDsfr only registers it in the browser).
@@ -32,7 +32,24 @@ function accountItems(user: LayoutUser) {
   ]
 }
 
+/**
+ * Remix mounts a new layout when a page switches to its error boundary (a 403) and back, and the
+ * DSFR script no longer instruments the new header: its menu keeps react-dsfr's `aria-labelledby`
+ * without the dialog role the script would add on small screens (axe aria-prohibited-attr, issue 12).
+ * An uninstrumented menu is a plain block, so it loses the name only a dialog may carry, as the
+ * script itself does when it turns the modal off on wide screens.
+ */
+function useHeaderMenuValidWithoutScript() {
+  useEffect(() => {
+    const timer = window.setTimeout(() => {
+      for (const modal of document.querySelectorAll('#fr-header .fr-modal:not([data-fr-js-modal])')) modal.removeAttribute('aria-labelledby')
+    }, 100)
+    return () => window.clearTimeout(timer)
+  }, [])
+}
+
 export function SiteLayout({ children, user }: { children: ReactNode; user: LayoutUser }) {
+  useHeaderMenuValidWithoutScript()
   return (
     <>
       <SkipLinks

@@ -21,6 +21,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   'authz.denied': 'Accès refusé',
   'authz.granted': 'Action autorisée',
   'cell.created': 'Création de la cellule',
+  'cell.archived': 'Archivage de la cellule (vide)',
   'cell.founded': 'Fondation de la cellule',
   'cell.read': 'Consultation de l’accueil de la cellule',
   'cell.members.read': 'Consultation de la liste des membres',
@@ -53,6 +54,7 @@ export const OUTCOME_LABELS: Record<AuditOutcome, string> = { success: 'Réussi'
 export const POLICY_ACTION_LABELS: Record<Action, string> = {
   'platform:cells:list': 'voir la liste des cellules',
   'platform:cell:create': 'créer une cellule',
+  'platform:cell:archive': 'archiver une cellule vide',
   'platform:invitation:create': 'créer une invitation',
   'cell:home:read': 'ouvrir l’accueil de la cellule',
   'cell:members:read': 'voir les membres',

@@ -35,6 +35,8 @@ export const reviewSchema = z
   .object({
     intent: z.literal('review'),
     alertId: z.string().regex(new RegExp(`^(${RULE_IDS.join('|')}):[0-9a-f-]{36}$`), 'Alerte inconnue.'),
+    /** The alert's last event shown to the DPO: what this review covers (the alert as it is now, if absent). */
+    lastEventId: z.string().uuid('Alerte incomplète : rechargez la page.').optional(),
     status: z.enum(REVIEW_STATUSES, { errorMap: () => ({ message: 'Choisissez « revue, sans suite » ou « à approfondir ».' }) }),
     comment: z.string().trim().max(1_000, 'Le commentaire ne peut dépasser 1 000 caractères.'),
   })

@@ -1,7 +1,7 @@
 import { listMembers } from '#db/cells.ts'
 import { type Database } from '#db/database.ts'
 import { type LogSigner } from '#db/journal/checkpoints.ts'
-import { integrityStatus, latestReviews, listTimeline, recordReview, sealedEntriesSince, type JournalEntry, type TimelineQuery } from '#db/journal/queries.ts'
+import { integrityStatus, latestReviews, listTimeline, recordReview, sealedEntriesSince, type AlertReview, type JournalEntry, type TimelineQuery } from '#db/journal/queries.ts'
 import { rawPublicKey } from '#journal/keys.ts'
 import { type CellPrincipal, type RequestContext } from '#app/access/authorize.server.ts'
 import { cellPermissions, navigationFlags } from '#app/cells/view.server.ts'
@@ -50,8 +50,8 @@ function timelineRow(entry: JournalEntry, names: Record<string, string>) {
 }
 export type TimelineRow = ReturnType<typeof timelineRow>
 
-/** The cell's alerts over the window, from its sealed events. */
-export async function cellAlerts(db: Database, { cellId }: { cellId: string }): Promise<Alert[]> {
+/** The cell's alerts over the window, from its sealed events, and when each of those events occurred. */
+export async function cellAlerts(db: Database, { cellId }: { cellId: string }): Promise<{ alerts: Alert[]; occurredAtMs: ReadonlyMap<string, number> }> {
   const entries = await sealedEntriesSince(db, { cellId, sinceMs: Date.now() - ALERT_WINDOW_DAYS * 86_400_000 })
   const events = entries.map((entry) => ({
     eventId: entry.eventId,
@@ -63,21 +63,37 @@ export async function cellAlerts(db: Database, { cellId }: { cellId: string }): 
     actorUserId: entry.detail?.actorUserId ?? null,
     subjectUserId: entry.detail?.subjectUserId ?? null,
   }))
-  return detectAnomalies({ events })
+  return { alerts: detectAnomalies({ events }), occurredAtMs: new Map(entries.map((entry) => [entry.eventId, entry.occurredAtMs])) }
 }
 
+/** How many of the alert's events came after what the review covered (log order; by time for a review that named no event). */
+function eventsAfterReview({ alert, review, occurredAtMs }: { alert: Alert; review: AlertReview; occurredAtMs: ReadonlyMap<string, number> }): number {
+  const through = review.reviewedThroughEventId ? alert.eventIds.indexOf(review.reviewedThroughEventId) : -1
+  if (through >= 0) return alert.eventIds.length - 1 - through
+  return alert.eventIds.filter((eventId) => (occurredAtMs.get(eventId) ?? 0) > review.createdAt.getTime()).length
+}
+
+/**
+ * An alert keeps its id while it grows (a burst goes on, more accesses after a removal), so a
+ * review would silence what came after it: events later than the latest review reopen the alert,
+ * which says how many are new since that review (issue 12).
+ */
 async function alertRows(db: Database, { cellId, names }: { cellId: string; names: Record<string, string> }) {
-  const alerts = await cellAlerts(db, { cellId })
+  const { alerts, occurredAtMs } = await cellAlerts(db, { cellId })
   const reviews = await latestReviews(db, { cellId, alertIds: alerts.map((alert) => alert.id) })
   return alerts.map((alert) => {
-    const review = reviews.get(alert.id)
+    const stored = reviews.get(alert.id)
+    const review = stored ? { status: stored.status, comment: stored.comment, by: stored.reviewerName, at: dateTime.format(stored.createdAt) } : null
+    const newEvents = stored ? eventsAfterReview({ alert, review: stored, occurredAtMs }) : 0
     return {
       id: alert.id,
+      lastEventId: alert.eventIds.at(-1) ?? '',
       title: alert.title,
       explanation: alert.explanation,
       who: names[alert.actorUserId] ?? 'Personne hors de la cellule',
       at: dateTime.format(new Date(alert.lastAtMs)),
-      review: review ? { status: review.status, comment: review.comment, by: review.reviewerName, at: dateTime.format(review.createdAt) } : null,
+      review: newEvents > 0 ? null : review,
+      reopened: newEvents > 0 && review ? { ...review, newEvents } : null,
     }
   })
 }
@@ -118,6 +134,8 @@ export async function loadTimelinePage({ db, signer, principal, searchParams }: 
     cell: { id: cellId, name: principal.cell.name },
     nav: navigationFlags(permissions),
     canReview: permissions.has('cell:audit:review'),
+    // A DPO re-signing a new charter keeps reading the journal (charter/actions.ts): the page asks them to sign.
+    mustSignCharter: principal.membership?.role === 'dpo' && principal.actor.membership?.signedCurrentCharter === false,
     canExport: permissions.has('cell:audit:export'),
     filterError: parsed.success ? null : (parsed.error.issues[0]?.message ?? 'Filtre invalide.'),
     filters: values,
@@ -126,22 +144,31 @@ export async function loadTimelinePage({ db, signer, principal, searchParams }: 
     events: timeline.entries.map((entry) => timelineRow(entry, names)),
     nextBefore: timeline.nextBefore,
     olderHref: timeline.nextBefore ? `?${older.toString()}#chronologie` : null,
+    // Back to the newest page, same filters (the cursor only goes back in time).
+    newestHref: filters.avant ? `?${new URLSearchParams(FILTER_KEYS.flatMap((key) => (filters[key] ? [[key, String(filters[key])]] : []))).toString()}#chronologie` : null,
     integrity: integrityView,
     alerts,
     alertWindowDays: ALERT_WINDOW_DAYS,
   }
 }
 
-/** Whether the alert is one of the cell's current ones (a review of anything else stores nothing). */
-export async function isCurrentAlert(db: Database, { cellId, alertId }: { cellId: string; alertId: string }): Promise<boolean> {
-  return (await cellAlerts(db, { cellId })).some((alert) => alert.id === alertId)
+/**
+ * The event a review covers up to: the one the DPO saw last, or the alert's last one now. Undefined
+ * when the review is not about one of the cell's current alerts and an event of it (nothing is stored).
+ */
+export async function reviewedThrough(db: Database, { cellId, review }: { cellId: string; review: Review }): Promise<string | undefined> {
+  const alert = (await cellAlerts(db, { cellId })).alerts.find((candidate) => candidate.id === review.alertId)
+  if (!alert) return undefined
+  const through = review.lastEventId ?? alert.eventIds.at(-1)
+  return through && alert.eventIds.includes(through) ? through : undefined
 }
 
 /** Stores the DPO's review with its journal event, the reviewer's role and request as the guard records them. */
-export async function saveReview({ db, principal, review, context }: { db: Database; principal: CellPrincipal; review: Review; context: RequestContext }): Promise<void> {
+export async function saveReview({ db, principal, review, through, context }: { db: Database; principal: CellPrincipal; review: Review; through: string; context: RequestContext }): Promise<void> {
   await recordReview(db, {
     cellId: principal.cell.id,
     alertId: review.alertId,
+    reviewedThroughEventId: through,
     status: review.status,
     comment: review.comment,
     reviewerUserId: principal.userId,

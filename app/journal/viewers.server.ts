@@ -36,6 +36,7 @@ export async function loadViewersPage({ db, principal, resource, error }: { db: 
   return {
     cell: { id: cellId, name: principal.cell.name },
     nav: navigationFlags(cellPermissions(principal)),
+    mustSignCharter: principal.membership?.role === 'dpo' && principal.actor.membership?.signedCurrentCharter === false,
     error,
     resource,
     resourceName: resource ? resourceLabel(resource, names) : null,

@@ -62,14 +62,31 @@ export default function CharterPage() {
         <div className="fr-alert fr-alert--warning fr-mb-3w">
           <h2 className="fr-alert__title">Signature requise</h2>
           <p>Votre accès aux données de la cellule est suspendu jusqu’à votre signature de la version {data.current.content.version}.</p>
+          {data.canSign ? (
+            <p>
+              <a href="#signature">Aller à la signature</a> (après lecture du texte ci-dessous{data.signedContent ? ' et de ses modifications' : ''}).
+            </p>
+          ) : null}
         </div>
       )}
       {data.signedContent ? <CharterDiff from={data.signedContent} to={data.current.content} /> : null}
       <CharterText charter={data.current.content} />
       {!data.signedCurrent && data.canSign ? (
-        <RosterGate cellId={data.cell.id} userId={data.userId}>
-          {roster => <KeyUnlock>{keys => <SignCharter roster={roster} keys={keys} charter={data.current} onSigned={() => revalidator.revalidate()} />}</KeyUnlock>}
-        </RosterGate>
+        <>
+          <section id="signature" aria-labelledby="signature-titre" tabIndex={-1}>
+            <h2 id="signature-titre">Signer la version {data.current.content.version}</h2>
+            <p>Votre signature, faite avec votre clé personnelle, atteste que vous avez lu cette version et vous engagez à la respecter.</p>
+            <RosterGate cellId={data.cell.id} userId={data.userId}>
+              {roster => <KeyUnlock>{keys => <SignCharter roster={roster} keys={keys} charter={data.current} onSigned={() => revalidator.revalidate()} />}</KeyUnlock>}
+            </RosterGate>
+          </section>
+          {/* Always in view while reading the long text: the way to the signature (issue 12). */}
+          <div className="charter-sign-bar" style={{ position: 'sticky', bottom: 0, zIndex: 1, background: 'var(--background-default-grey)', borderTop: '1px solid var(--border-default-grey)' }}>
+            <p className="fr-py-1w fr-mb-0">
+              Version {data.current.content.version} à signer · <a href="#signature">Signer la charte</a>
+            </p>
+          </div>
+        </>
       ) : null}
       <h2 className="fr-mt-6w">Versions publiées</h2>
       <ul>

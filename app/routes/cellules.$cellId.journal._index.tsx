@@ -5,10 +5,11 @@ import { CellNav } from '#app/components/cell-nav.tsx'
 import { FormMessage } from '#app/components/forms.tsx'
 import { AlertList, type ReviewAnswer } from '#app/journal/components/alert-list.tsx'
 import { IntegrityCallout } from '#app/journal/components/integrity-callout.tsx'
+import { SignCharterBanner } from '#app/journal/components/sign-charter-banner.tsx'
 import { TimelineFilters } from '#app/journal/components/timeline-filters.tsx'
 import { TimelineTable } from '#app/journal/components/timeline-table.tsx'
 import { reviewSchema } from '#app/journal/schemas.ts'
-import { ALERT_WINDOW_DAYS, isCurrentAlert, loadTimelinePage, saveReview } from '#app/journal/timeline.server.ts'
+import { ALERT_WINDOW_DAYS, loadTimelinePage, reviewedThrough, saveReview } from '#app/journal/timeline.server.ts'
 import { readForm } from '#app/utils/http.server.ts'
 
 export const meta: MetaFunction = () => [{ title: 'Journal d’accès — Cellule' }]
@@ -33,10 +34,11 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   const answer = (fields: Partial<ReviewAnswer>): ReviewAnswer => ({ alertId, error: null, done: null, ...fields })
   if (!parsed.success) return data(answer({ error: parsed.error.issues[0]?.message ?? 'Demande invalide.' }), { status: 422 })
   const db = context.runtime.db.db
-  if (!(await isCurrentAlert(db, { cellId: principal.cell.id, alertId: parsed.data.alertId }))) {
+  const through = await reviewedThrough(db, { cellId: principal.cell.id, review: parsed.data })
+  if (!through) {
     return data(answer({ error: `Cette alerte n’existe plus (hors de la période de ${ALERT_WINDOW_DAYS} jours) : rechargez la page.` }), { status: 404 })
   }
-  await failClosed(() => saveReview({ db, principal, review: parsed.data, context }))
+  await failClosed(() => saveReview({ db, principal, review: parsed.data, through, context }))
   return data(answer({ done: parsed.data.status === 'reviewed' ? 'Alerte marquée comme revue.' : 'Alerte marquée « à approfondir ».' }))
 }
 
@@ -47,6 +49,7 @@ export default function Journal() {
     <>
       <CellNav cellId={page.cell.id} cellName={page.cell.name} allowed={page.nav} />
       <h1>Journal d’accès</h1>
+      {page.mustSignCharter ? <SignCharterBanner cellId={page.cell.id} /> : null}
       <p>
         Chaque consultation et chaque action sur la cellule, autorisée ou refusée, est enregistrée dans un journal scellé (arbre de Merkle signé). Vous y voyez qui a fait quoi et quand,
         jamais le contenu des situations ni les clés.
@@ -61,10 +64,23 @@ export default function Journal() {
       {page.filterError ? <FormMessage kind="error">{page.filterError}</FormMessage> : null}
       <TimelineFilters filters={page.filters} members={page.members} resources={page.resources} />
       <TimelineTable events={page.events} />
-      {page.olderHref ? (
-        <p>
-          <Link to={page.olderHref}>Événements plus anciens</Link>
-        </p>
+      {page.olderHref || page.newestHref ? (
+        <ul className="fr-btns-group fr-btns-group--inline-sm">
+          {page.newestHref ? (
+            <li>
+              <Link className="fr-btn fr-btn--sm fr-btn--secondary" to={page.newestHref}>
+                Revenir aux événements les plus récents
+              </Link>
+            </li>
+          ) : null}
+          {page.olderHref ? (
+            <li>
+              <Link className="fr-btn fr-btn--sm fr-btn--secondary" to={page.olderHref}>
+                Événements plus anciens
+              </Link>
+            </li>
+          ) : null}
+        </ul>
       ) : null}
     </>
   )

@@ -3,6 +3,7 @@ import { Link, useLoaderData } from '@remix-run/react'
 import { requireCellPermission } from '#app/access/authorize.server.ts'
 import { CellNav } from '#app/components/cell-nav.tsx'
 import { FormMessage } from '#app/components/forms.tsx'
+import { SignCharterBanner } from '#app/journal/components/sign-charter-banner.tsx'
 import { ResourcePicker } from '#app/journal/components/resource-picker.tsx'
 import { ResourceViewers } from '#app/journal/components/resource-viewers.tsx'
 import { resourceSchema } from '#app/journal/schemas.ts'
@@ -40,6 +41,7 @@ export default function ResourceViewersPage() {
         <Link to={`/cellules/${page.cell.id}/journal`}>← Journal d’accès</Link>
       </p>
       <h1>Qui a consulté cette ressource ?</h1>
+      {page.mustSignCharter ? <SignCharterBanner cellId={page.cell.id} /> : null}
       {page.error ? <FormMessage kind="error">{page.error}</FormMessage> : null}
       <ResourcePicker resource={page.resource} resources={page.resources} />
       {page.resource ? <ResourceViewers resourceName={page.resourceName} viewers={page.viewers} events={page.events} truncated={page.truncated} /> : null}

@@ -113,7 +113,7 @@ function HistoryTable({ roster, names }: { roster: CheckedRoster; names: Record<
   const entries = roster.response.links.map(link => parseRosterLink(link))
   return (
     <div className="fr-table">
-      {/* Focusable: on a phone the table scrolls sideways, and a keyboard must be able to scroll it. */}
+      {/* Wider than a phone, the table scrolls: keyboard users must reach it (axe scrollable-region-focusable). */}
       <table tabIndex={0}>
         <caption className="fr-sr-only">Maillons du registre signé de la cellule</caption>
         <thead>
@@ -187,6 +187,7 @@ function SignatureTable({ signatures, roster, cellId }: { signatures: Signature[
   }, [signatures, roster, cellId])
   return (
     <div className="fr-table">
+      {/* Wider than a phone, the table scrolls: keyboard users must reach it (axe scrollable-region-focusable). */}
       <table tabIndex={0}>
         <caption className="fr-sr-only">Signatures de chaque version de la charte</caption>
         <thead>

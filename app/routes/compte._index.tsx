@@ -5,6 +5,7 @@ import { toBase64Url } from '#crypto/encoding.ts'
 import { openIdentityPublic, publicKeyFingerprint } from '#crypto/identity.ts'
 import { initCrypto } from '#crypto/sodium.ts'
 import { findUserById } from '#db/accounts.ts'
+import { PLATFORM_SESSION_LIMITS } from '#db/sessions.ts'
 import { recordAudit } from '#db/journal/record.ts'
 import { findProfession } from '#charter/professions.ts'
 import { requireSession } from '#app/access/authorize.server.ts'
@@ -34,6 +35,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     // A removal or role change ended this person's sessions: « Mes cellules » says what happened.
     membershipNotices: await pendingNoticeCount(db, user.id),
     fingerprint: fingerprint.match(/.{1,4}/g)?.join(' ') ?? fingerprint,
+    // What the server applies to this session (decision 018): the strictest of the user's charters.
+    sessionLimits: { ...session.limits, fromCharter: session.limits.idleTimeoutMinutes < PLATFORM_SESSION_LIMITS.idleTimeoutMinutes || session.limits.absoluteSessionHours < PLATFORM_SESSION_LIMITS.absoluteSessionHours },
     sessions: sessions.map(row => ({
       id: row.id,
       current: row.id === session.id,
@@ -91,6 +94,11 @@ export default function Account() {
         <dd>{account.email}</dd>
         <dt className="fr-text--bold">Profession</dt>
         <dd>{account.profession}</dd>
+        <dt className="fr-text--bold">Durée de vos sessions</dt>
+        <dd data-testid="limites-session">
+          Déconnexion après {account.sessionLimits.idleTimeoutMinutes} minutes sans activité, et au plus tard {account.sessionLimits.absoluteSessionHours} heures après la connexion
+          {account.sessionLimits.fromCharter ? ' (règle la plus stricte des chartes de vos cellules).' : ' (limites de la plateforme).'}
+        </dd>
         <dt className="fr-text--bold">Empreinte de vos clés</dt>
         <dd>
           <code data-testid="empreinte">{account.fingerprint}</code>

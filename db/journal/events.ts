@@ -91,6 +91,7 @@ export const auditEventSchema = z.discriminatedUnion('type', [
 
   // The cell's life: founding, members, charter, roster.
   event('cell.created', success, z.object({ invitationId: z.string().uuid() })),
+  event('cell.archived', success, z.object({ invitationsCancelled: z.number().int() })),
   event('cell.founded', success, z.object({ epoch: z.number().int() })),
   event('cell.member.invited', success, z.object({ invitationId: z.string().uuid(), role: z.string(), kind: z.string() })),
   // Withdrawn by the coordination, or cancelled because the verification codes differed (DESIGN §7).

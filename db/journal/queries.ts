@@ -86,7 +86,7 @@ async function cellEntries(db: Database, { cellId, where, limit }: { cellId: str
   return rows.map(toEntry)
 }
 
-export const TIMELINE_PAGE_SIZE = 50
+export const TIMELINE_PAGE_SIZE = 20
 
 /** The timeline's filters, in the database's terms; times are epoch ms, `untilMs` excluded. */
 export type TimelineQuery = {
@@ -135,13 +135,20 @@ export async function sealedEntriesSince(db: Database, { cellId, sinceMs }: { ce
   return entries.reverse()
 }
 
-export type AlertReview = { alertId: string; status: 'reviewed' | 'escalated'; comment: string; reviewerName: string; createdAt: Date }
+export type AlertReview = { alertId: string; status: 'reviewed' | 'escalated'; comment: string; reviewerName: string; reviewedThroughEventId: string | null; createdAt: Date }
 
 /** The latest review of each alert (reviews are insert-only: the newest row is the state). */
 export async function latestReviews(db: Database, { cellId, alertIds }: { cellId: string; alertIds: readonly string[] }): Promise<Map<string, AlertReview>> {
   if (alertIds.length === 0) return new Map()
   const rows = await db
-    .select({ alertId: auditAlertReviews.alertId, status: auditAlertReviews.status, comment: auditAlertReviews.comment, reviewerName: users.displayName, createdAt: auditAlertReviews.createdAt })
+    .select({
+      alertId: auditAlertReviews.alertId,
+      status: auditAlertReviews.status,
+      comment: auditAlertReviews.comment,
+      reviewerName: users.displayName,
+      reviewedThroughEventId: auditAlertReviews.reviewedThroughEventId,
+      createdAt: auditAlertReviews.createdAt,
+    })
     .from(auditAlertReviews)
     .innerJoin(users, eq(users.id, auditAlertReviews.reviewerUserId))
     .where(and(eq(auditAlertReviews.cellId, cellId), inArray(auditAlertReviews.alertId, [...alertIds])))
@@ -167,14 +174,24 @@ export async function recordReview(
   {
     cellId,
     alertId,
+    reviewedThroughEventId,
     status,
     comment,
     reviewerUserId,
     context,
-  }: { cellId: string; alertId: string; status: 'reviewed' | 'escalated'; comment: string; reviewerUserId: string; context: Pick<AuditContext, 'actorRole' | 'ipAddress' | 'requestId'> },
+  }: {
+    cellId: string
+    alertId: string
+    /** The alert's last event the DPO saw: later ones reopen the alert. */
+    reviewedThroughEventId: string
+    status: 'reviewed' | 'escalated'
+    comment: string
+    reviewerUserId: string
+    context: Pick<AuditContext, 'actorRole' | 'ipAddress' | 'requestId'>
+  },
 ): Promise<void> {
   await db.transaction(async (tx) => {
-    await tx.insert(auditAlertReviews).values({ cellId, alertId, status, comment, reviewerUserId })
+    await tx.insert(auditAlertReviews).values({ cellId, alertId, reviewedThroughEventId, status, comment, reviewerUserId })
     await recordAudit(tx, { type: 'audit.alert.reviewed', outcome: 'success', resource: 'journal', data: { alertId, status } }, { ...context, cellId, actorUserId: reviewerUserId })
   })
 }

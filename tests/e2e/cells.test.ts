@@ -131,6 +131,9 @@ describe.skipIf(!chromiumAvailable())('a cell, from creation to a member’s rem
     await firstSection.fill(`${await firstSection.inputValue()}\n\nLes réunions ont lieu le premier jeudi du mois.`)
     await coordinator.page.getByLabel(/Délai d’inactivité|inactivité/i).first().fill('10')
     await coordinator.page.getByRole('button', { name: 'Publier la version 2' }).click()
+    // Publishing asks for confirmation first, saying it suspends every member until they sign (issue 12).
+    await coordinator.page.getByText('l’accès de chaque membre de la cellule aux données est suspendu jusqu’à ce qu’il ou elle signe la version 2').waitFor()
+    await coordinator.page.getByRole('button', { name: 'Publier et suspendre les accès jusqu’à signature' }).click()
     await coordinator.page.getByText('Nouvelle version publiée').waitFor()
 
     const suspended = await member.page.request.get(`${app.url}/cellules/${cell.id}/membres`)

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AuditExport } from '#journal/export.ts'
 import { type AuditAction, type AuditOutcome } from '#journal/actions.ts'
 import { verifyExport } from '#journal/verify.ts'
+import { TIMELINE_PAGE_SIZE } from '#db/journal/queries.ts'
 import { queryRows } from '#db/journal/rows.ts'
 import { sequenceAll } from '#db/journal/sequencer.ts'
 import { type AuditEvent } from '#db/journal/events.ts'
@@ -29,7 +30,15 @@ type TimelineData = {
   filterError: string | null
   events: { eventId: string; what: string; who: string; role: string | null; resource: string; outcome: AuditOutcome }[]
   nextBefore: number | null
-  alerts: { id: string; title: string; explanation: string; who: string; review: { status: string; comment: string; by: string } | null }[]
+  alerts: {
+    id: string
+    lastEventId: string
+    title: string
+    explanation: string
+    who: string
+    review: { status: string; comment: string; by: string } | null
+    reopened: { status: string; comment: string; by: string; newEvents: number } | null
+  }[]
 }
 type ViewersData = { error: string | null; viewers: { actorUserId: string; name: string; count: number; denied: number; first: string; last: string }[] }
 
@@ -161,10 +170,11 @@ describe('timeline filters', () => {
 })
 
 describe('timeline pagination', () => {
-  it('walks more than 50 events page by page without duplicates or gaps, keeping the filters', async () => {
+  it('walks more than two pages of events page by page without duplicates or gaps, keeping the filters', async () => {
     const inserted: string[] = []
     const start = Date.parse('2025-06-10T06:00:00.000Z')
-    for (let i = 0; i < 120; i++) inserted.push(await record({ atMs: start + i * 60_000, actor: f.member, action: 'cell.members.read', resource: 'members' }))
+    // Two full pages and 7 more (the page size is 20 since issue 12, item 11: the page was 10,500 px tall).
+    for (let i = 0; i < 2 * TIMELINE_PAGE_SIZE + 7; i++) inserted.push(await record({ atMs: start + i * 60_000, actor: f.member, action: 'cell.members.read', resource: 'members' }))
     const filters = 'du=2025-06-10&au=2025-06-10'
     const pages: string[][] = []
     const cursors: number[] = []
@@ -175,7 +185,7 @@ describe('timeline pagination', () => {
       cursors.push(data.nextBefore)
       expect(pages.length).toBeLessThan(5)
     }
-    expect(pages.map((page) => page.length)).toEqual([50, 50, 20])
+    expect(pages.map((page) => page.length)).toEqual([TIMELINE_PAGE_SIZE, TIMELINE_PAGE_SIZE, 7])
     expect(pages.flat()).toEqual([...inserted].reverse())
 
     // The page's own link to the next one keeps the filters; the last page has none.
@@ -197,9 +207,15 @@ describe('timeline pagination', () => {
     for (let i = 0; i < 60; i++) inserted.push(await record({ atMs: start + i * 60_000, actor: f.member, action: 'cell.members.read', resource: 'members' }))
     const late = await record({ atMs: start + 5 * 60_000 + 30_000, actor: f.coordinator, action: 'cell.members.read', resource: 'members' })
     const filters = 'du=2025-06-11&au=2025-06-11'
-    const first = await timeline(filters)
-    const second = await timeline(`${filters}&avant=${first.data.nextBefore}`)
-    const seen = [...first.data.events, ...second.data.events].map((event) => event.eventId)
+    // Every page in turn (20 events a page since issue 12, item 11).
+    const seen: string[] = []
+    for (let query = filters, pages = 0; ; pages++) {
+      const { data } = await timeline(query)
+      seen.push(...data.events.map((event) => event.eventId))
+      if (!data.nextBefore) break
+      query = `${filters}&avant=${data.nextBefore}`
+      expect(pages).toBeLessThan(10)
+    }
     expect(seen).toHaveLength(61)
     expect(seen).toContain(late)
   })
@@ -356,6 +372,39 @@ describe('alert reviews', () => {
     expect(reviewed[0]).toMatchObject({ outcome: 'success', detail: { actorUserId: f.dpo.userId, actorRole: 'dpo', resource: 'journal', data: { alertId, status: 'escalated' } } })
     const { data } = await timeline('')
     expect(data.alerts.find((candidate) => candidate.id === alertId)?.review).toMatchObject({ status: 'escalated', comment: 'Accès un samedi soir : à voir avec la personne.', by: 'Dominique Protection' })
+  })
+
+  it('refuses a review with no decision chosen (nothing is pre-selected) with a 422 in French, and stores nothing more', async () => {
+    const before = (await reviewRows()).length
+    const response = await post({ alertId, comment: '' })
+    expect(response.status).toBe(422)
+    expect(response.text).toContain('Choisissez « revue, sans suite » ou « à approfondir ».')
+    expect(await reviewRows()).toHaveLength(before)
+  })
+
+  it('reopens a reviewed alert when a later matching event joins it, says what changed, and closes again on a new review', async () => {
+    const alertOf = async () => (await timeline('')).data.alerts.find((candidate) => candidate.id === alertId)
+    expect(await alertOf()).toMatchObject({ review: { status: 'escalated' }, reopened: null })
+    // The same member, the same Saturday night, half an hour later: the off-hours alert of that day grows.
+    await record({ atMs: lastSaturdayNightMs() + 30 * 60_000, actor: f.member, action: 'cell.members.read', resource: 'members', policyAction: 'cell:members:read' })
+    await sequenceAll(db())
+    const reopened = await alertOf()
+    expect(reopened).toMatchObject({ review: null, reopened: { newEvents: 1, status: 'escalated', by: 'Dominique Protection', comment: 'Accès un samedi soir : à voir avec la personne.' } })
+    expect(reopened?.explanation).toMatch(/^2 accès le samedi .* entre 23 h 00 et 23 h 30/)
+
+    // A review of what the DPO saw before the new event covers that much only: the alert stays open.
+    const rows = await reviewRows()
+    const firstThrough = rows.find((row) => row.status === 'escalated')?.reviewedThroughEventId
+    expect(firstThrough).toBe(alertId.slice('off-hours:'.length))
+    expect((await post({ alertId, lastEventId: firstThrough!, status: 'reviewed', comment: '' })).status).toBe(200)
+    expect(await alertOf()).toMatchObject({ review: null, reopened: { newEvents: 1, status: 'reviewed' } })
+    // Reviewed up to its last event: closed again.
+    expect((await post({ alertId, lastEventId: reopened!.lastEventId, status: 'reviewed', comment: '' })).status).toBe(200)
+    expect(await alertOf()).toMatchObject({ review: { status: 'reviewed' }, reopened: null })
+    // An event id that is not the alert's stores nothing.
+    const before = (await reviewRows()).length
+    expect((await post({ alertId, lastEventId: randomUUID(), status: 'reviewed', comment: '' })).status).toBe(404)
+    expect(await reviewRows()).toHaveLength(before)
   })
 
   // PRODUCT BUG (reported): the guard journals `audit.alert.reviewed` (success) before the action

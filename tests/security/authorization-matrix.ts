@@ -177,6 +177,8 @@ const ROWS: readonly MatrixRow[] = [
   // Platform administration
   { route: 'admin._index', method: 'GET', path: () => '/admin', rule: 'platform:cells:list', expect: allowedOnlyFor(['platformAdmin']) },
   { route: 'admin._index', method: 'POST', label: 'create cell', path: () => '/admin?index', body: () => ({ form: { name: '' } }), rule: 'platform:cell:create', expect: allowedOnlyFor(['platformAdmin']) },
+  // Cell A has members: the admin is let through and refused for that reason (409), nothing archived.
+  { route: 'admin._index', method: 'POST', label: 'archive cell', path: fixtures => `/admin?index&archiver=${fixtures.cellId}`, body: () => ({ form: { confirm: 'oui' } }), rule: 'platform:cell:archive', expect: allowedOnlyFor(['platformAdmin']) },
 
   // Cells: pages
   { route: 'cellules._index', method: 'GET', path: () => '/cellules', rule: 'my cells: both factors, own memberships only', expect: signedIn('allow') },

@@ -55,6 +55,14 @@ export function isRead(action: AuditAction): boolean {
   return action.endsWith('.read')
 }
 
+/**
+ * The DPO's work on the journal (reading it, reviewing an alert, exporting) is oversight, not an
+ * access to the cell: no rule counts it (issue 12).
+ */
+export function isJournalOversight(action: AuditAction): boolean {
+  return action.startsWith('audit.')
+}
+
 export function isSuccess({ event, action }: { event: AccessEvent; action: AuditAction }): boolean {
   return event.action === action && event.outcome === 'success'
 }

@@ -1,3 +1,4 @@
+import { type AuditAction } from '#journal/actions.ts'
 import { formatClock, formatDuration, formatFrenchDate, holidaysOf, localTime, MINUTE_MS, timeZoneLabel } from './calendar.ts'
 import { type AnomalyConfig } from './config.ts'
 import {
@@ -8,6 +9,7 @@ import {
   followingWithin,
   groupBy,
   hasActor,
+  isJournalOversight,
   isRead,
   isSuccess,
   positioned,
@@ -66,7 +68,7 @@ const bulkReads = burstRule({
   id: 'bulk-reads',
   label: 'Lectures en masse',
   description: 'Un même membre consulte plus de dossiers ou de listes qu’un usage normal ne le demande sur une courte période.',
-  counts: (event) => event.outcome === 'success' && isRead(event.action),
+  counts: (event) => event.outcome === 'success' && isRead(event.action) && !isJournalOversight(event.action),
   settings: (config) => config.bulkReads,
   minCount: (threshold) => threshold + 1,
   explain: ({ count, during, detail, threshold, windowMinutes }) => `${count} lectures en ${during}${detail} (seuil : plus de ${threshold} lectures en ${windowMinutes} minutes).`,
@@ -89,7 +91,7 @@ const offHours: AnomalyRule = {
   evaluate({ events, config }) {
     const { timeZone, startHour, endHour } = config.offHours
     const outside = positioned(events).flatMap((item) => {
-      if (!hasActor(item.event) || item.event.outcome !== 'success') return []
+      if (!hasActor(item.event) || item.event.outcome !== 'success' || isJournalOversight(item.event.action)) return []
       const local = localTime({ atMs: item.event.occurredAtMs, timeZone })
       const minuteOfDay = local.hour * 60 + local.minute
       const holiday = holidaysOf(local.year).includes(local.date)
@@ -140,6 +142,13 @@ const accessAfterRemoval: AnomalyRule = {
   },
 }
 
+/**
+ * The reads a member needs to come and sign: the cell home (its banner leads to the charter), the
+ * charter, and the roster it is checked against. With the DPO's journal reads, they are not
+ * « lecture avant signature »: anything else read before signing is (issue 12).
+ */
+const SIGNING_PATH_READS: ReadonlySet<AuditAction> = new Set<AuditAction>(['cell.read', 'cell.charter.read', 'cell.roster.read'])
+
 /** Reads by other members after a publication and before their own signature, within the window, per actor. */
 function readsBeforeSigning({ scope, publication, windowMs }: { scope: readonly Positioned[]; publication: Positioned; windowMs: number }): Map<string, Positioned[]> {
   const signed = new Set<string>()
@@ -149,8 +158,8 @@ function readsBeforeSigning({ scope, publication, windowMs }: { scope: readonly 
     if (actor === null || actor === publication.event.actorUserId) continue
     if (isSuccess({ event: item.event, action: 'cell.charter.signed' })) signed.add(actor)
     const gap = item.event.occurredAtMs - publication.event.occurredAtMs
-    // Reading the charter is how one comes to sign it: not an access to flag.
-    const flagged = item.event.outcome === 'success' && isRead(item.event.action) && item.event.action !== 'cell.charter.read'
+    const action = item.event.action
+    const flagged = item.event.outcome === 'success' && isRead(action) && !SIGNING_PATH_READS.has(action) && !isJournalOversight(action)
     if (!flagged || signed.has(actor) || gap < 0 || gap > windowMs) continue
     const reads = readsByActor.get(actor)
     if (reads) reads.push(item)

@@ -1,8 +1,8 @@
 import { Form, useNavigation } from '@remix-run/react'
 import { FormMessage, RadioGroup, TextareaField } from '#app/components/forms.tsx'
 
-/** The DPO's decision on one alert: reviewed and closed, or to look into, with a comment. */
-export function ReviewForm({ alertId, title, error }: { alertId: string; title: string; error?: string | null }) {
+/** The DPO's decision on one alert: reviewed and closed, or to look into, with a comment. Nothing is pre-selected: one click must not close an alert. */
+export function ReviewForm({ alertId, lastEventId, title, error }: { alertId: string; lastEventId: string; title: string; error?: string | null }) {
   const navigation = useNavigation()
   const busy = navigation.state !== 'idle' && navigation.formData?.get('alertId') === alertId
   // One form per alert on the page: ids from the alert, readable in tests and stable across renders.
@@ -11,11 +11,11 @@ export function ReviewForm({ alertId, title, error }: { alertId: string; title: 
     <Form method="post" aria-label={`Revue de l’alerte ${title}`}>
       <input type="hidden" name="intent" value="review" />
       <input type="hidden" name="alertId" value={alertId} />
+      <input type="hidden" name="lastEventId" value={lastEventId} />
       {error ? <FormMessage kind="error">{error}</FormMessage> : null}
       <RadioGroup
         legend="Décision"
         name="status"
-        defaultValue="reviewed"
         options={[
           { value: 'reviewed', label: 'Revue, sans suite', id: `${id}-revue` },
           { value: 'escalated', label: 'À approfondir', id: `${id}-approfondir` },

@@ -16,7 +16,7 @@ function member({
     platformRole: 'none',
     secondFactor,
     professionCategory,
-    membership: { cellId: CELL, role: 'member', status: 'active', signedCurrentCharter: true, needsReadmission: false, ...membership },
+    membership: { cellId: CELL, role: 'member', status: 'active', signedCurrentCharter: true, signedEarlierCharter: false, needsReadmission: false, ...membership },
   }
 }
 

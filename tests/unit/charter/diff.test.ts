@@ -108,8 +108,8 @@ describe('diffCharters', () => {
         from: 5,
         to: 10,
         label: 'Seuil de masquage des petits effectifs dans les statistiques',
-        fromText: '5',
-        toText: '10',
+        fromText: '5 personnes',
+        toText: '10 personnes',
         direction: 'stricter',
       },
       {

@@ -1,7 +1,7 @@
 import { ACTIONS, actionScope, can, charterRulesSchema, type Action, type Actor, type Resource } from '#charter/index.ts'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ACTOR_KINDS, ACTOR_KIND_NAMES, CELL, OTHER_CELL, RESOURCES, situation } from './actors.ts'
+import { ACTOR_KINDS, ACTOR_KIND_NAMES, CELL, OTHER_CELL, RESOURCES, makeMember, situation } from './actors.ts'
 
 const USERS = ['u1', 'u2', 'u3']
 const cellId = fc.constantFrom(CELL, OTHER_CELL)
@@ -17,6 +17,7 @@ const actorArbitrary: fc.Arbitrary<Actor> = fc.record({
       role: fc.constantFrom('coordinator' as const, 'member' as const, 'associate' as const, 'dpo' as const),
       status: fc.constantFrom('invited' as const, 'active' as const, 'suspended' as const, 'removed' as const),
       signedCurrentCharter: fc.boolean(),
+      signedEarlierCharter: fc.boolean(),
       needsReadmission: fc.boolean(),
     }),
     { nil: null }
@@ -134,11 +135,29 @@ describe('policy properties', () => {
     fc.assert(
       fc.property(request, input => {
         const membership = input.actor.membership
-        fc.pre(membership !== null && !membership.signedCurrentCharter && actionScope(input.action) === 'cell')
+        fc.pre(membership !== null && !membership.signedCurrentCharter && !membership.signedEarlierCharter && actionScope(input.action) === 'cell')
         if (can(input).allowed) expect(['cell:home:read', 'cell:roster:read', 'cell:charter:read', 'cell:charter:sign']).toContain(input.action)
       }),
       { numRuns: 2000 }
     )
+  })
+
+  it('lets a member re-signing a new charter do no more than that, except a DPO who keeps reading the journal', () => {
+    fc.assert(
+      fc.property(request, input => {
+        const membership = input.actor.membership
+        fc.pre(membership !== null && !membership.signedCurrentCharter && membership.signedEarlierCharter && actionScope(input.action) === 'cell')
+        if (!can(input).allowed) return
+        if (input.action === 'cell:audit:read') expect(membership.role).toBe('dpo')
+        else expect(['cell:home:read', 'cell:roster:read', 'cell:charter:read', 'cell:charter:sign']).toContain(input.action)
+      }),
+      { numRuns: 3000 }
+    )
+    const resigningDpo = makeMember({ userId: 'dpo', role: 'dpo', professionCategory: 'none', signedCurrentCharter: false, signedEarlierCharter: true })
+    expect(can({ actor: resigningDpo, action: 'cell:audit:read', resource: RESOURCES.cell })).toEqual({ allowed: true })
+    expect(can({ actor: resigningDpo, action: 'cell:audit:review', resource: RESOURCES.cell })).toMatchObject({ allowed: false, reason: 'charter_unsigned' })
+    const newDpo = makeMember({ userId: 'dpo', role: 'dpo', professionCategory: 'none', signedCurrentCharter: false, signedEarlierCharter: false })
+    expect(can({ actor: newDpo, action: 'cell:audit:read', resource: RESOURCES.cell })).toMatchObject({ allowed: false, reason: 'charter_unsigned' })
   })
 
   it('opens nominative content only to an eligible participant (or break-glass) with a legal basis and no objection', () => {
@@ -154,6 +173,7 @@ describe('policy properties', () => {
           role: fc.constantFrom('coordinator' as const, 'member' as const, 'associate' as const, 'dpo' as const),
           status: fc.constantFrom('active' as const, 'active' as const, 'invited' as const, 'suspended' as const, 'removed' as const),
           signedCurrentCharter: fc.constantFrom(true, true, false),
+          signedEarlierCharter: fc.boolean(),
           needsReadmission: fc.constantFrom(false, false, true),
         }),
       }),

@@ -65,6 +65,7 @@ const BLOCKED = 'anon adm nm oc rm sus inv 2fa'
 const MATRIX: [Action, keyof typeof RESOURCES, string][] = [
   ['platform:cells:list', 'platform', 'anon ✓ role role role role role 2fa role role role role role role role'],
   ['platform:cell:create', 'platform', 'anon ✓ role role role role role 2fa role role role role role role role'],
+  ['platform:cell:archive', 'platform', 'anon ✓ role role role role role 2fa role role role role role role role'],
   ['platform:invitation:create', 'platform', 'anon ✓ role role role role role 2fa role role role role role role role'],
   ['cell:home:read', 'cell', `${BLOCKED} ✓ ✓ ✓ ✓ ✓ ✓ ✓`],
   ['cell:charter:read', 'cell', `${BLOCKED} ✓ ✓ ✓ ✓ ✓ ✓ ✓`],

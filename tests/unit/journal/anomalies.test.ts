@@ -87,10 +87,17 @@ describe('bulk-reads', () => {
     expect(run({ id: 'bulk-reads', events })).toEqual([])
   })
 
-  it('counts every kind of read (action ending in .read)', () => {
-    const actions = ['cell.read', 'cell.members.read', 'cell.roster.read', 'cell.charter.read', 'cell.history.read', 'audit.timeline.read', 'audit.resource_viewers.read'] as const
+  it('counts every kind of read of the cell (action ending in .read)', () => {
+    const actions = ['cell.read', 'cell.members.read', 'cell.roster.read', 'cell.charter.read', 'cell.history.read', 'cell.keys.read', 'cell.invitation.read'] as const
     const events = Array.from({ length: 21 }, (_, index) => event({ at: TUESDAY_10H + index * MINUTE, action: actions[index % actions.length]! }))
     expect(run({ id: 'bulk-reads', events })).toHaveLength(1)
+  })
+
+  it('never counts the DPO reading the journal: that is oversight, not an access to the cell', () => {
+    const actions = ['audit.timeline.read', 'audit.resource_viewers.read'] as const
+    const journalReads = Array.from({ length: 60 }, (_, index) => event({ at: TUESDAY_10H + index * MINUTE, actorUserId: 'dpo', action: actions[index % actions.length]! }))
+    expect(run({ id: 'bulk-reads', events: journalReads })).toEqual([])
+    expect(run({ id: 'bulk-reads', events: [...journalReads.slice(0, 20), ...reads({ count: 20, stepMs: MINUTE, actorUserId: 'dpo' })] })).toEqual([])
   })
 
   it('reports a long burst once, with its peak, and separate bursts separately', () => {
@@ -174,6 +181,13 @@ describe('off-hours', () => {
     expect(alerts.map((alert) => alert.eventIds)).toEqual([[events[1]!.eventId], [events[0]!.eventId]])
     expect(alerts[1]!.explanation).toContain('le vendredi 16 janvier 2026 à 23 h 30')
     expect(alerts[0]!.explanation).toContain('le samedi 17 janvier 2026 à 0 h 30')
+  })
+
+  it('ignores the DPO working on the journal at night (reads, reviews, exports)', () => {
+    const night = Date.UTC(2026, 0, 13, 1, 0)
+    const work = (['audit.timeline.read', 'audit.resource_viewers.read', 'audit.alert.reviewed', 'audit.export.created'] as const).map((action) => event({ at: night, actorUserId: 'dpo', action }))
+    expect(run({ id: 'off-hours', events: work })).toEqual([])
+    expect(run({ id: 'off-hours', events: [event({ at: night, actorUserId: 'dpo', action: 'cell.members.read' })] })).toHaveLength(1)
   })
 
   it('ignores denials, failures and purged actors, and separates actors and cells', () => {
@@ -318,7 +332,7 @@ describe('access-after-charter-change', () => {
 
   it('flags reads before the reader signs, and stops at the signature', () => {
     const published = publication(TUESDAY_10H)
-    const read = event({ at: TUESDAY_10H + 5 * MINUTE, actorUserId: 'bob', action: 'cell.roster.read' })
+    const read = event({ at: TUESDAY_10H + 5 * MINUTE, actorUserId: 'bob', action: 'cell.members.read' })
     const signed = event({ at: TUESDAY_10H + 10 * MINUTE, actorUserId: 'bob', action: 'cell.charter.signed' })
     const afterSigning = event({ at: TUESDAY_10H + 15 * MINUTE, actorUserId: 'bob' })
     const alerts = run({ id: 'access-after-charter-change', events: [published, read, signed, afterSigning] })
@@ -355,7 +369,7 @@ describe('access-after-charter-change', () => {
       event({ at: TUESDAY_10H + MINUTE, actorUserId: 'bob', cellId: OTHER_CELL }),
       event({ at: TUESDAY_10H + 2 * MINUTE, actorUserId: 'bob' }),
       event({ at: TUESDAY_10H + 3 * MINUTE, actorUserId: 'carol' }),
-      event({ at: TUESDAY_10H + 4 * MINUTE, actorUserId: 'bob', action: 'cell.read' }),
+      event({ at: TUESDAY_10H + 4 * MINUTE, actorUserId: 'bob', action: 'cell.history.read' }),
     ]
     const alerts = run({ id: 'access-after-charter-change', events })
     expect(alerts.map((alert) => [alert.actorUserId, alert.eventIds])).toEqual([
@@ -363,6 +377,17 @@ describe('access-after-charter-change', () => {
       ['carol', [published.eventId, events[7]!.eventId]],
     ])
     expect(new Set(alerts.map((alert) => alert.id)).size).toBe(2)
+  })
+
+  it('ignores the reads needed to sign (cell home, charter, roster) and the DPO reading the journal', () => {
+    const published = publication(TUESDAY_10H)
+    const signingPath = (['cell.read', 'cell.charter.read', 'cell.roster.read'] as const).map((action, index) => event({ at: TUESDAY_10H + (index + 1) * MINUTE, actorUserId: 'bob', action }))
+    const oversight = (['audit.timeline.read', 'audit.resource_viewers.read', 'cell.read', 'cell.charter.read'] as const).map((action, index) =>
+      event({ at: TUESDAY_10H + (index + 1) * MINUTE, actorUserId: 'dpo', action }),
+    )
+    expect(run({ id: 'access-after-charter-change', events: [published, ...signingPath, ...oversight] })).toEqual([])
+    const beyond = event({ at: TUESDAY_10H + 9 * MINUTE, actorUserId: 'bob', action: 'cell.keys.read' })
+    expect(run({ id: 'access-after-charter-change', events: [published, ...signingPath, beyond] }).map((alert) => alert.eventIds)).toEqual([[published.eventId, beyond.eventId]])
   })
 
   it('attributes a read to the latest publication only', () => {
