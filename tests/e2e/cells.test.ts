@@ -109,7 +109,7 @@ describe.skipIf(!chromiumAvailable())('a cell, from creation to a member’s rem
     const coordinatorSas = (await coordinator.page.getByTestId(`sas-coordination-${member.account.email}`).innerText()).trim()
     expect(coordinatorSas).toBe(memberSas)
     await coordinator.page.getByRole('button', { name: 'Les codes sont identiques : confirmer' }).click()
-    await coordinator.page.getByRole('cell', { name: 'Sarah Assistante', exact: true }).waitFor()
+    await coordinator.page.getByRole('cell', { name: /^Sarah Assistante/ }).waitFor()
 
     // The member is told, signs the charter, and both see the same roster code.
     await member.page.getByRole('link', { name: 'Lire et signer la charte' }).click({ timeout: 20_000 })

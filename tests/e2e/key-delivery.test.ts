@@ -147,7 +147,7 @@ describe.skipIf(!chromiumAvailable())('keys delivered by whoever the roster name
     await bruno.page.getByRole('button', { name: 'J’atteste que ce code a été lu et qu’il est identique' }).click()
     await unlockIfAsked(bruno)
     await bruno.page.getByRole('button', { name: /Signer l’attestation de l’état n°/ }).click({ timeout: 30_000 })
-    await bruno.page.getByText('Votre attestation est inscrite au registre').waitFor({ timeout: 30_000 })
+    await bruno.page.getByText(/Votre attestation de l’état n° \d+ est inscrite au registre/).waitFor({ timeout: 30_000 })
 
     // Bruno invites Zoé as a coordinator; the code goes by hand, both read the same SAS.
     await open(bruno, `/cellules/${cellId}/membres`)
@@ -167,7 +167,7 @@ describe.skipIf(!chromiumAvailable())('keys delivered by whoever the roster name
     await bruno.page.getByRole('button', { name: 'Vérifier la personne' }).click()
     expect((await bruno.page.getByTestId(`sas-coordination-${zoe.account.email}`).innerText()).trim()).toBe(zoeSas)
     await bruno.page.getByRole('button', { name: 'Les codes sont identiques : confirmer' }).click()
-    await bruno.page.getByRole('cell', { name: /Zoé Nouvelle/ }).waitFor({ timeout: 30_000 })
+    await bruno.page.getByRole('cell', { name: /^Zoé Nouvelle/ }).waitFor({ timeout: 30_000 })
 
     // A coordinator's arrival changes the triage set: a new intake key, signed by the previous one.
     const afterAdd = await roster()

@@ -65,8 +65,8 @@ describe.skipIf(!chromiumAvailable())('roster code attested at a meeting', () =>
     return { code: (await code.innerText()).trim(), state: (await person.page.getByTestId('etat-registre').innerText()).trim() }
   }
 
-  /** « J'atteste », the password once (keys live in memory only), then the signature. */
-  async function attest(person: Person, stateNumber: number) {
+  /** « J'atteste » and the password once (keys live in memory only): the signature button appears. */
+  async function startAttesting(person: Person, stateNumber: number) {
     await person.page.getByRole('button', { name: 'J’atteste que ce code a été lu et qu’il est identique' }).click()
     const unlock = person.page.getByRole('button', { name: 'Déverrouiller' })
     await person.page.waitForFunction(() => !document.body.innerText.includes('Chargement de vos clés'))
@@ -74,7 +74,13 @@ describe.skipIf(!chromiumAvailable())('roster code attested at a meeting', () =>
       await person.page.getByLabel('Mot de passe').fill(person.account.password)
       await unlock.click()
     }
-    await person.page.getByRole('button', { name: `Signer l’attestation de l’état n° ${stateNumber}` }).click({ timeout: 30_000 })
+    const sign = person.page.getByRole('button', { name: `Signer l’attestation de l’état n° ${stateNumber}` })
+    await sign.waitFor({ timeout: 30_000 })
+    return sign
+  }
+
+  async function attest(person: Person, stateNumber: number) {
+    await (await startAttesting(person, stateNumber)).click()
   }
 
   /** A coordinator's browser adding the newcomer: a valid add_member, stored as the confirm route stores it. */
@@ -202,6 +208,7 @@ describe.skipIf(!chromiumAvailable())('roster code attested at a meeting', () =>
   it('a person whose screen shows a state that is no longer current is refused and told to compare again', async () => {
     const member = people[2] as Person
     const shown = await shownCode(member)
+    const sign = await startAttesting(member, Number(shown.state.replace(/\D/g, '')))
     const before = (await storedLinks()).length
     // Between the reading and the signature, the roster moves past what this screen shows.
     // PGlite has one connection: read before opening the transaction.
@@ -217,7 +224,7 @@ describe.skipIf(!chromiumAvailable())('roster code attested at a meeting', () =>
       )
       await appendRosterLinks(tx, [{ cellId, seq: state.headSeq + 1, link, linkType: 'charter_version', authorId: coordinator().account.userId }])
     })
-    await attest(member, Number(shown.state.replace(/\D/g, '')))
+    await sign.click()
     await member.page.getByText(/Le registre a changé depuis l’affichage de ce code .* comparez de nouveau le code lu en réunion, puis attestez\./).waitFor({ timeout: 30_000 })
     expect((await storedLinks()).length).toBe(before + 1)
     expect(member.problems).toEqual([])
