@@ -17,6 +17,7 @@ import { assertRosterAnchored, authoredLinks, newcomerAnchorMatches, ownEntryPro
 import { comparePins } from './roster-pins.ts'
 import { forgetNewcomerAnchor, publishAnchoredPin, readAnchorPin, readNewcomerAnchor, syncedPinFor, writeAnchorPin } from './roster-pins-sync.ts'
 import { rosterPinSchema } from './schemas.ts'
+import { readStoredJson } from './stored-json.ts'
 
 /** Browser side of the cell: validate the roster, open keys, sign links. Nothing here talks to storage but the pins (roster-pins-sync.ts). */
 
@@ -37,26 +38,10 @@ const pinKey = ({ cellId, userId }: { cellId: string; userId: string }) => `cell
 
 type StoredPin = { kind: 'none' } | { kind: 'pinned'; pin: RosterPin } | { kind: 'unreadable'; reason: string }
 
-/**
- * The pin this browser kept for the cell. An unreadable one is not « no pin »: treating it so would
- * switch the rollback and fork checks off, so it is reported and the caller raises the alarm.
- */
+/** The pin this browser kept for the cell; an unreadable one is reported, never taken for « none ». */
 function readPin({ cellId, userId }: { cellId: string; userId: string }): StoredPin {
-  let raw: string | null
-  try {
-    raw = window.localStorage.getItem(pinKey({ cellId, userId }))
-  } catch {
-    return { kind: 'unreadable', reason: 'le stockage local de ce navigateur est inaccessible' }
-  }
-  if (raw === null) return { kind: 'none' }
-  let stored: unknown
-  try {
-    stored = JSON.parse(raw)
-  } catch {
-    return { kind: 'unreadable', reason: 'elle n’est pas du JSON' }
-  }
-  const parsed = rosterPinSchema.safeParse(stored)
-  return parsed.success ? { kind: 'pinned', pin: parsed.data } : { kind: 'unreadable', reason: 'sa forme est inattendue' }
+  const stored = readStoredJson({ key: pinKey({ cellId, userId }), schema: rosterPinSchema })
+  return stored.kind === 'read' ? { kind: 'pinned', pin: stored.value } : stored
 }
 
 /** Whether this browser has already seen (and pinned) a roster for the cell, or keeps a pin it cannot read. */

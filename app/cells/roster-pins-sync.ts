@@ -5,6 +5,7 @@ import { initCrypto } from '#crypto/sodium.ts'
 import { type NewcomerAnchor } from './roster-pins-anchor.ts'
 import { comparePins, mergePinSets, openRosterPins, sealRosterPins, type PinSet } from './roster-pins.ts'
 import { newcomerAnchorSchema, rosterAnchorPinSchema, rosterPinsResponseSchema } from './schemas.ts'
+import { readStoredJson } from './stored-json.ts'
 
 /**
  * The browser's side of the anchored pins (decision 022): one localStorage record per user and
@@ -27,23 +28,10 @@ export type StoredAnchorPin =
 
 /** Like the seen pin, an anchored pin that cannot be read is reported, never taken for « none ». */
 export function readAnchorPin({ cellId, userId }: { cellId: string; userId: string }): StoredAnchorPin {
-  let raw: string | null
-  try {
-    raw = window.localStorage.getItem(anchorKey({ cellId, userId }))
-  } catch {
-    return { kind: 'unreadable', reason: 'le stockage local de ce navigateur est inaccessible' }
-  }
-  if (raw === null) return { kind: 'none' }
-  let stored: unknown
-  try {
-    stored = JSON.parse(raw)
-  } catch {
-    return { kind: 'unreadable', reason: 'elle n’est pas du JSON' }
-  }
-  const parsed = rosterAnchorPinSchema.safeParse(stored)
-  if (!parsed.success) return { kind: 'unreadable', reason: 'sa forme est inattendue' }
-  const pin = { seq: parsed.data.seq, hash: parsed.data.hash }
-  return parsed.data.conflictingHash ? { kind: 'forked', pin } : { kind: 'pinned', pin }
+  const stored = readStoredJson({ key: anchorKey({ cellId, userId }), schema: rosterAnchorPinSchema })
+  if (stored.kind !== 'read') return stored
+  const pin = { seq: stored.value.seq, hash: stored.value.hash }
+  return stored.value.conflictingHash ? { kind: 'forked', pin } : { kind: 'pinned', pin }
 }
 
 export function writeAnchorPin({ cellId, userId, pin, conflictingHash }: { cellId: string; userId: string; pin: RosterPin; conflictingHash?: string }): void {

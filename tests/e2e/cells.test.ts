@@ -1,13 +1,12 @@
 import { and, eq } from 'drizzle-orm'
-import { type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cells, memberships, rosterLinks, sessions } from '#db/schema.ts'
-import { createAccountFixture, sessionCookie, type AccountFixture } from '#tests/support/account-factory.ts'
+import { createAccountFixture, type AccountFixture } from '#tests/support/account-factory.ts'
+import { personAt, unlockIfAsked, type Person } from '#tests/support/e2e-people.ts'
 import { expectNoAxeViolations, expectNoAxeViolationsAtWidths } from '#tests/support/axe.ts'
 import { chromiumAvailable, launchChromium } from '#tools/browser/chromium.ts'
 import { startInProcessApp, type InProcessApp } from '#tests/support/in-process-app.ts'
-
-type Person = { account: AccountFixture; context: BrowserContext; page: Page; problems: string[] }
 
 describe.skipIf(!chromiumAvailable())('a cell, from creation to a member’s removal, as its people would click it', () => {
   let app: InProcessApp
@@ -16,34 +15,10 @@ describe.skipIf(!chromiumAvailable())('a cell, from creation to a member’s rem
   let coordinator: Person
   let member: Person
 
-  async function personFor(account: AccountFixture): Promise<Person> {
-    const context = await browser.newContext({ locale: 'fr-FR' })
-    await context.addCookies([sessionCookie({ url: app.url, token: account.sessionToken })])
-    const page = await context.newPage()
-    const problems: string[] = []
-    page.on('pageerror', error => problems.push(error.message))
-    page.on('console', message => {
-      // A 403 page logs its own failed load; anything else is a bug.
-      if (message.type() === 'error' && !/status of 403/.test(message.text())) problems.push(message.text())
-    })
-    return { account, context, page, problems }
-  }
-
   async function open(person: Person, path: string) {
     await person.page.goto(`${app.url}${path}`)
     await person.page.waitForFunction(() => Boolean((window as unknown as { __remixContext?: unknown }).__remixContext))
     await person.page.waitForLoadState('networkidle')
-  }
-
-  /** Keys live in memory only: after a full page load the person types their password once. */
-  async function unlockIfAsked(person: Person) {
-    const unlock = person.page.getByRole('button', { name: 'Déverrouiller' })
-    await person.page.waitForFunction(() => !document.body.innerText.includes('Chargement de vos clés'))
-    if (await unlock.count()) {
-      await person.page.getByLabel('Mot de passe').fill(person.account.password)
-      await unlock.click()
-      await unlock.waitFor({ state: 'detached', timeout: 30_000 })
-    }
   }
 
   beforeAll(async () => {
@@ -53,7 +28,9 @@ describe.skipIf(!chromiumAvailable())('a cell, from creation to a member’s rem
       createAccountFixture(app.runtime, { email: 'dr.martin@ville.fr', password: 'mot-de-passe-coord-1', displayName: 'Dr Claude Martin', profession: 'medecin' }),
       createAccountFixture(app.runtime, { email: 'assistante@departement.fr', password: 'mot-de-passe-membre-1', displayName: 'Sarah Assistante', profession: 'assistant_service_social' }),
     ])
-    ;[admin, coordinator, member] = await Promise.all([personFor(adminAccount), personFor(coordinatorAccount), personFor(memberAccount)])
+        // A 403 page logs its own failed load; anything else is a bug.
+    const at = (account: AccountFixture) => personAt({ browser, appUrl: app.url, account, expectedStatuses: [403] })
+    ;[admin, coordinator, member] = await Promise.all([at(adminAccount), at(coordinatorAccount), at(memberAccount)])
   })
   afterAll(async () => {
     await browser?.close()

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { and, asc, eq } from 'drizzle-orm'
-import { type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_CHARTER } from '#charter/default-charter.ts'
 import { charterHash } from '#charter/hash.ts'
@@ -9,7 +9,8 @@ import { initCrypto } from '#crypto/sodium.ts'
 import { insertCell } from '#db/cells.ts'
 import { cellKeyBlobs, memberships, rosterLinks } from '#db/schema.ts'
 import { foundDemoCell } from '#server/demo/founding.ts'
-import { createAccountFixture, sessionCookie, type AccountFixture } from '#tests/support/account-factory.ts'
+import { createAccountFixture, type AccountFixture } from '#tests/support/account-factory.ts'
+import { personAt, unlockIfAsked, type Person } from '#tests/support/e2e-people.ts'
 import { expectNoAxeViolationsAtWidths } from '#tests/support/axe.ts'
 import { chromiumAvailable, launchChromium } from '#tools/browser/chromium.ts'
 import { startInProcessApp, type InProcessApp } from '#tests/support/in-process-app.ts'
@@ -21,8 +22,6 @@ import { startInProcessApp, type InProcessApp } from '#tests/support/in-process-
  * intake seed, all delivered by the second coordinator; removing the DPO completes (PoC 1d: stuck
  * for ever before). Intake seeds go to coordinators only; index keys never to associates or the DPO.
  */
-
-type Person = { account: AccountFixture; context: BrowserContext; page: Page; problems: string[] }
 
 describe.skipIf(!chromiumAvailable())('keys delivered by whoever the roster names', () => {
   let app: InProcessApp
@@ -36,32 +35,10 @@ describe.skipIf(!chromiumAvailable())('keys delivered by whoever the roster name
   let cellId: string
   const db = () => app.database.handle.db
 
-  async function personFor(account: AccountFixture): Promise<Person> {
-    const context = await browser.newContext({ locale: 'fr-FR' })
-    await context.addCookies([sessionCookie({ url: app.url, token: account.sessionToken })])
-    const page = await context.newPage()
-    const problems: string[] = []
-    page.on('pageerror', error => problems.push(error.message))
-    page.on('console', message => {
-      if (message.type() === 'error') problems.push(message.text())
-    })
-    return { account, context, page, problems }
-  }
-
   async function open(person: Person, path: string) {
     await person.page.goto(`${app.url}${path}`)
     await person.page.waitForFunction(() => Boolean((window as unknown as { __remixContext?: unknown }).__remixContext))
     await person.page.waitForLoadState('networkidle')
-  }
-
-  async function unlockIfAsked(person: Person) {
-    const unlock = person.page.getByRole('button', { name: 'Déverrouiller' })
-    await person.page.waitForFunction(() => !document.body.innerText.includes('Chargement de vos clés'))
-    if (await unlock.count()) {
-      await person.page.getByLabel('Mot de passe').fill(person.account.password)
-      await unlock.click()
-      await unlock.waitFor({ state: 'detached', timeout: 30_000 })
-    }
   }
 
   async function roster() {
@@ -120,9 +97,9 @@ describe.skipIf(!chromiumAvailable())('keys delivered by whoever the roster name
       ],
     })
     expect(founded).toBe(true)
-    founder = await personFor(founderAccount)
-    bruno = await personFor(brunoAccount)
-    zoe = await personFor(zoeAccount)
+    founder = await personAt({ browser, appUrl: app.url, account: founderAccount })
+    bruno = await personAt({ browser, appUrl: app.url, account: brunoAccount })
+    zoe = await personAt({ browser, appUrl: app.url, account: zoeAccount })
   })
 
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { type AddressInfo } from 'node:net'
 import { and, eq } from 'drizzle-orm'
-import { type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { type Browser, type Page } from 'playwright-core'
 import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_CHARTER } from '#charter/default-charter.ts'
@@ -11,6 +11,7 @@ import { createUserSession } from '#app/auth/session.server.ts'
 import { foundDemoCell } from '#server/demo/founding.ts'
 import { createMailer } from '#server/mailer.ts'
 import { createAccountFixture, sessionCookie, type AccountFixture } from '#tests/support/account-factory.ts'
+import { personAt, type Person } from '#tests/support/e2e-people.ts'
 import { expectNoAxeViolationsAtWidths } from '#tests/support/axe.ts'
 import { startInProcessApp, type InProcessApp } from '#tests/support/in-process-app.ts'
 import { chromiumAvailable, launchChromium } from '#tools/browser/chromium.ts'
@@ -22,7 +23,6 @@ import { chromiumAvailable, launchChromium } from '#tools/browser/chromium.ts'
  * server), a roster changed in another tab, and the small things of the members page.
  */
 
-type Person = { account: AccountFixture; context: BrowserContext; page: Page; problems: string[] }
 type Mail = { to: string[]; text: string }
 
 /** The text part of a message as nodemailer writes it (quoted-printable for French text). */
@@ -45,19 +45,6 @@ describe.skipIf(!chromiumAvailable())('membership as people meet it: refusals, n
   let newcomer: Person
   let invitationCode = ''
   let newcomerInvitationId = ''
-
-  async function personFor(account: AccountFixture): Promise<Person> {
-    const context = await browser.newContext({ locale: 'fr-FR' })
-    await context.addCookies([sessionCookie({ url: app.url, token: account.sessionToken })])
-    const page = await context.newPage()
-    const problems: string[] = []
-    page.on('pageerror', error => problems.push(error.message))
-    page.on('console', message => {
-      // Refused pages and refused calls (403, a roster changed meanwhile: 409, an empty form: 422) log their own failed load.
-      if (message.type() === 'error' && !/status of (403|409|422)/.test(message.text())) problems.push(message.text())
-    })
-    return { account, context, page, problems }
-  }
 
   /** A fresh session, as after the person logs in again (their sessions ended with a removal or role change). */
   async function signInAgain(person: Person) {
@@ -130,7 +117,9 @@ describe.skipIf(!chromiumAvailable())('membership as people meet it: refusals, n
         { ...colleagueAccount.keys, role: 'member' },
       ],
     })
-    ;[coordinator, member, colleague, newcomer] = await Promise.all([personFor(coordinatorAccount), personFor(memberAccount), personFor(colleagueAccount), personFor(newcomerAccount)])
+        // Refused pages and refused calls (403, a roster changed meanwhile: 409, an empty form: 422) log their own failed load.
+    const at = (account: AccountFixture) => personAt({ browser, appUrl: app.url, account, expectedStatuses: [403, 409, 422] })
+    ;[coordinator, member, colleague, newcomer] = await Promise.all([at(coordinatorAccount), at(memberAccount), at(colleagueAccount), at(newcomerAccount)])
   })
 
   afterAll(async () => {
